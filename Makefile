@@ -1,0 +1,117 @@
+# mysaas build. One Makefile, pkg-config for every library.
+#   make            build build/mysaas
+#   make run        install what is missing, build, migrate, serve on SQLite
+#   make test       unit + integration (SQLite, PostgreSQL) + sanitizer run
+#   make check      the unit and integration tests under ASan + UBSan only
+#   make bench      wrk benchmarks against the real binary
+#   make clean
+
+VERSION	:= $(shell cat VERSION)
+PKGS	:= libmicrohttpd jansson sqlite3 libpq libcrypto libsodium libcurl
+CC	?= cc
+MODE	?= release
+
+WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wmissing-declarations -Wpointer-arith \
+	   -Wcast-qual -Wwrite-strings -Wformat=2 -Wundef -Wvla \
+	   -Wimplicit-fallthrough -Wnull-dereference -fno-common
+ifeq ($(findstring gcc,$(shell $(CC) --version 2>/dev/null | head -n1 | tr A-Z a-z)),gcc)
+WARN	+= -Wduplicated-cond -Wlogical-op
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	$(WARN) -Isrc -DMYSAAS_VERSION='"$(VERSION)"' -g -MMD -MP
+
+ifeq ($(MODE),asan)
+OPT_CFLAGS  := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	       -fno-omit-frame-pointer
+OPT_LDFLAGS := -fsanitize=address,undefined
+else
+OPT_CFLAGS  := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+OPT_LDFLAGS := -pie -Wl,-z,relro,-z,now
+endif
+
+CFLAGS	+= $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS)
+LDFLAGS	+= $(OPT_LDFLAGS)
+LDLIBS	+= $(PKG_LIBS) -lpthread
+
+OUT	:= build/$(MODE)
+SRCS	:= $(shell find src -name '*.c' | sort)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/%.o) $(OUT)/gen/migrations.o
+MIGRATIONS := $(wildcard src/db/migrations/*/*.sql)
+
+TEST_SRCS := $(shell find tests -name '*_test.c' 2>/dev/null | sort)
+TEST_BINS := $(TEST_SRCS:%.c=$(OUT)/%)
+
+BIN	:= $(OUT)/mysaas
+
+.PHONY: all run test check unit bench clean lint format bootstrap
+
+all: build/mysaas
+
+build/mysaas: $(BIN)
+	@if [ "$(MODE)" = release ]; then ln -sf release/mysaas build/mysaas; fi
+
+$(BIN): $(OUT)/src/main.o $(OUT)/libmysaas.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/libmysaas.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(OUT)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+$(OUT)/gen/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-migrations.sh src/db/migrations $@
+
+$(OUT)/gen/migrations.o: $(OUT)/gen/migrations.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Unit tests: cmocka, one binary per tests/**/X_test.c.
+$(OUT)/tests/%: tests/%.c $(OUT)/libmysaas.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(OUT)/libmysaas.a $(LDFLAGS) \
+		$(LDLIBS) -lcmocka
+
+unit-bins: $(TEST_BINS)
+
+# The README's commands.
+run: bootstrap-run
+	$(MAKE) all
+	./build/mysaas serve
+
+test: bootstrap-test
+	sh scripts/test.sh
+
+# Sanitizer build and run only.
+check: bootstrap-test
+	sh scripts/test.sh asan
+
+bench: bootstrap-test
+	$(MAKE) all
+	sh bench/run.sh
+
+bootstrap-run:
+	sh scripts/bootstrap.sh run
+
+bootstrap-test:
+	sh scripts/bootstrap.sh test
+
+lint:
+	clang-format --dry-run --Werror $(SRCS) $(TEST_SRCS)
+
+format:
+	clang-format -i $(SRCS) $(TEST_SRCS)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

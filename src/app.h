@@ -1,0 +1,26 @@
+/*
+ * The application context handed to every handler: configuration, the
+ * database pool and the route table. Built once in "serve" before the
+ * server starts, read-only afterwards.
+ */
+#ifndef APP_H
+#define APP_H
+
+#include <stddef.h>
+
+#include "core/config.h"
+#include "db/db.h"
+#include "http/router.h"
+
+struct app {
+	const struct config *cfg;
+	struct db	    *db;
+	const struct route  *routes;
+	size_t		     nroutes;
+};
+
+/* The table of every route this program serves (src/routes.c). */
+extern const struct route app_routes[];
+extern const size_t	  app_nroutes;
+
+#endif

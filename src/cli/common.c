@@ -1,0 +1,65 @@
+/*
+ * What several commands share: loading the configuration and opening the
+ * database, each failing with one clear line on stderr.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/log.h"
+#include "db/db.h"
+
+int
+cli_config_load(struct config *cfg)
+{
+	char err[512];
+
+	if (config_load(cfg, ".env", err, sizeof(err)) == -1) {
+		fprintf(stderr, "mysaas: configuration error: %s\n", err);
+		return -1;
+	}
+	log_setup(cfg->log_level, cfg->log_format);
+	return 0;
+}
+
+/* Creates the folders leading to path ("data/" of "data/mysaas.db"). */
+static int
+make_parent_dirs(const char *path)
+{
+	char   dir[4096];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(dir))
+		return -1;
+	memcpy(dir, path, n + 1);
+	for (i = 1; i < n; i++) {
+		if (dir[i] != '/')
+			continue;
+		dir[i] = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+			return -1;
+		dir[i] = '/';
+	}
+	return 0;
+}
+
+struct db *
+cli_db_open(const struct config *cfg, int pool_size)
+{
+	struct db *db;
+	char	   err[512];
+
+	if (cfg->db.kind == DB_SQLITE && make_parent_dirs(cfg->db.path) == -1) {
+		fprintf(stderr,
+		    "mysaas: DATABASE_URL: cannot create the folder for %s: "
+		    "%s\n", cfg->db.path, strerror(errno));
+		return NULL;
+	}
+	db = db_open(&cfg->db, pool_size, err, sizeof(err));
+	if (db == NULL)
+		fprintf(stderr, "mysaas: DATABASE_URL: %s\n", err);
+	return db;
+}

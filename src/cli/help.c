@@ -1,0 +1,63 @@
+/*
+ * Usage texts, one per command, printed by "help", "-h" and on bad usage.
+ */
+#include "cli/cli.h"
+
+#include <string.h>
+
+struct usage {
+	const char *cmd;
+	const char *text;
+};
+
+static const struct usage usages[] = {
+    {"serve",
+	"usage: mysaas serve [--host H] [--port P] [--no-migrate]\n"
+	"\n"
+	"Applies pending migrations (unless --no-migrate) and serves HTTP.\n"
+	"  --host H       listen address (default: HOST or 127.0.0.1)\n"
+	"  --port P       listen port (default: PORT or 8000)\n"
+	"  --no-migrate   do not apply migrations at start\n"},
+    {"migrate",
+	"usage: mysaas migrate [--list]\n"
+	"\n"
+	"Applies pending schema migrations to DATABASE_URL.\n"
+	"  --list   list the migrations: [X] applied, [ ] pending\n"},
+    {"help",
+	"usage: mysaas help [COMMAND]\n"
+	"\n"
+	"Shows the commands, or one command's usage.\n"},
+};
+
+static const char overview[] =
+    "usage: mysaas COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  serve [--host H] [--port P] [--no-migrate]   serve HTTP\n"
+    "  migrate [--list]                             apply or list "
+    "migrations\n"
+    "  help [COMMAND]                               show usage\n"
+    "\n"
+    "options:\n"
+    "  --version   print the version\n"
+    "\n"
+    "Configuration comes from the environment and ./.env "
+    "(see .env.example).\n";
+
+int
+cli_usage(FILE *out, const char *cmd)
+{
+	size_t i;
+
+	if (cmd == NULL) {
+		fputs(overview, out);
+		return 0;
+	}
+	for (i = 0; i < ARRAY_LEN(usages); i++) {
+		if (strcmp(usages[i].cmd, cmd) == 0) {
+			fputs(usages[i].text, out);
+			return 0;
+		}
+	}
+	return -1;
+}

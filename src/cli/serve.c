@@ -1,0 +1,159 @@
+/*
+ * "mysaas serve": migrate, listen, wait for SIGINT/SIGTERM, shut down
+ * gracefully. The signals are blocked before any thread starts so that only
+ * the main thread, in sigwait(), receives them.
+ */
+#include "cli/cli.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "core/log.h"
+#include "db/db.h"
+#include "db/migrate.h"
+#include "http/server.h"
+
+#define SHUTDOWN_GRACE_MS 10000
+
+struct serve_opts {
+	const char *host;
+	int	    port; /* 0: from configuration */
+	bool	    migrate;
+};
+
+static int usage_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "mysaas serve: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	(void)cli_usage(stderr, "serve");
+	return EXIT_USAGE;
+}
+
+/* 0, EXIT_USAGE, or -1 for --help (printed). */
+static int
+parse_args(int argc, char **argv, struct serve_opts *o)
+{
+	int i;
+
+	o->host = NULL;
+	o->port = 0;
+	o->migrate = true;
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--no-migrate") == 0) {
+			o->migrate = false;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			(void)cli_usage(stdout, "serve");
+			return -1;
+		} else if (strcmp(a, "--host") == 0 ||
+			   strcmp(a, "--port") == 0) {
+			if (i + 1 == argc)
+				return usage_error("%s needs a value", a);
+			if (a[2] == 'h') {
+				o->host = argv[++i];
+			} else if (config_port_parse(argv[++i], &o->port) ==
+				   -1) {
+				return usage_error("--port: expected a port "
+						   "from 1 to 65535, got \"%s\"",
+				    argv[i]);
+			}
+		} else {
+			return usage_error("unknown argument \"%s\"", a);
+		}
+	}
+	if (o->host != NULL && *o->host == '\0')
+		return usage_error("%s", "--host needs a value");
+	return 0;
+}
+
+static int
+prepare_schema(struct db *db, bool migrate)
+{
+	char err[512];
+	int  n;
+
+	if (migrate) {
+		if (migrate_apply(db, &n, err, sizeof(err)) == -1) {
+			fprintf(stderr, "mysaas: %s\n", err);
+			return -1;
+		}
+		return 0;
+	}
+	if ((n = migrate_pending(db, err, sizeof(err))) > 0)
+		log_warn("component=migrate msg=\"%d migration(s) pending; run "
+			 "mysaas migrate\"", n);
+	return 0;
+}
+
+static int
+run(const struct config *cfg, const struct serve_opts *o)
+{
+	struct app     app;
+	struct server *srv;
+	struct db     *db;
+	sigset_t       set;
+	char	       err[512];
+	const char    *host = o->host != NULL ? o->host : cfg->host;
+	int	       port = o->port != 0 ? o->port : cfg->port, sig = 0;
+
+	if ((db = cli_db_open(cfg, cfg->threads + 2)) == NULL)
+		return 1;
+	if (prepare_schema(db, o->migrate) == -1) {
+		db_close(db);
+		return 1;
+	}
+	app.cfg = cfg;
+	app.db = db;
+	app.routes = app_routes;
+	app.nroutes = app_nroutes;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	srv = server_start(&app, host, port, cfg->threads, err, sizeof(err));
+	if (srv == NULL) {
+		fprintf(stderr, "mysaas: %s\n", err);
+		db_close(db);
+		return 1;
+	}
+	log_info("msg=listening url=http://%s:%u threads=%d database=%s",
+	    host, (unsigned)server_port(srv), cfg->threads,
+	    db_kind(db) == DB_SQLITE ? "sqlite" : "postgres");
+	while (sigwait(&set, &sig) != 0)
+		;
+	log_info("msg=\"shutting down\" signal=%s",
+	    sig == SIGINT ? "SIGINT" : "SIGTERM");
+	server_stop(srv, SHUTDOWN_GRACE_MS);
+	db_close(db);
+	log_info("msg=stopped");
+	return 0;
+}
+
+int
+cli_serve(int argc, char **argv)
+{
+	struct serve_opts o;
+	struct config	  cfg;
+	int		  rc;
+
+	if ((rc = parse_args(argc, argv, &o)) != 0)
+		return rc == -1 ? 0 : rc;
+	if (cli_config_load(&cfg) == -1)
+		return 1;
+	rc = run(&cfg, &o);
+	config_cleanup(&cfg);
+	return rc;
+}

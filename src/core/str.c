@@ -1,0 +1,99 @@
+/*
+ * Length-carrying strings. Pure functions, no allocation, thread-safe.
+ */
+#include "core/str.h"
+
+#include <string.h>
+
+struct str
+str_from_cstr(const char *s)
+{
+	struct str r = {"", 0};
+
+	if (s != NULL) {
+		r.p = s;
+		r.len = strlen(s);
+	}
+	return r;
+}
+
+bool
+str_eq(struct str a, struct str b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+bool
+str_eq_cstr(struct str a, const char *b)
+{
+	return str_eq(a, str_from_cstr(b));
+}
+
+static int
+lower_ascii(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+bool
+str_eq_nocase(struct str a, struct str b)
+{
+	size_t i;
+
+	if (a.len != b.len)
+		return false;
+	for (i = 0; i < a.len; i++) {
+		if (lower_ascii((unsigned char)a.p[i]) !=
+		    lower_ascii((unsigned char)b.p[i]))
+			return false;
+	}
+	return true;
+}
+
+bool
+str_has_prefix(struct str a, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return a.len >= n && memcmp(a.p, prefix, n) == 0;
+}
+
+int
+str_to_i64(struct str s, int64_t min, int64_t max, int64_t *out)
+{
+	uint64_t acc = 0, limit;
+	size_t   i = 0;
+	bool     neg = false;
+
+	if (s.len == 0 || s.len > 20)
+		return -1;
+	if (s.p[0] == '-' || s.p[0] == '+') {
+		neg = s.p[0] == '-';
+		i = 1;
+		if (s.len == 1)
+			return -1;
+	}
+	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; i < s.len; i++) {
+		unsigned d;
+
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return -1;
+		d = (unsigned)(s.p[i] - '0');
+		if (acc > (limit - d) / 10)
+			return -1;
+		acc = acc * 10 + d;
+	}
+	if (neg) {
+		int64_t v = acc == (uint64_t)INT64_MAX + 1 ? INT64_MIN
+							  : -(int64_t)acc;
+		if (v < min || v > max)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	if ((int64_t)acc < min || (int64_t)acc > max)
+		return -1;
+	*out = (int64_t)acc;
+	return 0;
+}

@@ -1,0 +1,39 @@
+/*
+ * Byte strings that travel with their length (client bytes may hold NUL),
+ * and checked number parsing.
+ */
+#ifndef CORE_STR_H
+#define CORE_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/mem.h"
+
+struct str {
+	const char *p;
+	size_t      len;
+};
+
+#define STR_LIT(s) ((struct str){(s), sizeof(s) - 1})
+#define STR_NULL   ((struct str){NULL, 0})
+
+/* A struct str over a NUL-terminated string (NULL gives the empty string). */
+struct str str_from_cstr(const char *s);
+/* True when both have the same bytes. */
+bool str_eq(struct str a, struct str b);
+/* True when a equals the literal/C string b. */
+bool str_eq_cstr(struct str a, const char *b);
+/* ASCII case-insensitive equality. */
+bool str_eq_nocase(struct str a, struct str b);
+/* True when a starts with prefix. */
+bool str_has_prefix(struct str a, const char *prefix);
+
+/*
+ * Parses a whole decimal integer in [min, max]. Leading/trailing spaces,
+ * signs on unsigned ranges, empty input and overflow are refused: -1.
+ */
+int str_to_i64(struct str s, int64_t min, int64_t max, int64_t *out) MUST_CHECK;
+
+#endif

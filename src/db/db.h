@@ -1,0 +1,93 @@
+/*
+ * The database layer: one interface over two backends (SQLite, PostgreSQL).
+ * A struct db is a pool of connections shared by all threads; a
+ * struct db_conn is used by one thread between db_acquire() and
+ * db_release(). SQL is always a literal with $1..$N placeholders (both
+ * backends understand them); values travel only as bound parameters.
+ * Handlers never see sqlite3_stmt or PGresult: those stay in src/db/.
+ */
+#ifndef DB_DB_H
+#define DB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/mem.h"
+#include "db/url.h"
+
+struct db;
+struct db_conn;
+struct db_rows;
+
+enum db_param_type {
+	DB_P_NULL = 0,
+	DB_P_INT,
+	DB_P_TEXT,
+};
+
+struct db_param {
+	enum db_param_type type;
+	int64_t		   i;
+	const char	  *s;
+	size_t		   len;
+};
+
+#define DB_NULLP	  ((struct db_param){.type = DB_P_NULL})
+#define DB_INT(v)	  ((struct db_param){.type = DB_P_INT, .i = (v)})
+#define DB_TEXTN(p, n)	  ((struct db_param){.type = DB_P_TEXT, .s = (p), .len = (n)})
+#define DB_TEXT(p)	  DB_TEXTN((p), strlen(p))
+
+/*
+ * Opens a pool of up to pool_size connections. SQLite opens (and creates)
+ * the file now, so a bad path fails here; PostgreSQL connects lazily, so
+ * the server may be down at start. NULL with a reason in err.
+ */
+struct db *db_open(const struct db_url *url, int pool_size, char *err,
+    size_t errlen) MUST_CHECK;
+/* Closes every connection. All connections must have been released. */
+void db_close(struct db *db);
+enum db_kind db_kind(const struct db *db);
+
+/*
+ * A connection for the calling thread, or NULL when the database cannot be
+ * reached or no connection frees up within a few seconds (answer 503).
+ */
+struct db_conn *db_acquire(struct db *db) MUST_CHECK;
+/* Gives it back; a connection left inside a transaction is rolled back. */
+void db_release(struct db *db, struct db_conn *c);
+
+/* A round trip to the server; -1 when it does not answer. */
+int db_ping(struct db_conn *c) MUST_CHECK;
+/* Runs several statements with no parameters (migrations). */
+int db_exec_script(struct db_conn *c, const char *sql) MUST_CHECK;
+/* BEGIN (SQLite: IMMEDIATE, taking the write lock up front), COMMIT,
+ * ROLLBACK. */
+int db_begin(struct db_conn *c) MUST_CHECK;
+int db_commit(struct db_conn *c) MUST_CHECK;
+int db_rollback(struct db_conn *c) MUST_CHECK;
+
+/*
+ * Runs a statement that returns no rows; *changes (may be NULL) gets the
+ * number of rows changed.
+ */
+int db_exec(struct db_conn *c, const char *sql, const struct db_param *params,
+    size_t nparams, int64_t *changes) MUST_CHECK;
+/* Runs a query; NULL on error. Free the result with db_rows_free(). */
+struct db_rows *db_query(struct db_conn *c, const char *sql,
+    const struct db_param *params, size_t nparams) MUST_CHECK;
+/* Moves to the next row: 1 when there is one, 0 at the end, -1 on error. */
+int db_rows_next(struct db_rows *r) MUST_CHECK;
+bool db_col_is_null(struct db_rows *r, int col);
+int64_t db_col_int(struct db_rows *r, int col);
+bool db_col_bool(struct db_rows *r, int col);
+/* Borrowed until the next db_rows_next()/db_rows_free(); "" for NULL. */
+const char *db_col_text(struct db_rows *r, int col, size_t *len);
+void db_rows_free(struct db_rows *r);
+
+/* The last error on this connection (borrowed, never NULL). */
+const char *db_errmsg(struct db_conn *c);
+/* True when the last error was a uniqueness violation. */
+bool db_is_unique_violation(struct db_conn *c);
+
+#endif

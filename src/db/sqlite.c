@@ -1,0 +1,358 @@
+/*
+ * The SQLite backend. One sqlite3 handle per pooled connection, opened
+ * without SQLite's own mutexes because the pool hands a connection to one
+ * thread at a time. WAL journal (readers never block the writer), a busy
+ * timeout instead of SQLITE_BUSY errors, foreign keys on, synchronous=FULL
+ * so a committed transaction is on disk before we answer. Prepared
+ * statements are cached per connection, keyed by the SQL literal's address.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/backend.h"
+
+#define STMT_CACHE_SIZE 64
+#define BUSY_TIMEOUT_MS 5000
+
+struct cached_stmt {
+	const char   *sql;
+	sqlite3_stmt *stmt;
+};
+
+struct sqlite_conn {
+	struct db_conn	   base;
+	sqlite3		  *h;
+	char		   err[256];
+	int		   last_rc;
+	size_t		   ncached;
+	struct cached_stmt cache[STMT_CACHE_SIZE];
+};
+
+struct sqlite_rows {
+	struct db_rows	    base;
+	struct sqlite_conn *c;
+	sqlite3_stmt	   *stmt;
+	bool		    cached;
+};
+
+static struct sqlite_conn *
+sq(struct db_conn *c)
+{
+	return (struct sqlite_conn *)c;
+}
+
+static void
+set_error(struct sqlite_conn *c, int rc)
+{
+	c->last_rc = rc;
+	(void)snprintf(c->err, sizeof(c->err), "%s", sqlite3_errmsg(c->h));
+}
+
+static const char *const setup_sql =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=FULL;"
+    "PRAGMA foreign_keys=ON;";
+
+static struct db_conn *
+sqlite_connect(const struct db_url *url, char *err, size_t errlen)
+{
+	struct sqlite_conn *c = xcalloc(1, sizeof(*c));
+	int		    rc;
+
+	c->base.ops = &db_sqlite_backend;
+	rc = sqlite3_open_v2(url->path, &c->h,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		(void)snprintf(err, errlen, "cannot open %s: %s", url->path,
+		    c->h != NULL ? sqlite3_errmsg(c->h) : "out of memory");
+		goto fail;
+	}
+	(void)sqlite3_extended_result_codes(c->h, 1);
+	(void)sqlite3_busy_timeout(c->h, BUSY_TIMEOUT_MS);
+	if (sqlite3_exec(c->h, setup_sql, NULL, NULL, NULL) != SQLITE_OK) {
+		(void)snprintf(err, errlen, "cannot use %s: %s", url->path,
+		    sqlite3_errmsg(c->h));
+		goto fail;
+	}
+	return &c->base;
+fail:
+	sqlite3_close(c->h);
+	free(c);
+	return NULL;
+}
+
+static void
+sqlite_disconnect(struct db_conn *base)
+{
+	struct sqlite_conn *c = sq(base);
+	size_t		    i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->ncached; i++)
+		sqlite3_finalize(c->cache[i].stmt);
+	sqlite3_close(c->h);
+	free(c);
+}
+
+static bool
+sqlite_is_broken(struct db_conn *c)
+{
+	(void)c;
+	return false;
+}
+
+static int
+sqlite_reconnect(struct db_conn *c)
+{
+	(void)c;
+	return 0;
+}
+
+static bool
+sqlite_in_transaction(struct db_conn *c)
+{
+	return sqlite3_get_autocommit(sq(c)->h) == 0;
+}
+
+static int
+sqlite_exec_script(struct db_conn *base, const char *sql)
+{
+	struct sqlite_conn *c = sq(base);
+	int		    rc = sqlite3_exec(c->h, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		set_error(c, rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* A prepared statement for sql, from the cache when possible. */
+static sqlite3_stmt *
+prepare(struct sqlite_conn *c, const char *sql, bool *cached)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t	      i;
+	int	      rc;
+
+	for (i = 0; i < c->ncached; i++) {
+		if (c->cache[i].sql == sql) {
+			*cached = true;
+			return c->cache[i].stmt;
+		}
+	}
+	rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		set_error(c, rc);
+		return NULL;
+	}
+	*cached = c->ncached < STMT_CACHE_SIZE;
+	if (*cached) {
+		c->cache[c->ncached].sql = sql;
+		c->cache[c->ncached].stmt = stmt;
+		c->ncached++;
+	}
+	return stmt;
+}
+
+static void
+done_with(sqlite3_stmt *stmt, bool cached)
+{
+	if (cached) {
+		(void)sqlite3_reset(stmt);
+		(void)sqlite3_clear_bindings(stmt);
+	} else {
+		sqlite3_finalize(stmt);
+	}
+}
+
+static int
+bind_params(struct sqlite_conn *c, sqlite3_stmt *stmt,
+    const struct db_param *params, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char name[24];
+		int  idx, rc;
+
+		(void)snprintf(name, sizeof(name), "$%zu", i + 1);
+		idx = sqlite3_bind_parameter_index(stmt, name);
+		if (idx == 0)
+			continue; /* this statement does not use $i */
+		switch (params[i].type) {
+		case DB_P_INT:
+			rc = sqlite3_bind_int64(stmt, idx, params[i].i);
+			break;
+		case DB_P_TEXT:
+			rc = sqlite3_bind_text64(stmt, idx, params[i].s,
+			    params[i].len, SQLITE_STATIC, SQLITE_UTF8);
+			break;
+		default:
+			rc = sqlite3_bind_null(stmt, idx);
+			break;
+		}
+		if (rc != SQLITE_OK) {
+			set_error(c, rc);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+sqlite_exec(struct db_conn *base, const char *sql,
+    const struct db_param *params, size_t n, int64_t *changes)
+{
+	struct sqlite_conn *c = sq(base);
+	sqlite3_stmt	   *stmt;
+	bool		    cached = false;
+	int		    rc;
+
+	if ((stmt = prepare(c, sql, &cached)) == NULL)
+		return -1;
+	if (bind_params(c, stmt, params, n) == -1) {
+		done_with(stmt, cached);
+		return -1;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE) {
+		set_error(c, rc);
+		done_with(stmt, cached);
+		return -1;
+	}
+	if (changes != NULL)
+		*changes = sqlite3_changes64(c->h);
+	done_with(stmt, cached);
+	return 0;
+}
+
+static struct db_rows *
+sqlite_query(struct db_conn *base, const char *sql,
+    const struct db_param *params, size_t n)
+{
+	struct sqlite_conn *c = sq(base);
+	struct sqlite_rows *r;
+	sqlite3_stmt	   *stmt;
+	bool		    cached = false;
+
+	if ((stmt = prepare(c, sql, &cached)) == NULL)
+		return NULL;
+	if (bind_params(c, stmt, params, n) == -1) {
+		done_with(stmt, cached);
+		return NULL;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->base.ops = &db_sqlite_backend;
+	r->c = c;
+	r->stmt = stmt;
+	r->cached = cached;
+	return &r->base;
+}
+
+static int
+sqlite_rows_next(struct db_rows *base)
+{
+	struct sqlite_rows *r = (struct sqlite_rows *)base;
+	int		    rc = sqlite3_step(r->stmt);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	set_error(r->c, rc);
+	return -1;
+}
+
+static bool
+sqlite_col_is_null(struct db_rows *base, int col)
+{
+	struct sqlite_rows *r = (struct sqlite_rows *)base;
+
+	return sqlite3_column_type(r->stmt, col) == SQLITE_NULL;
+}
+
+static const char *
+sqlite_col_text(struct db_rows *base, int col, size_t *len)
+{
+	struct sqlite_rows  *r = (struct sqlite_rows *)base;
+	const unsigned char *t = sqlite3_column_text(r->stmt, col);
+
+	if (len != NULL)
+		*len = t != NULL ? (size_t)sqlite3_column_bytes(r->stmt, col)
+				 : 0;
+	return t != NULL ? (const char *)t : "";
+}
+
+static int64_t
+sqlite_col_int(struct db_rows *base, int col)
+{
+	return sqlite3_column_int64(((struct sqlite_rows *)base)->stmt, col);
+}
+
+static void
+sqlite_rows_free(struct db_rows *base)
+{
+	struct sqlite_rows *r = (struct sqlite_rows *)base;
+
+	if (r == NULL)
+		return;
+	done_with(r->stmt, r->cached);
+	free(r);
+}
+
+static int
+sqlite_ping(struct db_conn *base)
+{
+	static const char *const sql = "SELECT 1";
+	struct db_rows		*r = sqlite_query(base, sql, NULL, 0);
+	int			 rc;
+
+	if (r == NULL)
+		return -1;
+	rc = sqlite_rows_next(r);
+	sqlite_rows_free(r);
+	return rc == 1 ? 0 : -1;
+}
+
+static const char *
+sqlite_errmsg(struct db_conn *c)
+{
+	return sq(c)->err;
+}
+
+static bool
+sqlite_is_unique_violation(struct db_conn *c)
+{
+	int rc = sq(c)->last_rc;
+
+	return rc == SQLITE_CONSTRAINT_UNIQUE ||
+	       rc == SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
+const struct db_backend db_sqlite_backend = {
+    .name = "sqlite",
+    .connect = sqlite_connect,
+    .disconnect = sqlite_disconnect,
+    .is_broken = sqlite_is_broken,
+    .reconnect = sqlite_reconnect,
+    .in_transaction = sqlite_in_transaction,
+    .ping = sqlite_ping,
+    .exec_script = sqlite_exec_script,
+    .exec = sqlite_exec,
+    .query = sqlite_query,
+    .rows_next = sqlite_rows_next,
+    .col_is_null = sqlite_col_is_null,
+    .col_text = sqlite_col_text,
+    .col_int = sqlite_col_int,
+    .rows_free = sqlite_rows_free,
+    .errmsg = sqlite_errmsg,
+    .is_unique_violation = sqlite_is_unique_violation,
+    .begin_sql = "BEGIN IMMEDIATE",
+};

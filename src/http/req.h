@@ -1,0 +1,79 @@
+/*
+ * One HTTP request: created on the first libmicrohttpd callback for it,
+ * freed in the completion callback (the one place request memory is
+ * released). It owns one arena; everything hung on it dies with it. A
+ * request belongs to the one worker thread that runs it.
+ */
+#ifndef HTTP_REQ_H
+#define HTTP_REQ_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "http/router.h"
+
+struct MHD_Connection;
+struct MHD_Response;
+
+#define REQ_MAX_EXTRA_HEADERS 16
+
+struct req_header {
+	const char *name;
+	const char *value;
+};
+
+struct req {
+	struct arena	      *arena;
+	struct MHD_Connection *conn;
+	const struct app      *app;
+	char		       id[20];
+	struct str	       method;
+	struct str	       path;
+	struct route_match     match;
+	struct buf	       body;
+	bool		       body_too_large;
+	bool		       done;
+	uint64_t	       start_ns;
+	struct db_conn	      *db;
+
+	/* The response, set by resp_*(). */
+	int		     status;
+	struct MHD_Response *response;
+	size_t		     response_bytes;
+	bool		     is_html;
+	const char	    *csp; /* HTML only; NULL: the default policy */
+	size_t		     nheaders;
+	struct req_header    headers[REQ_MAX_EXTRA_HEADERS];
+};
+
+/* A request header value (case-insensitive name), or NULL. Borrowed. */
+const char *req_header(struct req *r, const char *name);
+/* A query-string argument, or NULL. Borrowed. */
+const char *req_query(struct req *r, const char *name);
+/* A path parameter of the matched route, or STR_NULL. */
+struct str req_param(struct req *r, const char *name);
+/*
+ * The request's database connection, acquired on first use and released
+ * when the request ends; NULL when the database is unavailable (answer 503).
+ */
+struct db_conn *req_db(struct req *r) MUST_CHECK;
+
+/* Adds a response header (both strings are copied into the arena). */
+void resp_header(struct req *r, const char *name, const char *value);
+/* Sets the response from bytes (copied); returns status. */
+int resp_bytes(struct req *r, int status, const char *content_type,
+    const void *body, size_t len);
+/* Sets a JSON response; steals body. Returns status (500 if it fails). */
+int resp_json(struct req *r, int status, json_t *body);
+/* {"detail": detail}; returns status. */
+int resp_detail(struct req *r, int status, const char *detail);
+/* Sets an HTML response (copied); returns status. */
+int resp_html(struct req *r, int status, const char *html, size_t len);
+
+#endif

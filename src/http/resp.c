@@ -1,0 +1,177 @@
+/*
+ * Response building and the request accessors. Every response carries
+ * X-Content-Type-Options and X-Request-Id; HTML also the frame, referrer
+ * and content-security policies. Bodies are copied into libmicrohttpd's
+ * own buffer (MHD_RESPMEM_MUST_COPY) so nothing outlives the arena.
+ */
+#include "http/req.h"
+
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "http/resp_internal.h"
+
+#define DEFAULT_CSP                                                        \
+	"default-src 'self'; img-src 'self' data: https:; "                \
+	"style-src 'self' 'unsafe-inline'; object-src 'none'; "            \
+	"base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 307: return "Temporary Redirect";
+	case 400: return "Bad Request";
+	case 401: return "Not authenticated";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Request body too large";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 431: return "Request header fields too large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}
+
+const char *
+req_header(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+req_query(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    name);
+}
+
+struct str
+req_param(struct req *r, const char *name)
+{
+	return route_param_get(&r->match, name);
+}
+
+struct db_conn *
+req_db(struct req *r)
+{
+	if (r->db == NULL)
+		r->db = db_acquire(r->app->db);
+	return r->db;
+}
+
+void
+resp_header(struct req *r, const char *name, const char *value)
+{
+	if (r->nheaders == REQ_MAX_EXTRA_HEADERS) {
+		log_error("req=%s msg=\"too many response headers\"", r->id);
+		return;
+	}
+	r->headers[r->nheaders].name = arena_strndup(r->arena, name,
+	    strlen(name));
+	r->headers[r->nheaders].value = arena_strndup(r->arena, value,
+	    strlen(value));
+	r->nheaders++;
+}
+
+int
+resp_bytes(struct req *r, int status, const char *content_type,
+    const void *body, size_t len)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return HTTP_INTERNAL_ERROR;
+	if (r->response != NULL)
+		MHD_destroy_response(r->response);
+	r->response = resp;
+	r->response_bytes = len;
+	r->status = status;
+	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    content_type);
+	return status;
+}
+
+int
+resp_json(struct req *r, int status, json_t *body)
+{
+	char  *text;
+	size_t len;
+	int    rc;
+
+	if (body == NULL)
+		return HTTP_INTERNAL_ERROR;
+	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(body);
+	if (text == NULL)
+		return HTTP_INTERNAL_ERROR;
+	len = strlen(text);
+	rc = resp_bytes(r, status, "application/json", text, len);
+	free(text);
+	return rc;
+}
+
+int
+resp_detail(struct req *r, int status, const char *detail)
+{
+	json_t *body = json_object();
+
+	json_object_set_new(body, "detail", json_string(detail));
+	return resp_json(r, status, body);
+}
+
+int
+resp_html(struct req *r, int status, const char *html, size_t len)
+{
+	r->is_html = true;
+	return resp_bytes(r, status, "text/html; charset=utf-8", html, len);
+}
+
+void
+resp_default(struct req *r, int status)
+{
+	if (resp_detail(r, status, http_reason(status)) != status) {
+		/* Not even the error body could be built: an empty 500. */
+		(void)resp_bytes(r, HTTP_INTERNAL_ERROR, "application/json",
+		    "", 0);
+	}
+}
+
+enum MHD_Result
+resp_queue(struct req *r)
+{
+	enum MHD_Result rc;
+	size_t		i;
+
+	(void)MHD_add_response_header(r->response, "X-Content-Type-Options",
+	    "nosniff");
+	(void)MHD_add_response_header(r->response, "X-Request-Id", r->id);
+	if (r->is_html) {
+		(void)MHD_add_response_header(r->response, "X-Frame-Options",
+		    "DENY");
+		(void)MHD_add_response_header(r->response, "Referrer-Policy",
+		    "strict-origin-when-cross-origin");
+		(void)MHD_add_response_header(r->response,
+		    "Content-Security-Policy",
+		    r->csp != NULL ? r->csp : DEFAULT_CSP);
+	}
+	for (i = 0; i < r->nheaders; i++)
+		(void)MHD_add_response_header(r->response, r->headers[i].name,
+		    r->headers[i].value);
+	rc = MHD_queue_response(r->conn, (unsigned int)r->status, r->response);
+	MHD_destroy_response(r->response);
+	r->response = NULL;
+	return rc;
+}

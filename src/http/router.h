@@ -1,0 +1,55 @@
+/*
+ * The router: (method, path pattern) to handler. Patterns are literal
+ * segments and "{name}" parameters matching one non-empty segment, e.g.
+ * "/api/v1/organizations/{id}/members". The table is immutable once the
+ * server starts; matching is pure and thread-safe.
+ */
+#ifndef HTTP_ROUTER_H
+#define HTTP_ROUTER_H
+
+#include <stddef.h>
+
+#include "core/mem.h"
+#include "core/str.h"
+#include "http/http.h"
+
+#define ROUTER_MAX_PARAMS 8
+
+/* Route flags. */
+#define ROUTE_HTML 0x1 /* errors render as a page, not JSON */
+
+struct route {
+	const char     *method; /* "GET", "POST", ... (GET also serves HEAD) */
+	const char     *pattern;
+	http_handler_fn handler;
+	unsigned	flags;
+};
+
+struct route_param {
+	struct str name;
+	struct str value;
+};
+
+struct route_match {
+	const struct route *route;
+	size_t		    nparams;
+	struct route_param  params[ROUTER_MAX_PARAMS];
+};
+
+enum router_result {
+	ROUTER_FOUND = 0,
+	ROUTER_NOT_FOUND,
+	ROUTER_METHOD_NOT_ALLOWED,
+};
+
+/*
+ * Finds the route for method and path. On ROUTER_METHOD_NOT_ALLOWED, allow
+ * receives the comma-separated methods the path does accept ("GET, HEAD").
+ */
+enum router_result router_match(const struct route *routes, size_t nroutes,
+    struct str method, struct str path, struct route_match *m, char *allow,
+    size_t allowlen) MUST_CHECK;
+/* The value of a matched parameter, or STR_NULL. */
+struct str route_param_get(const struct route_match *m, const char *name);
+
+#endif

@@ -1,0 +1,416 @@
+/*
+ * libmicrohttpd glue. The daemon runs MYSAAS_THREADS worker threads, each
+ * with its own epoll loop over connections accepted from one shared
+ * listening socket that we bind ourselves (so "address in use" can be told
+ * apart from other failures). The route table and app are read-only while
+ * the daemon runs; a request's state belongs to the thread that runs it.
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <openssl/rand.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "http/req.h"
+#include "http/resp_internal.h"
+
+/*
+ * Per-connection memory pool: it holds the request line, the headers and
+ * the read/write buffers, so it must exceed the 16 KiB header limit, which
+ * we enforce ourselves to answer with our own JSON 431.
+ */
+#define CONNECTION_MEMORY_LIMIT (64 * 1024)
+#define LISTEN_BACKLOG		1024
+
+struct server {
+	struct MHD_Daemon *daemon;
+	const struct app  *app;
+	int		   listen_fd;
+	uint16_t	   port;
+	atomic_long	   in_flight;
+	atomic_ulong	   next_id;
+	uint32_t	   id_prefix;
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Appends s with quotes, backslashes and non-printable bytes escaped. */
+static void
+append_quoted(struct buf *b, struct str s)
+{
+	size_t i;
+
+	(void)!buf_append(b, "\"", 1);
+	for (i = 0; i < s.len && i < 512; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+			(void)!buf_appendf(b, "\\x%02x", c);
+		else
+			(void)!buf_append(b, &s.p[i], 1);
+	}
+	(void)!buf_append(b, "\"", 1);
+}
+
+static void
+log_access(const struct req *r)
+{
+	struct buf line;
+	double	   ms = (double)(now_ns() - r->start_ns) / 1e6;
+
+	buf_init(&line, 0);
+	(void)!buf_appendf(&line, "req=%s method=", r->id);
+	append_quoted(&line, r->method);
+	(void)!buf_append_cstr(&line, " path=");
+	append_quoted(&line, r->path);
+	(void)!buf_appendf(&line, " status=%d bytes=%zu ms=%.3f", r->status,
+	    r->response_bytes, ms);
+	log_write(r->status >= 500 ? LOG_WARN : LOG_INFO, "%s", line.data);
+	buf_cleanup(&line);
+}
+
+static void
+req_release_db(void *p)
+{
+	struct req *r = p;
+
+	if (r->db != NULL) {
+		db_release(r->app->db, r->db);
+		r->db = NULL;
+	}
+}
+
+static struct req *
+req_new(struct server *s, struct MHD_Connection *conn, const char *url,
+    const char *method)
+{
+	struct arena *a = arena_new();
+	struct req   *r = arena_alloc(a, sizeof(*r));
+	unsigned long n = atomic_fetch_add(&s->next_id, 1);
+
+	memset(r, 0, sizeof(*r));
+	r->arena = a;
+	r->conn = conn;
+	r->app = s->app;
+	r->start_ns = now_ns();
+	r->method = str_from_cstr(method);
+	r->path = str_from_cstr(url);
+	r->status = HTTP_INTERNAL_ERROR;
+	(void)snprintf(r->id, sizeof(r->id), "%08x%08lx", s->id_prefix,
+	    n & 0xffffffffUL);
+	buf_init(&r->body, HTTP_MAX_BODY);
+	arena_defer(a, req_release_db, r);
+	atomic_fetch_add(&s->in_flight, 1);
+	return r;
+}
+
+struct header_sum {
+	size_t total;
+};
+
+static enum MHD_Result
+sum_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct header_sum *h = cls;
+
+	(void)kind;
+	/* name ": " value CRLF, as on the wire */
+	h->total += strlen(key) + 4 + (value != NULL ? strlen(value) : 0);
+	return MHD_YES;
+}
+
+/* Rejections decided from the request head alone; 0 when none applies. */
+static int
+check_head(struct req *r)
+{
+	struct header_sum h = {0};
+	const char	 *cl;
+
+	(void)MHD_get_connection_values(r->conn, MHD_HEADER_KIND, sum_header,
+	    &h);
+	if (h.total > HTTP_MAX_HEADER_BYTES)
+		return resp_detail(r, HTTP_HEADERS_TOO_LARGE,
+		    "Request header fields too large");
+	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL) {
+		int64_t len;
+
+		if (str_to_i64(str_from_cstr(cl), 0, INT64_MAX, &len) == 0 &&
+		    len > HTTP_MAX_BODY)
+			return resp_detail(r, HTTP_PAYLOAD_TOO_LARGE,
+			    "Request body too large (limit 1 MiB)");
+	}
+	return 0;
+}
+
+static bool
+has_body(struct MHD_Connection *conn)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	if (cl != NULL)
+		return strcmp(cl, "0") != 0;
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		   MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+}
+
+static void
+dispatch(struct req *r)
+{
+	char		   allow[64];
+	enum router_result rr;
+
+	rr = router_match(r->app->routes, r->app->nroutes, r->method, r->path,
+	    &r->match, allow, sizeof(allow));
+	if (rr == ROUTER_NOT_FOUND) {
+		r->status = resp_detail(r, HTTP_NOT_FOUND, "Not Found");
+		return;
+	}
+	if (rr == ROUTER_METHOD_NOT_ALLOWED) {
+		r->status = resp_detail(r, HTTP_METHOD_NOT_ALLOWED,
+		    "Method Not Allowed");
+		resp_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+		return;
+	}
+	if (r->body_too_large) {
+		r->status = resp_detail(r, HTTP_PAYLOAD_TOO_LARGE,
+		    "Request body too large (limit 1 MiB)");
+		return;
+	}
+	r->status = r->match.route->handler(r);
+	if (r->response == NULL)
+		resp_default(r, r->status);
+}
+
+static enum MHD_Result
+finish(struct req *r)
+{
+	enum MHD_Result rc;
+
+	r->done = true;
+	if (r->response == NULL)
+		resp_default(r, r->status);
+	rc = resp_queue(r);
+	return rc;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **req_cls)
+{
+	struct server *s = cls;
+	struct req    *r = *req_cls;
+	int	       early;
+
+	(void)version;
+	if (r == NULL) {
+		r = req_new(s, conn, url, method);
+		*req_cls = r;
+		if ((early = check_head(r)) != 0) {
+			r->status = early;
+			return finish(r);
+		}
+		if (has_body(conn))
+			return MHD_YES; /* the body follows */
+		dispatch(r);
+		return finish(r);
+	}
+	if (r->done) {
+		*upload_data_size = 0; /* discard what follows a rejection */
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (!r->body_too_large &&
+		    buf_append(&r->body, upload_data, *upload_data_size) == -1)
+			r->body_too_large = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	dispatch(r);
+	return finish(r);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct server *s = cls;
+	struct req    *r = *req_cls;
+
+	(void)conn;
+	if (r == NULL)
+		return;
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->done)
+		r->status = 499; /* the client went away first */
+	log_access(r);
+	buf_cleanup(&r->body);
+	arena_free(r->arena);
+	*req_cls = NULL;
+	atomic_fetch_sub(&s->in_flight, 1);
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_debug("component=http msg=\"%s\"", line);
+}
+
+/* Binds and listens; -1 with a reason in err. */
+static int
+listen_on(const char *host, int port, int *fd_out, uint16_t *bound,
+    char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL;
+	struct sockaddr_storage ss;
+	socklen_t	sslen = sizeof(ss);
+	char		portstr[8];
+	int		fd = -1, one = 1, gai;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	(void)snprintf(portstr, sizeof(portstr), "%d", port);
+	if ((gai = getaddrinfo(host, portstr, &hints, &res)) != 0) {
+		(void)snprintf(err, errlen,
+		    "HOST: cannot resolve \"%s\" (%s)", host,
+		    gai_strerror(gai));
+		return -1;
+	}
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
+	    res->ai_protocol);
+	if (fd == -1) {
+		(void)snprintf(err, errlen, "cannot create a socket");
+		goto fail;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1) {
+		if (errno == EADDRINUSE)
+			(void)snprintf(err, errlen,
+			    "PORT: %s:%d is already in use; stop the other "
+			    "server or set PORT to a free port", host, port);
+		else if (errno == EACCES)
+			(void)snprintf(err, errlen,
+			    "PORT: permission denied binding %s:%d; use a "
+			    "port above 1023", host, port);
+		else
+			(void)snprintf(err, errlen,
+			    "HOST: cannot listen on %s:%d (address not "
+			    "available on this machine)", host, port);
+		goto fail;
+	}
+	if (listen(fd, LISTEN_BACKLOG) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
+		(void)snprintf(err, errlen, "cannot listen on %s:%d", host,
+		    port);
+		goto fail;
+	}
+	*bound = ntohs(ss.ss_family == AF_INET6
+			   ? ((struct sockaddr_in6 *)&ss)->sin6_port
+			   : ((struct sockaddr_in *)&ss)->sin_port);
+	freeaddrinfo(res);
+	*fd_out = fd;
+	return 0;
+fail:
+	if (fd != -1)
+		close(fd);
+	freeaddrinfo(res);
+	return -1;
+}
+
+struct server *
+server_start(const struct app *app, const char *host, int port, int threads,
+    char *err, size_t errlen)
+{
+	struct server *s = xcalloc(1, sizeof(*s));
+	unsigned int   flags;
+
+	s->app = app;
+	s->listen_fd = -1;
+	atomic_init(&s->in_flight, 0);
+	atomic_init(&s->next_id, 1);
+	if (RAND_bytes((unsigned char *)&s->id_prefix,
+		sizeof(s->id_prefix)) != 1)
+		s->id_prefix = (uint32_t)getpid();
+	if (listen_on(host, port, &s->listen_fd, &s->port, err, errlen) == -1)
+		goto fail;
+	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+		MHD_USE_ERROR_LOG | MHD_USE_SUSPEND_RESUME;
+	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	    MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+	    MHD_OPTION_END);
+	if (s->daemon == NULL) {
+		(void)snprintf(err, errlen,
+		    "cannot start the HTTP server on %s:%d", host, port);
+		goto fail;
+	}
+	return s;
+fail:
+	if (s->listen_fd != -1)
+		close(s->listen_fd);
+	free(s);
+	return NULL;
+}
+
+uint16_t
+server_port(const struct server *s)
+{
+	return s->port;
+}
+
+void
+server_stop(struct server *s, unsigned grace_ms)
+{
+	unsigned waited = 0;
+	MHD_socket fd;
+
+	if (s == NULL)
+		return;
+	/* Stop accepting; the listening socket is ours to close. */
+	fd = MHD_quiesce_daemon(s->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	while (atomic_load(&s->in_flight) > 0 && waited < grace_ms) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+	MHD_stop_daemon(s->daemon);
+	free(s);
+}

@@ -1,0 +1,73 @@
+/*
+ * mysaas: one program serving the pages, the REST API, the Clerk webhook
+ * receiver, the admin and the API docs. main() initialises the libraries'
+ * globals (before any thread exists) and dispatches to a subcommand.
+ */
+#include <curl/curl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#ifndef MYSAAS_VERSION
+#define MYSAAS_VERSION "0.0.0"
+#endif
+
+static int
+init_libraries(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (sodium_init() < 0 || sqlite3_initialize() != SQLITE_OK ||
+	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "mysaas: cannot initialise the libraries\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+help(int argc, char **argv)
+{
+	if (argc == 0)
+		return cli_usage(stdout, NULL) == 0 ? 0 : 1;
+	if (argc == 1 && cli_usage(stdout, argv[0]) == 0)
+		return 0;
+	fprintf(stderr, "mysaas help: unknown command \"%s\"\n", argv[0]);
+	(void)cli_usage(stderr, NULL);
+	return EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+	int	    rc;
+
+	if (cmd == NULL) {
+		(void)cli_usage(stderr, NULL);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("mysaas %s\n", MYSAAS_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+	    strcmp(cmd, "-h") == 0)
+		return help(argc - 2, argv + 2);
+	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0) {
+		fprintf(stderr, "mysaas: unknown command \"%s\"\n", cmd);
+		(void)cli_usage(stderr, NULL);
+		return EXIT_USAGE;
+	}
+	if (init_libraries() == -1)
+		return 1;
+	if (strcmp(cmd, "serve") == 0)
+		rc = cli_serve(argc - 2, argv + 2);
+	else
+		rc = cli_migrate(argc - 2, argv + 2);
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,13 @@
+/*
+ * Every route this program serves, in one table. Later features add their
+ * rows here (and to the OpenAPI document kept beside it).
+ */
+#include "app.h"
+
+#include "api/health.h"
+
+const struct route app_routes[] = {
+    {"GET", "/api/v1/health", api_health, 0},
+};
+
+const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);
