@@ -163,18 +163,6 @@ check_head(struct req *r)
 	return 0;
 }
 
-static bool
-has_body(struct MHD_Connection *conn)
-{
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-	if (cl != NULL)
-		return strcmp(cl, "0") != 0;
-	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		   MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
-}
-
 static void
 dispatch(struct req *r)
 {
@@ -232,10 +220,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			r->status = early;
 			return finish(r);
 		}
-		if (has_body(conn))
-			return MHD_YES; /* the body follows */
-		dispatch(r);
-		return finish(r);
+		/*
+		 * Answer on the next call, once libmicrohttpd has finished
+		 * reading the request: a response queued now makes it close
+		 * the connection instead of keeping it alive.
+		 */
+		return MHD_YES;
 	}
 	if (r->done) {
 		*upload_data_size = 0; /* discard what follows a rejection */
@@ -265,6 +255,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->done)
 		r->status = 499; /* the client went away first */
 	log_access(r);
+	if (r->response != NULL)
+		MHD_destroy_response(r->response); /* built, never queued */
 	buf_cleanup(&r->body);
 	arena_free(r->arena);
 	*req_cls = NULL;
