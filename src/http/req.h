@@ -38,6 +38,7 @@ struct req {
 	struct route_match     match;
 	struct buf	       body;
 	bool		       body_too_large;
+	size_t		       discarded;
 	bool		       done;
 	uint64_t	       start_ns;
 	struct db_conn	      *db;

@@ -32,6 +32,8 @@
  */
 #define CONNECTION_MEMORY_LIMIT (64 * 1024)
 #define LISTEN_BACKLOG		1024
+/* How much of an oversized chunked body we read before hanging up. */
+#define MAX_DISCARD_BYTES (16 * 1024 * 1024)
 
 struct server {
 	struct MHD_Daemon *daemon;
@@ -235,6 +237,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		if (!r->body_too_large &&
 		    buf_append(&r->body, upload_data, *upload_data_size) == -1)
 			r->body_too_large = true;
+		if (r->body_too_large) {
+			/*
+			 * A chunked body past the limit is read and dropped
+			 * so the client gets its 413, but not forever.
+			 */
+			r->discarded += *upload_data_size;
+			if (r->discarded > MAX_DISCARD_BYTES)
+				return MHD_NO;
+		}
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
