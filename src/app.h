@@ -14,13 +14,13 @@
 
 struct app {
 	const struct config *cfg;
-	struct db	    *db;
+	struct db           *db;
 	const struct route  *routes;
-	size_t		     nroutes;
+	size_t               nroutes;
 };
 
 /* The table of every route this program serves (src/routes.c). */
 extern const struct route app_routes[];
-extern const size_t	  app_nroutes;
+extern const size_t       app_nroutes;
 
 #endif

@@ -44,7 +44,7 @@ int
 main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
-	int	    rc;
+	int         rc;
 
 	if (cmd == NULL) {
 		(void)cli_usage(stderr, NULL);

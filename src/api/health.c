@@ -18,8 +18,8 @@ api_health(struct req *r)
 
 	if (c == NULL || db_ping(c) == -1) {
 		log_warn("req=%s component=health msg=\"database unavailable\""
-			 " error=\"%s\"", r->id,
-		    c != NULL ? db_errmsg(c) : "no connection");
+		         " error=\"%s\"",
+		    r->id, c != NULL ? db_errmsg(c) : "no connection");
 		return resp_bytes(r, HTTP_SERVICE_UNAVAILABLE,
 		    "application/json", down_body, sizeof(down_body) - 1);
 	}

@@ -50,12 +50,13 @@ struct db *
 cli_db_open(const struct config *cfg, int pool_size)
 {
 	struct db *db;
-	char	   err[512];
+	char       err[512];
 
 	if (cfg->db.kind == DB_SQLITE && make_parent_dirs(cfg->db.path) == -1) {
 		fprintf(stderr,
 		    "mysaas: DATABASE_URL: cannot create the folder for %s: "
-		    "%s\n", cfg->db.path, strerror(errno));
+		    "%s\n",
+		    cfg->db.path, strerror(errno));
 		return NULL;
 	}
 	db = db_open(&cfg->db, pool_size, err, sizeof(err));

@@ -12,21 +12,21 @@ struct usage {
 
 static const struct usage usages[] = {
     {"serve",
-	"usage: mysaas serve [--host H] [--port P] [--no-migrate]\n"
-	"\n"
-	"Applies pending migrations (unless --no-migrate) and serves HTTP.\n"
-	"  --host H       listen address (default: HOST or 127.0.0.1)\n"
-	"  --port P       listen port (default: PORT or 8000)\n"
-	"  --no-migrate   do not apply migrations at start\n"},
+        "usage: mysaas serve [--host H] [--port P] [--no-migrate]\n"
+        "\n"
+        "Applies pending migrations (unless --no-migrate) and serves HTTP.\n"
+        "  --host H       listen address (default: HOST or 127.0.0.1)\n"
+        "  --port P       listen port (default: PORT or 8000)\n"
+        "  --no-migrate   do not apply migrations at start\n"},
     {"migrate",
-	"usage: mysaas migrate [--list]\n"
-	"\n"
-	"Applies pending schema migrations to DATABASE_URL.\n"
-	"  --list   list the migrations: [X] applied, [ ] pending\n"},
+        "usage: mysaas migrate [--list]\n"
+        "\n"
+        "Applies pending schema migrations to DATABASE_URL.\n"
+        "  --list   list the migrations: [X] applied, [ ] pending\n"},
     {"help",
-	"usage: mysaas help [COMMAND]\n"
-	"\n"
-	"Shows the commands, or one command's usage.\n"},
+        "usage: mysaas help [COMMAND]\n"
+        "\n"
+        "Shows the commands, or one command's usage.\n"},
 };
 
 static const char overview[] =

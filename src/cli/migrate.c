@@ -14,20 +14,22 @@ cli_migrate(int argc, char **argv)
 {
 	struct config cfg;
 	struct db    *db;
-	bool	      list = false;
-	char	      err[512];
-	int	      i, applied, rc = 1;
+	bool          list = false;
+	char          err[512];
+	int           i, applied, rc = 1;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--list") == 0) {
 			list = true;
 		} else if (strcmp(argv[i], "-h") == 0 ||
-			   strcmp(argv[i], "--help") == 0) {
+		    strcmp(argv[i], "--help") == 0) {
 			(void)cli_usage(stdout, "migrate");
 			return 0;
 		} else {
-			fprintf(stderr, "mysaas migrate: unknown argument "
-					"\"%s\"\n", argv[i]);
+			fprintf(stderr,
+			    "mysaas migrate: unknown argument "
+			    "\"%s\"\n",
+			    argv[i]);
 			(void)cli_usage(stderr, "migrate");
 			return EXIT_USAGE;
 		}
@@ -45,7 +47,8 @@ cli_migrate(int argc, char **argv)
 		fprintf(stderr, "mysaas: %s\n", err);
 	} else {
 		printf(applied == 0 ? "No migrations to apply.\n"
-				    : "Applied %d migration(s).\n", applied);
+		                    : "Applied %d migration(s).\n",
+		    applied);
 		rc = 0;
 	}
 	db_close(db);

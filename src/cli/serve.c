@@ -21,8 +21,8 @@
 
 struct serve_opts {
 	const char *host;
-	int	    port; /* 0: from configuration */
-	bool	    migrate;
+	int         port; /* 0: from configuration */
+	bool        migrate;
 };
 
 static int usage_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
@@ -59,15 +59,16 @@ parse_args(int argc, char **argv, struct serve_opts *o)
 			(void)cli_usage(stdout, "serve");
 			return -1;
 		} else if (strcmp(a, "--host") == 0 ||
-			   strcmp(a, "--port") == 0) {
+		    strcmp(a, "--port") == 0) {
 			if (i + 1 == argc)
 				return usage_error("%s needs a value", a);
 			if (a[2] == 'h') {
 				o->host = argv[++i];
 			} else if (config_port_parse(argv[++i], &o->port) ==
-				   -1) {
+			    -1) {
 				return usage_error("--port: expected a port "
-						   "from 1 to 65535, got \"%s\"",
+				                   "from 1 to 65535, got "
+				                   "\"%s\"",
 				    argv[i]);
 			}
 		} else {
@@ -94,7 +95,8 @@ prepare_schema(struct db *db, bool migrate)
 	}
 	if ((n = migrate_pending(db, err, sizeof(err))) > 0)
 		log_warn("component=migrate msg=\"%d migration(s) pending; run "
-			 "mysaas migrate\"", n);
+		         "mysaas migrate\"",
+		    n);
 	return 0;
 }
 
@@ -105,9 +107,9 @@ run(const struct config *cfg, const struct serve_opts *o)
 	struct server *srv;
 	struct db     *db;
 	sigset_t       set;
-	char	       err[512];
+	char           err[512];
 	const char    *host = o->host != NULL ? o->host : cfg->host;
-	int	       port = o->port != 0 ? o->port : cfg->port, sig = 0;
+	int            port = o->port != 0 ? o->port : cfg->port, sig = 0;
 
 	if ((db = cli_db_open(cfg, cfg->threads + 2)) == NULL)
 		return 1;
@@ -129,8 +131,8 @@ run(const struct config *cfg, const struct serve_opts *o)
 		db_close(db);
 		return 1;
 	}
-	log_info("msg=listening url=http://%s:%u threads=%d database=%s",
-	    host, (unsigned)server_port(srv), cfg->threads,
+	log_info("msg=listening url=http://%s:%u threads=%d database=%s", host,
+	    (unsigned)server_port(srv), cfg->threads,
 	    db_kind(db) == DB_SQLITE ? "sqlite" : "postgres");
 	while (sigwait(&set, &sig) != 0)
 		;
@@ -146,8 +148,8 @@ int
 cli_serve(int argc, char **argv)
 {
 	struct serve_opts o;
-	struct config	  cfg;
-	int		  rc;
+	struct config     cfg;
+	int               rc;
 
 	if ((rc = parse_args(argc, argv, &o)) != 0)
 		return rc == -1 ? 0 : rc;

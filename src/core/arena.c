@@ -12,19 +12,19 @@
 #include <string.h>
 
 #define CHUNK_SIZE 8192
-#define ALIGN	   16
+#define ALIGN      16
 
 struct chunk {
 	struct chunk *next;
-	size_t	      used;
-	size_t	      size;
+	size_t        used;
+	size_t        size;
 	_Alignas(ALIGN) unsigned char data[];
 };
 
 struct cleanup {
-	struct cleanup	*next;
+	struct cleanup  *next;
 	arena_cleanup_fn fn;
-	void		*ptr;
+	void            *ptr;
 };
 
 struct arena {
@@ -60,7 +60,7 @@ static struct chunk *
 chunk_new(size_t size)
 {
 	struct chunk *ch;
-	size_t	      total;
+	size_t        total;
 
 	if (__builtin_add_overflow(sizeof(*ch), size, &total))
 		abort();
@@ -75,7 +75,7 @@ void *
 arena_alloc(struct arena *a, size_t len)
 {
 	struct chunk *ch = a->chunks;
-	size_t	      need;
+	size_t        need;
 
 	if (__builtin_add_overflow(len, ALIGN - 1, &need))
 		abort();
@@ -121,7 +121,7 @@ char *
 arena_printf(struct arena *a, const char *fmt, ...)
 {
 	va_list ap;
-	int	n;
+	int     n;
 	char   *s;
 
 	va_start(ap, fmt);

@@ -24,8 +24,8 @@ void *arena_alloc(struct arena *a, size_t len) MUST_CHECK;
 /* A NUL-terminated copy of len bytes. */
 char *arena_strndup(struct arena *a, const char *p, size_t len) MUST_CHECK;
 /* printf into the arena. */
-char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF_LIKE(2, 3)
-    MUST_CHECK;
+char *arena_printf(struct arena *a, const char *fmt, ...)
+    PRINTF_LIKE(2, 3) MUST_CHECK;
 /* Calls fn(ptr) when the arena is freed. */
 void arena_defer(struct arena *a, arena_cleanup_fn fn, void *ptr);
 

@@ -31,8 +31,8 @@ int buf_append(struct buf *b, const void *p, size_t len) MUST_CHECK;
 /* Appends a NUL-terminated string. */
 int buf_append_cstr(struct buf *b, const char *s) MUST_CHECK;
 /* Appends printf-formatted text; -1 when it would pass max. */
-int buf_appendf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3)
-    MUST_CHECK;
+int buf_appendf(struct buf *b, const char *fmt, ...)
+    PRINTF_LIKE(2, 3) MUST_CHECK;
 int buf_vappendf(struct buf *b, const char *fmt, va_list ap) MUST_CHECK;
 /* Hands the storage to the caller (free() it); the buffer becomes empty. */
 char *buf_release(struct buf *b, size_t *len) MUST_CHECK;

@@ -47,7 +47,7 @@ parse_bool(const char *s, bool *out)
 	    strcmp(s, "yes") == 0 || strcmp(s, "on") == 0)
 		*out = true;
 	else if (strcmp(s, "0") == 0 || strcmp(s, "false") == 0 ||
-		 strcmp(s, "no") == 0 || strcmp(s, "off") == 0)
+	    strcmp(s, "no") == 0 || strcmp(s, "off") == 0)
 		*out = false;
 	else
 		return -1;
@@ -75,11 +75,11 @@ get(config_lookup_fn lookup, void *ctx, const char *name)
 }
 
 static int
-parse_network(struct config *cfg, config_lookup_fn lookup, void *ctx,
-    char *err, size_t errlen)
+parse_network(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err,
+    size_t errlen)
 {
 	const char *v;
-	int64_t	    n;
+	int64_t     n;
 
 	cfg->host = xstrdup((v = get(lookup, ctx, "HOST")) ? v : "127.0.0.1");
 	cfg->port = 8000;
@@ -87,7 +87,8 @@ parse_network(struct config *cfg, config_lookup_fn lookup, void *ctx,
 	    config_port_parse(v, &cfg->port) == -1) {
 		(void)snprintf(err, errlen,
 		    "PORT: expected a TCP port number from 1 to 65535, "
-		    "got \"%.40s\"", v);
+		    "got \"%.40s\"",
+		    v);
 		return -1;
 	}
 	cfg->threads = default_threads();
@@ -95,7 +96,8 @@ parse_network(struct config *cfg, config_lookup_fn lookup, void *ctx,
 		if (str_to_i64(str_from_cstr(v), 1, MAX_THREADS, &n) == -1) {
 			(void)snprintf(err, errlen,
 			    "MYSAAS_THREADS: expected a whole number from 1 "
-			    "to %d, got \"%.40s\"", MAX_THREADS, v);
+			    "to %d, got \"%.40s\"",
+			    MAX_THREADS, v);
 			return -1;
 		}
 		cfg->threads = (int)n;
@@ -114,22 +116,22 @@ parse_database(struct config *cfg, config_lookup_fn lookup, void *ctx,
     char *err, size_t errlen)
 {
 	const char *v = get(lookup, ctx, "DATABASE_URL");
-	char	    why[256];
+	char        why[256];
 
 	cfg->database_url = xstrdup(v != NULL ? v : "sqlite:data/mysaas.db");
-	if (db_url_parse(cfg->database_url, &cfg->db, why, sizeof(why)) ==
-	    -1) {
+	if (db_url_parse(cfg->database_url, &cfg->db, why, sizeof(why)) == -1) {
 		(void)snprintf(err, errlen,
 		    "DATABASE_URL: expected sqlite:PATH or "
-		    "postgres://user:pass@host:port/db (%s)", why);
+		    "postgres://user:pass@host:port/db (%s)",
+		    why);
 		return -1;
 	}
 	return 0;
 }
 
 static int
-parse_logging(struct config *cfg, config_lookup_fn lookup, void *ctx,
-    char *err, size_t errlen)
+parse_logging(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err,
+    size_t errlen)
 {
 	const char *v;
 
@@ -139,7 +141,8 @@ parse_logging(struct config *cfg, config_lookup_fn lookup, void *ctx,
 	    log_level_parse(v, &cfg->log_level) == -1) {
 		(void)snprintf(err, errlen,
 		    "LOG_LEVEL: expected error, warn, info or debug, "
-		    "got \"%.40s\"", v);
+		    "got \"%.40s\"",
+		    v);
 		return -1;
 	}
 	if ((v = get(lookup, ctx, "LOG_FORMAT")) != NULL &&
@@ -158,8 +161,8 @@ is_http_url(const char *s)
 }
 
 static int
-parse_clerk(struct config *cfg, config_lookup_fn lookup, void *ctx,
-    char *err, size_t errlen)
+parse_clerk(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err,
+    size_t errlen)
 {
 	const char *v;
 
@@ -206,7 +209,8 @@ parse_clerk(struct config *cfg, config_lookup_fn lookup, void *ctx,
 	if (v != NULL && !is_http_url(v)) {
 		(void)snprintf(err, errlen,
 		    "CLERK_API_URL: expected an http:// or https:// URL, "
-		    "got \"%.60s\"", v);
+		    "got \"%.60s\"",
+		    v);
 		return -1;
 	}
 	cfg->clerk_api_url = xstrdup(v != NULL ? v : "https://api.clerk.com");
@@ -214,18 +218,19 @@ parse_clerk(struct config *cfg, config_lookup_fn lookup, void *ctx,
 	if (v != NULL && !is_http_url(v) && v[0] != '/') {
 		(void)snprintf(err, errlen,
 		    "CLERK_JS_URL: expected an http(s):// URL or an absolute "
-		    "path, got \"%.60s\"", v);
+		    "path, got \"%.60s\"",
+		    v);
 		return -1;
 	}
 	cfg->clerk_js_url = dup_or_null(v);
-	cfg->metrics_token = dup_or_null(get(lookup, ctx,
-	    "MYSAAS_METRICS_TOKEN"));
+	cfg->metrics_token =
+	    dup_or_null(get(lookup, ctx, "MYSAAS_METRICS_TOKEN"));
 	return 0;
 }
 
 int
-config_parse(struct config *cfg, config_lookup_fn lookup, void *ctx,
-    char *err, size_t errlen)
+config_parse(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err,
+    size_t errlen)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	if (parse_database(cfg, lookup, ctx, err, errlen) == -1 ||
@@ -256,7 +261,7 @@ check_unknown(const struct dotenv *env, char *err, size_t errlen)
 
 	for (i = 0; i < env->count; i++) {
 		const char *k = env->entries[i].key;
-		bool	    known = false;
+		bool        known = false;
 
 		if (strncmp(k, "MYSAAS_", 7) != 0)
 			continue;
@@ -279,8 +284,8 @@ config_load(struct config *cfg, const char *dotenv_path, char *err,
     size_t errlen)
 {
 	struct dotenv env;
-	char	      why[200];
-	int	      rc;
+	char          why[200];
+	int           rc;
 
 	if (dotenv_load(dotenv_path, &env, why, sizeof(why)) == -1) {
 		(void)snprintf(err, errlen, "%s: %s", dotenv_path, why);

@@ -14,21 +14,21 @@
 #include "db/url.h"
 
 struct config {
-	char	       *database_url;
-	struct db_url	db;
-	char	       *host;
-	int		port;
-	int		threads;
-	bool		trust_proxy;
-	char	       *clerk_publishable_key;
-	char	       *clerk_secret_key;
-	char	       *clerk_webhook_signing_secret;
-	char	       *clerk_jwt_key;
-	char	       *clerk_authorized_parties;
-	char	       *clerk_api_url;
-	char	       *clerk_js_url;
-	char	       *metrics_token;
-	enum log_level	log_level;
+	char           *database_url;
+	struct db_url   db;
+	char           *host;
+	int             port;
+	int             threads;
+	bool            trust_proxy;
+	char           *clerk_publishable_key;
+	char           *clerk_secret_key;
+	char           *clerk_webhook_signing_secret;
+	char           *clerk_jwt_key;
+	char           *clerk_authorized_parties;
+	char           *clerk_api_url;
+	char           *clerk_js_url;
+	char           *metrics_token;
+	enum log_level  log_level;
 	enum log_format log_format;
 };
 
@@ -42,8 +42,8 @@ typedef const char *(*config_lookup_fn)(const char *name, void *ctx);
 int config_parse(struct config *cfg, config_lookup_fn lookup, void *ctx,
     char *err, size_t errlen) MUST_CHECK;
 /* config_parse() over the process environment, then dotenv_path. */
-int config_load(struct config *cfg, const char *dotenv_path, char *err,
-    size_t errlen) MUST_CHECK;
+int  config_load(struct config *cfg, const char *dotenv_path, char *err,
+     size_t errlen) MUST_CHECK;
 void config_cleanup(struct config *cfg);
 
 /* Parses a TCP port "1".."65535"; -1 otherwise. */

@@ -16,7 +16,7 @@
 struct cursor {
 	const char *p;
 	const char *end;
-	size_t	    line;
+	size_t      line;
 };
 
 static bool
@@ -53,8 +53,10 @@ parse_double_quoted(struct cursor *c, struct buf *v)
 		if (ch == '\\' && c->p < c->end) {
 			char e = *c->p++;
 
-			ch = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r'
-									: e;
+			ch = e == 'n'  ? '\n'
+			    : e == 't' ? '\t'
+			    : e == 'r' ? '\r'
+			               : e;
 			if (e != 'n' && e != 't' && e != 'r' && e != '"' &&
 			    e != '\\' && e != '$') {
 				if (buf_append(v, "\\", 1) == -1)
@@ -100,8 +102,8 @@ parse_unquoted(struct cursor *c, struct buf *v)
 		c->p++;
 	}
 	stop = c->p;
-	while (stop > start && (stop[-1] == ' ' || stop[-1] == '\t' ||
-				   stop[-1] == '\r'))
+	while (stop > start &&
+	    (stop[-1] == ' ' || stop[-1] == '\t' || stop[-1] == '\r'))
 		stop--;
 	skip_to_eol(c);
 	return buf_append(v, start, (size_t)(stop - start));
@@ -112,8 +114,8 @@ add_entry(struct dotenv *env, const char *key, size_t klen, struct buf *v)
 {
 	struct dotenv_entry *e;
 
-	env->entries = xrealloc(env->entries,
-	    (env->count + 1) * sizeof(*env->entries));
+	env->entries =
+	    xrealloc(env->entries, (env->count + 1) * sizeof(*env->entries));
 	e = &env->entries[env->count++];
 	e->key = xstrndup(key, klen);
 	e->value = xstrndup(v->data != NULL ? v->data : "", v->len);
@@ -124,9 +126,9 @@ static int
 parse_line(struct cursor *c, struct dotenv *env, const char **why)
 {
 	const char *key;
-	size_t	    klen;
+	size_t      klen;
 	struct buf  v;
-	int	    rc = -1;
+	int         rc = -1;
 
 	skip_blanks(c);
 	if (c->p >= c->end || *c->p == '\n' || *c->p == '\r' || *c->p == '#') {
@@ -202,11 +204,11 @@ dotenv_parse(const char *text, size_t len, struct dotenv *env, char *err,
 int
 dotenv_load(const char *path, struct dotenv *env, char *err, size_t errlen)
 {
-	FILE	  *f;
+	FILE      *f;
 	struct buf text;
-	char	   chunk[4096];
-	size_t	   n;
-	int	   rc = -1;
+	char       chunk[4096];
+	size_t     n;
+	int        rc = -1;
 
 	env->entries = NULL;
 	env->count = 0;

@@ -18,7 +18,7 @@ struct dotenv_entry {
 
 struct dotenv {
 	struct dotenv_entry *entries;
-	size_t		     count;
+	size_t               count;
 };
 
 /*
@@ -32,6 +32,6 @@ int dotenv_load(const char *path, struct dotenv *env, char *err,
     size_t errlen) MUST_CHECK;
 /* The value of key, or NULL (borrowed; the last assignment wins). */
 const char *dotenv_get(const struct dotenv *env, const char *key);
-void dotenv_cleanup(struct dotenv *env);
+void        dotenv_cleanup(struct dotenv *env);
 
 #endif

@@ -63,8 +63,8 @@ static void
 format_time(char *out, size_t len)
 {
 	struct timespec ts;
-	struct tm	tm;
-	char		base[32];
+	struct tm       tm;
+	char            base[32];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
@@ -89,7 +89,7 @@ utf8_or_placeholder(const char *p, size_t len)
 static void
 kv_to_json(json_t *obj, const char *line)
 {
-	struct buf msg, val;
+	struct buf  msg, val;
 	const char *p = line;
 
 	buf_init(&msg, 0);
@@ -134,7 +134,7 @@ kv_to_json(json_t *obj, const char *line)
 			(void)!buf_append(&val, vs, (size_t)(p - vs));
 		}
 		{
-			char key[64];
+			char   key[64];
 			size_t klen = (size_t)(eq - start);
 
 			if (klen >= sizeof(key))
@@ -170,10 +170,10 @@ write_all(const char *p, size_t len)
 void
 log_write(enum log_level level, const char *fmt, ...)
 {
-	char	   ts[48], stackbuf[1024];
-	char	  *line = stackbuf, *heap = NULL;
-	va_list	   ap;
-	int	   n;
+	char       ts[48], stackbuf[1024];
+	char      *line = stackbuf, *heap = NULL;
+	va_list    ap;
+	int        n;
 	struct buf out;
 
 	if (!log_enabled(level))

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#define MUST_CHECK __attribute__((warn_unused_result))
+#define MUST_CHECK        __attribute__((warn_unused_result))
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

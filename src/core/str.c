@@ -85,8 +85,8 @@ str_to_i64(struct str s, int64_t min, int64_t max, int64_t *out)
 		acc = acc * 10 + d;
 	}
 	if (neg) {
-		int64_t v = acc == (uint64_t)INT64_MAX + 1 ? INT64_MIN
-							  : -(int64_t)acc;
+		int64_t v =
+		    acc == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)acc;
 		if (v < min || v > max)
 			return -1;
 		*out = v;

@@ -9,8 +9,8 @@
 struct db_backend {
 	const char *name;
 	/* Opens one connection; NULL with a reason in err. */
-	struct db_conn *(*connect)(const struct db_url *url, char *err,
-	    size_t errlen);
+	struct db_conn *(
+	    *connect)(const struct db_url *url, char *err, size_t errlen);
 	void (*disconnect)(struct db_conn *c);
 	/* True when the connection must be re-established before use. */
 	bool (*is_broken)(struct db_conn *c);

@@ -18,22 +18,22 @@
 #include "core/log.h"
 #include "db/backend.h"
 
-#define ACQUIRE_WAIT_MS	  5000
-#define DOWN_BACKOFF_MS	  500
+#define ACQUIRE_WAIT_MS 5000
+#define DOWN_BACKOFF_MS 500
 
 struct slot {
 	struct db_conn *conn; /* NULL until connected */
-	bool		busy;
+	bool            busy;
 };
 
 struct db {
 	const struct db_backend *ops;
-	struct db_url		 url;
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 freed;
-	size_t			 nslots;
-	struct slot		*slots;
-	int64_t			 down_until_ms; /* under mu */
+	struct db_url            url;
+	pthread_mutex_t          mu;
+	pthread_cond_t           freed;
+	size_t                   nslots;
+	struct slot             *slots;
+	int64_t                  down_until_ms; /* under mu */
 };
 
 static int64_t
@@ -110,7 +110,7 @@ take_slot(struct db *db)
 {
 	struct timespec deadline;
 	struct slot    *pick = NULL;
-	size_t		i;
+	size_t          i;
 
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += ACQUIRE_WAIT_MS / 1000;
@@ -153,7 +153,7 @@ struct db_conn *
 db_acquire(struct db *db)
 {
 	struct slot *s = take_slot(db);
-	char	     err[256];
+	char         err[256];
 
 	if (s == NULL)
 		return NULL;
@@ -161,16 +161,16 @@ db_acquire(struct db *db)
 		s->conn = db->ops->connect(&db->url, err, sizeof(err));
 		if (s->conn == NULL) {
 			log_error("component=db msg=\"cannot connect\" "
-				  "url=\"%s\" error=\"%s\"", db->url.display,
-			    err);
+			          "url=\"%s\" error=\"%s\"",
+			    db->url.display, err);
 			give_back(db, s, true);
 			return NULL;
 		}
 	} else if (db->ops->is_broken(s->conn) &&
-		   db->ops->reconnect(s->conn) == -1) {
+	    db->ops->reconnect(s->conn) == -1) {
 		log_error("component=db msg=\"cannot reconnect\" url=\"%s\" "
-			  "error=\"%s\"", db->url.display,
-		    db->ops->errmsg(s->conn));
+		          "error=\"%s\"",
+		    db->url.display, db->ops->errmsg(s->conn));
 		give_back(db, s, true);
 		return NULL;
 	}

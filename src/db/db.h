@@ -28,15 +28,16 @@ enum db_param_type {
 
 struct db_param {
 	enum db_param_type type;
-	int64_t		   i;
-	const char	  *s;
-	size_t		   len;
+	int64_t            i;
+	const char        *s;
+	size_t             len;
 };
 
-#define DB_NULLP	  ((struct db_param){.type = DB_P_NULL})
-#define DB_INT(v)	  ((struct db_param){.type = DB_P_INT, .i = (v)})
-#define DB_TEXTN(p, n)	  ((struct db_param){.type = DB_P_TEXT, .s = (p), .len = (n)})
-#define DB_TEXT(p)	  DB_TEXTN((p), strlen(p))
+#define DB_NULLP  ((struct db_param){.type = DB_P_NULL})
+#define DB_INT(v) ((struct db_param){.type = DB_P_INT, .i = (v)})
+#define DB_TEXTN(p, n) \
+	((struct db_param){.type = DB_P_TEXT, .s = (p), .len = (n)})
+#define DB_TEXT(p) DB_TEXTN((p), strlen(p))
 
 /*
  * Opens a pool of up to pool_size connections. SQLite opens (and creates)
@@ -46,7 +47,7 @@ struct db_param {
 struct db *db_open(const struct db_url *url, int pool_size, char *err,
     size_t errlen) MUST_CHECK;
 /* Closes every connection. All connections must have been released. */
-void db_close(struct db *db);
+void         db_close(struct db *db);
 enum db_kind db_kind(const struct db *db);
 
 /*
@@ -77,13 +78,13 @@ int db_exec(struct db_conn *c, const char *sql, const struct db_param *params,
 struct db_rows *db_query(struct db_conn *c, const char *sql,
     const struct db_param *params, size_t nparams) MUST_CHECK;
 /* Moves to the next row: 1 when there is one, 0 at the end, -1 on error. */
-int db_rows_next(struct db_rows *r) MUST_CHECK;
-bool db_col_is_null(struct db_rows *r, int col);
+int     db_rows_next(struct db_rows *r) MUST_CHECK;
+bool    db_col_is_null(struct db_rows *r, int col);
 int64_t db_col_int(struct db_rows *r, int col);
-bool db_col_bool(struct db_rows *r, int col);
+bool    db_col_bool(struct db_rows *r, int col);
 /* Borrowed until the next db_rows_next()/db_rows_free(); "" for NULL. */
 const char *db_col_text(struct db_rows *r, int col, size_t *len);
-void db_rows_free(struct db_rows *r);
+void        db_rows_free(struct db_rows *r);
 
 /* The last error on this connection (borrowed, never NULL). */
 const char *db_errmsg(struct db_conn *c);

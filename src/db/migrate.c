@@ -54,7 +54,7 @@ is_applied(struct db_conn *c, int version)
 	    "SELECT 1 FROM schema_migrations WHERE version = $1";
 	struct db_param p[] = {DB_INT(version)};
 	struct db_rows *r = db_query(c, sql, p, 1);
-	int		rc;
+	int             rc;
 
 	if (r == NULL)
 		return -1;
@@ -70,7 +70,7 @@ apply_one(struct db_conn *c, const struct migration *m, bool *ran, char *err,
 	static const char *const record =
 	    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)";
 	struct db_param p[] = {DB_INT(m->version), DB_TEXT(m->name)};
-	int		done;
+	int             done;
 
 	*ran = false;
 	if (db_begin(c) == -1)
@@ -96,8 +96,8 @@ static int
 lock_pg(struct db_conn *c, bool take)
 {
 	const char *sql = take ? "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")"
-			       : "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY
-				 ")";
+	                       : "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY
+	                         ")";
 
 	return db_exec_script(c, sql);
 }
@@ -106,10 +106,10 @@ int
 migrate_apply(struct db *db, int *applied, char *err, size_t errlen)
 {
 	const struct migration *list;
-	struct db_conn	       *c;
-	size_t			n, i;
-	bool			is_pg = db_kind(db) == DB_POSTGRES;
-	int			rc = -1;
+	struct db_conn         *c;
+	size_t                  n, i;
+	bool                    is_pg = db_kind(db) == DB_POSTGRES;
+	int                     rc = -1;
 
 	*applied = 0;
 	embedded(db, &list, &n);
@@ -144,13 +144,13 @@ out:
 static int
 table_exists(struct db_conn *c, bool is_pg)
 {
-	const char *sql =
-	    is_pg ? "SELECT 1 FROM pg_tables WHERE tablename = "
-		    "'schema_migrations' AND schemaname = current_schema()"
-		  : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-		    "name = 'schema_migrations'";
+	const char     *sql = is_pg
+	        ? "SELECT 1 FROM pg_tables WHERE tablename = "
+	          "'schema_migrations' AND schemaname = current_schema()"
+	        : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+	          "name = 'schema_migrations'";
 	struct db_rows *r = db_query(c, sql, NULL, 0);
-	int		rc;
+	int             rc;
 
 	if (r == NULL)
 		return -1;
@@ -164,9 +164,9 @@ static int
 walk(struct db *db, FILE *out, int *pending, char *err, size_t errlen)
 {
 	const struct migration *list;
-	struct db_conn	       *c;
-	size_t			n, i;
-	int			exists, rc = -1;
+	struct db_conn         *c;
+	size_t                  n, i;
+	int                     exists, rc = -1;
 
 	*pending = 0;
 	embedded(db, &list, &n);

@@ -17,16 +17,16 @@
 
 struct pg_conn {
 	struct db_conn base;
-	PGconn	      *h;
-	char	       err[256];
-	char	       sqlstate[6];
+	PGconn        *h;
+	char           err[256];
+	char           sqlstate[6];
 };
 
 struct pg_rows {
 	struct db_rows base;
 	PGresult      *res;
-	int	       row; /* -1 before the first row */
-	int	       nrows;
+	int            row; /* -1 before the first row */
+	int            nrows;
 };
 
 static struct pg_conn *
@@ -80,8 +80,9 @@ pg_connect(const struct db_url *url, char *err, size_t errlen)
 	c->base.ops = &db_pg_backend;
 	c->h = open_pg(url);
 	if (c->h == NULL || PQstatus(c->h) != CONNECTION_OK) {
-		set_error_msg(c, c->h != NULL ? PQerrorMessage(c->h)
-					      : "out of memory", NULL);
+		set_error_msg(c,
+		    c->h != NULL ? PQerrorMessage(c->h) : "out of memory",
+		    NULL);
 		(void)snprintf(err, errlen, "%s", c->err);
 		PQfinish(c->h);
 		free(c);
@@ -124,7 +125,7 @@ pg_in_transaction(struct db_conn *c)
 	PGTransactionStatusType s = PQtransactionStatus(pgc(c)->h);
 
 	return s == PQTRANS_INTRANS || s == PQTRANS_INERROR ||
-	       s == PQTRANS_ACTIVE;
+	    s == PQTRANS_ACTIVE;
 }
 
 /*
@@ -132,14 +133,13 @@ pg_in_transaction(struct db_conn *c)
  * died while idle (the server restarted) is retried once on a new one.
  */
 static PGresult *
-run(struct pg_conn *c, const char *sql, const struct db_param *params,
-    size_t n)
+run(struct pg_conn *c, const char *sql, const struct db_param *params, size_t n)
 {
 	const char *values[PG_MAX_PARAMS];
-	int	    lengths[PG_MAX_PARAMS];
-	char	    ints[PG_MAX_PARAMS][24];
-	size_t	    i;
-	int	    attempt;
+	int         lengths[PG_MAX_PARAMS];
+	char        ints[PG_MAX_PARAMS][24];
+	size_t      i;
+	int         attempt;
 
 	if (n > PG_MAX_PARAMS) {
 		set_error_msg(c, "too many parameters", NULL);
@@ -159,13 +159,14 @@ run(struct pg_conn *c, const char *sql, const struct db_param *params,
 		}
 	}
 	for (attempt = 0; attempt < 2; attempt++) {
-		bool	  was_idle = !pg_in_transaction(&c->base);
+		bool      was_idle = !pg_in_transaction(&c->base);
 		PGresult *res;
 
 		res = PQexecParams(c->h, sql, (int)n, NULL, values, lengths,
 		    NULL, 0);
-		if (res != NULL && (PQresultStatus(res) == PGRES_COMMAND_OK ||
-				       PQresultStatus(res) == PGRES_TUPLES_OK))
+		if (res != NULL &&
+		    (PQresultStatus(res) == PGRES_COMMAND_OK ||
+		        PQresultStatus(res) == PGRES_TUPLES_OK))
 			return res;
 		set_error_res(c, res);
 		PQclear(res);
@@ -215,10 +216,11 @@ pg_exec_script(struct db_conn *base, const char *sql)
 {
 	struct pg_conn *c = pgc(base);
 	PGresult       *res = PQexec(c->h, sql);
-	int		rc = 0;
+	int             rc = 0;
 
-	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK &&
-			       PQresultStatus(res) != PGRES_TUPLES_OK)) {
+	if (res == NULL ||
+	    (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	        PQresultStatus(res) != PGRES_TUPLES_OK)) {
 		set_error_res(c, res);
 		rc = -1;
 	}

@@ -22,19 +22,19 @@ struct cached_stmt {
 };
 
 struct sqlite_conn {
-	struct db_conn	   base;
-	sqlite3		  *h;
-	char		   err[256];
-	int		   last_rc;
-	size_t		   ncached;
+	struct db_conn     base;
+	sqlite3           *h;
+	char               err[256];
+	int                last_rc;
+	size_t             ncached;
 	struct cached_stmt cache[STMT_CACHE_SIZE];
 };
 
 struct sqlite_rows {
-	struct db_rows	    base;
+	struct db_rows      base;
 	struct sqlite_conn *c;
-	sqlite3_stmt	   *stmt;
-	bool		    cached;
+	sqlite3_stmt       *stmt;
+	bool                cached;
 };
 
 static struct sqlite_conn *
@@ -50,16 +50,15 @@ set_error(struct sqlite_conn *c, int rc)
 	(void)snprintf(c->err, sizeof(c->err), "%s", sqlite3_errmsg(c->h));
 }
 
-static const char *const setup_sql =
-    "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=FULL;"
-    "PRAGMA foreign_keys=ON;";
+static const char *const setup_sql = "PRAGMA journal_mode=WAL;"
+                                     "PRAGMA synchronous=FULL;"
+                                     "PRAGMA foreign_keys=ON;";
 
 static struct db_conn *
 sqlite_connect(const struct db_url *url, char *err, size_t errlen)
 {
 	struct sqlite_conn *c = xcalloc(1, sizeof(*c));
-	int		    rc;
+	int                 rc;
 
 	c->base.ops = &db_sqlite_backend;
 	rc = sqlite3_open_v2(url->path, &c->h,
@@ -88,7 +87,7 @@ static void
 sqlite_disconnect(struct db_conn *base)
 {
 	struct sqlite_conn *c = sq(base);
-	size_t		    i;
+	size_t              i;
 
 	if (c == NULL)
 		return;
@@ -122,7 +121,7 @@ static int
 sqlite_exec_script(struct db_conn *base, const char *sql)
 {
 	struct sqlite_conn *c = sq(base);
-	int		    rc = sqlite3_exec(c->h, sql, NULL, NULL, NULL);
+	int                 rc = sqlite3_exec(c->h, sql, NULL, NULL, NULL);
 
 	if (rc != SQLITE_OK) {
 		set_error(c, rc);
@@ -136,8 +135,8 @@ static sqlite3_stmt *
 prepare(struct sqlite_conn *c, const char *sql, bool *cached)
 {
 	sqlite3_stmt *stmt = NULL;
-	size_t	      i;
-	int	      rc;
+	size_t        i;
+	int           rc;
 
 	for (i = 0; i < c->ncached; i++) {
 		if (c->cache[i].sql == sql) {
@@ -145,8 +144,8 @@ prepare(struct sqlite_conn *c, const char *sql, bool *cached)
 			return c->cache[i].stmt;
 		}
 	}
-	rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &stmt, NULL);
+	rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
+	    NULL);
 	if (rc != SQLITE_OK) {
 		set_error(c, rc);
 		return NULL;
@@ -210,9 +209,9 @@ sqlite_exec(struct db_conn *base, const char *sql,
     const struct db_param *params, size_t n, int64_t *changes)
 {
 	struct sqlite_conn *c = sq(base);
-	sqlite3_stmt	   *stmt;
-	bool		    cached = false;
-	int		    rc;
+	sqlite3_stmt       *stmt;
+	bool                cached = false;
+	int                 rc;
 
 	if ((stmt = prepare(c, sql, &cached)) == NULL)
 		return -1;
@@ -239,8 +238,8 @@ sqlite_query(struct db_conn *base, const char *sql,
 {
 	struct sqlite_conn *c = sq(base);
 	struct sqlite_rows *r;
-	sqlite3_stmt	   *stmt;
-	bool		    cached = false;
+	sqlite3_stmt       *stmt;
+	bool                cached = false;
 
 	if ((stmt = prepare(c, sql, &cached)) == NULL)
 		return NULL;
@@ -260,7 +259,7 @@ static int
 sqlite_rows_next(struct db_rows *base)
 {
 	struct sqlite_rows *r = (struct sqlite_rows *)base;
-	int		    rc = sqlite3_step(r->stmt);
+	int                 rc = sqlite3_step(r->stmt);
 
 	if (rc == SQLITE_ROW)
 		return 1;
@@ -285,8 +284,8 @@ sqlite_col_text(struct db_rows *base, int col, size_t *len)
 	const unsigned char *t = sqlite3_column_text(r->stmt, col);
 
 	if (len != NULL)
-		*len = t != NULL ? (size_t)sqlite3_column_bytes(r->stmt, col)
-				 : 0;
+		*len =
+		    t != NULL ? (size_t)sqlite3_column_bytes(r->stmt, col) : 0;
 	return t != NULL ? (const char *)t : "";
 }
 
@@ -311,8 +310,8 @@ static int
 sqlite_ping(struct db_conn *base)
 {
 	static const char *const sql = "SELECT 1";
-	struct db_rows		*r = sqlite_query(base, sql, NULL, 0);
-	int			 rc;
+	struct db_rows          *r = sqlite_query(base, sql, NULL, 0);
+	int                      rc;
 
 	if (r == NULL)
 		return -1;
@@ -333,7 +332,7 @@ sqlite_is_unique_violation(struct db_conn *c)
 	int rc = sq(c)->last_rc;
 
 	return rc == SQLITE_CONSTRAINT_UNIQUE ||
-	       rc == SQLITE_CONSTRAINT_PRIMARYKEY;
+	    rc == SQLITE_CONSTRAINT_PRIMARYKEY;
 }
 
 const struct db_backend db_sqlite_backend = {

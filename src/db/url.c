@@ -46,9 +46,9 @@ static int
 parse_postgres(const char *s, struct db_url *url, char *err, size_t errlen)
 {
 	PQconninfoOption *opts;
-	char		 *perr = NULL;
-	const char	 *user, *host, *port, *dbname;
-	struct buf	  d;
+	char             *perr = NULL;
+	const char       *user, *host, *port, *dbname;
+	struct buf        d;
 
 	opts = PQconninfoParse(s, &perr);
 	if (opts == NULL) {

@@ -16,14 +16,14 @@ enum db_kind {
 
 struct db_url {
 	enum db_kind kind;
-	char	    *path;     /* SQLite: the file path */
-	char	    *conninfo; /* PostgreSQL: the URL, as libpq takes it */
-	char	    *display;  /* safe to log: the password replaced by *** */
+	char        *path;     /* SQLite: the file path */
+	char        *conninfo; /* PostgreSQL: the URL, as libpq takes it */
+	char        *display;  /* safe to log: the password replaced by *** */
 };
 
 /* Parses s into url (db_url_cleanup() it); -1 with a reason in err. */
-int db_url_parse(const char *s, struct db_url *url, char *err, size_t errlen)
-    MUST_CHECK;
+int  db_url_parse(const char *s, struct db_url *url, char *err,
+     size_t errlen) MUST_CHECK;
 void db_url_cleanup(struct db_url *url);
 
 #endif

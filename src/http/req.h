@@ -29,27 +29,27 @@ struct req_header {
 };
 
 struct req {
-	struct arena	      *arena;
+	struct arena          *arena;
 	struct MHD_Connection *conn;
 	const struct app      *app;
-	char		       id[20];
-	struct str	       method;
-	struct str	       path;
+	char                   id[20];
+	struct str             method;
+	struct str             path;
 	struct route_match     match;
-	struct buf	       body;
-	bool		       body_too_large;
-	size_t		       discarded;
-	bool		       done;
-	uint64_t	       start_ns;
-	struct db_conn	      *db;
+	struct buf             body;
+	bool                   body_too_large;
+	size_t                 discarded;
+	bool                   done;
+	uint64_t               start_ns;
+	struct db_conn        *db;
 
 	/* The response, set by resp_*(). */
-	int		     status;
+	int                  status;
 	struct MHD_Response *response;
-	size_t		     response_bytes;
-	bool		     is_html;
-	const char	    *csp; /* HTML only; NULL: the default policy */
-	size_t		     nheaders;
+	size_t               response_bytes;
+	bool                 is_html;
+	const char          *csp; /* HTML only; NULL: the default policy */
+	size_t               nheaders;
 	struct req_header    headers[REQ_MAX_EXTRA_HEADERS];
 };
 

@@ -13,33 +13,51 @@
 #include "core/log.h"
 #include "http/resp_internal.h"
 
-#define DEFAULT_CSP                                                        \
-	"default-src 'self'; img-src 'self' data: https:; "                \
-	"style-src 'self' 'unsafe-inline'; object-src 'none'; "            \
+#define DEFAULT_CSP                                             \
+	"default-src 'self'; img-src 'self' data: https:; "     \
+	"style-src 'self' 'unsafe-inline'; object-src 'none'; " \
 	"base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
 const char *
 http_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 302: return "Found";
-	case 303: return "See Other";
-	case 307: return "Temporary Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Not authenticated";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Request body too large";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 431: return "Request header fields too large";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "Error";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 204:
+		return "No Content";
+	case 302:
+		return "Found";
+	case 303:
+		return "See Other";
+	case 307:
+		return "Temporary Redirect";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Not authenticated";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 413:
+		return "Request body too large";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request header fields too large";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Error";
 	}
 }
 
@@ -77,10 +95,10 @@ resp_header(struct req *r, const char *name, const char *value)
 		log_error("req=%s msg=\"too many response headers\"", r->id);
 		return;
 	}
-	r->headers[r->nheaders].name = arena_strndup(r->arena, name,
-	    strlen(name));
-	r->headers[r->nheaders].value = arena_strndup(r->arena, value,
-	    strlen(value));
+	r->headers[r->nheaders].name =
+	    arena_strndup(r->arena, name, strlen(name));
+	r->headers[r->nheaders].value =
+	    arena_strndup(r->arena, value, strlen(value));
 	r->nheaders++;
 }
 
@@ -144,8 +162,8 @@ resp_default(struct req *r, int status)
 {
 	if (resp_detail(r, status, http_reason(status)) != status) {
 		/* Not even the error body could be built: an empty 500. */
-		(void)resp_bytes(r, HTTP_INTERNAL_ERROR, "application/json",
-		    "", 0);
+		(void)resp_bytes(r, HTTP_INTERNAL_ERROR, "application/json", "",
+		    0);
 	}
 }
 
@@ -153,7 +171,7 @@ enum MHD_Result
 resp_queue(struct req *r)
 {
 	enum MHD_Result rc;
-	size_t		i;
+	size_t          i;
 
 	(void)MHD_add_response_header(r->response, "X-Content-Type-Options",
 	    "nosniff");

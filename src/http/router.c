@@ -13,13 +13,13 @@ static bool
 pattern_match(const char *pattern, struct str path, struct route_match *m)
 {
 	const char *pp = pattern;
-	size_t	    i = 0;
+	size_t      i = 0;
 
 	m->nparams = 0;
 	while (*pp != '\0') {
 		if (*pp == '{') {
 			const char *close = strchr(pp, '}');
-			size_t	    start = i;
+			size_t      start = i;
 
 			if (close == NULL || m->nparams == ROUTER_MAX_PARAMS)
 				return false;
@@ -28,7 +28,8 @@ pattern_match(const char *pattern, struct str path, struct route_match *m)
 			if (i == start)
 				return false;
 			m->params[m->nparams].name.p = pp + 1;
-			m->params[m->nparams].name.len = (size_t)(close - pp - 1);
+			m->params[m->nparams].name.len =
+			    (size_t)(close - pp - 1);
 			m->params[m->nparams].value.p = path.p + start;
 			m->params[m->nparams].value.len = i - start;
 			m->nparams++;
@@ -48,8 +49,7 @@ method_matches(const char *route_method, struct str method)
 {
 	if (str_eq_cstr(method, route_method))
 		return true;
-	return strcmp(route_method, "GET") == 0 &&
-	       str_eq_cstr(method, "HEAD");
+	return strcmp(route_method, "GET") == 0 && str_eq_cstr(method, "HEAD");
 }
 
 static void
@@ -68,8 +68,8 @@ router_match(const struct route *routes, size_t nroutes, struct str method,
     struct str path, struct route_match *m, char *allow, size_t allowlen)
 {
 	struct route_match scratch;
-	bool		   path_known = false;
-	size_t		   i;
+	bool               path_known = false;
+	size_t             i;
 
 	if (allowlen > 0)
 		allow[0] = '\0';
@@ -84,8 +84,8 @@ router_match(const struct route *routes, size_t nroutes, struct str method,
 			if (strcmp(routes[i].method, "GET") == 0)
 				allow_add(allow, allowlen, "HEAD");
 		}
-		if (m->route == NULL && method_matches(routes[i].method,
-						       method)) {
+		if (m->route == NULL &&
+		    method_matches(routes[i].method, method)) {
 			*m = scratch;
 			m->route = &routes[i];
 		}

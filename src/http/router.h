@@ -22,7 +22,7 @@ struct route {
 	const char     *method; /* "GET", "POST", ... (GET also serves HEAD) */
 	const char     *pattern;
 	http_handler_fn handler;
-	unsigned	flags;
+	unsigned        flags;
 };
 
 struct route_param {
@@ -32,7 +32,7 @@ struct route_param {
 
 struct route_match {
 	const struct route *route;
-	size_t		    nparams;
+	size_t              nparams;
 	struct route_param  params[ROUTER_MAX_PARAMS];
 };
 

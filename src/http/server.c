@@ -31,18 +31,18 @@
  * we enforce ourselves to answer with our own JSON 431.
  */
 #define CONNECTION_MEMORY_LIMIT (64 * 1024)
-#define LISTEN_BACKLOG		1024
+#define LISTEN_BACKLOG          1024
 /* How much of an oversized chunked body we read before hanging up. */
 #define MAX_DISCARD_BYTES (16 * 1024 * 1024)
 
 struct server {
 	struct MHD_Daemon *daemon;
 	const struct app  *app;
-	int		   listen_fd;
-	uint16_t	   port;
-	atomic_long	   in_flight;
-	atomic_ulong	   next_id;
-	uint32_t	   id_prefix;
+	int                listen_fd;
+	uint16_t           port;
+	atomic_long        in_flight;
+	atomic_ulong       next_id;
+	uint32_t           id_prefix;
 };
 
 static uint64_t
@@ -76,7 +76,7 @@ static void
 log_access(const struct req *r)
 {
 	struct buf line;
-	double	   ms = (double)(now_ns() - r->start_ns) / 1e6;
+	double     ms = (double)(now_ns() - r->start_ns) / 1e6;
 
 	buf_init(&line, 0);
 	(void)!buf_appendf(&line, "req=%s method=", r->id);
@@ -145,7 +145,7 @@ static int
 check_head(struct req *r)
 {
 	struct header_sum h = {0};
-	const char	 *cl;
+	const char       *cl;
 
 	(void)MHD_get_connection_values(r->conn, MHD_HEADER_KIND, sum_header,
 	    &h);
@@ -168,7 +168,7 @@ check_head(struct req *r)
 static void
 dispatch(struct req *r)
 {
-	char		   allow[64];
+	char               allow[64];
 	enum router_result rr;
 
 	rr = router_match(r->app->routes, r->app->nroutes, r->method, r->path,
@@ -212,7 +212,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct server *s = cls;
 	struct req    *r = *req_cls;
-	int	       early;
+	int            early;
 
 	(void)version;
 	if (r == NULL) {
@@ -277,7 +277,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	char line[512];
+	char   line[512];
 	size_t n;
 
 	(void)cls;
@@ -290,14 +290,14 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* Binds and listens; -1 with a reason in err. */
 static int
-listen_on(const char *host, int port, int *fd_out, uint16_t *bound,
-    char *err, size_t errlen)
+listen_on(const char *host, int port, int *fd_out, uint16_t *bound, char *err,
+    size_t errlen)
 {
-	struct addrinfo hints, *res = NULL;
+	struct addrinfo         hints, *res = NULL;
 	struct sockaddr_storage ss;
-	socklen_t	sslen = sizeof(ss);
-	char		portstr[8];
-	int		fd = -1, one = 1, gai;
+	socklen_t               sslen = sizeof(ss);
+	char                    portstr[8];
+	int                     fd = -1, one = 1, gai;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -305,9 +305,8 @@ listen_on(const char *host, int port, int *fd_out, uint16_t *bound,
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	(void)snprintf(portstr, sizeof(portstr), "%d", port);
 	if ((gai = getaddrinfo(host, portstr, &hints, &res)) != 0) {
-		(void)snprintf(err, errlen,
-		    "HOST: cannot resolve \"%s\" (%s)", host,
-		    gai_strerror(gai));
+		(void)snprintf(err, errlen, "HOST: cannot resolve \"%s\" (%s)",
+		    host, gai_strerror(gai));
 		return -1;
 	}
 	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
@@ -321,15 +320,18 @@ listen_on(const char *host, int port, int *fd_out, uint16_t *bound,
 		if (errno == EADDRINUSE)
 			(void)snprintf(err, errlen,
 			    "PORT: %s:%d is already in use; stop the other "
-			    "server or set PORT to a free port", host, port);
+			    "server or set PORT to a free port",
+			    host, port);
 		else if (errno == EACCES)
 			(void)snprintf(err, errlen,
 			    "PORT: permission denied binding %s:%d; use a "
-			    "port above 1023", host, port);
+			    "port above 1023",
+			    host, port);
 		else
 			(void)snprintf(err, errlen,
 			    "HOST: cannot listen on %s:%d (address not "
-			    "available on this machine)", host, port);
+			    "available on this machine)",
+			    host, port);
 		goto fail;
 	}
 	if (listen(fd, LISTEN_BACKLOG) == -1 ||
@@ -339,8 +341,8 @@ listen_on(const char *host, int port, int *fd_out, uint16_t *bound,
 		goto fail;
 	}
 	*bound = ntohs(ss.ss_family == AF_INET6
-			   ? ((struct sockaddr_in6 *)&ss)->sin6_port
-			   : ((struct sockaddr_in *)&ss)->sin_port);
+	        ? ((struct sockaddr_in6 *)&ss)->sin6_port
+	        : ((struct sockaddr_in *)&ss)->sin_port);
 	freeaddrinfo(res);
 	*fd_out = fd;
 	return 0;
@@ -362,21 +364,20 @@ server_start(const struct app *app, const char *host, int port, int threads,
 	s->listen_fd = -1;
 	atomic_init(&s->in_flight, 0);
 	atomic_init(&s->next_id, 1);
-	if (RAND_bytes((unsigned char *)&s->id_prefix,
-		sizeof(s->id_prefix)) != 1)
+	if (RAND_bytes((unsigned char *)&s->id_prefix, sizeof(s->id_prefix)) !=
+	    1)
 		s->id_prefix = (uint32_t)getpid();
 	if (listen_on(host, port, &s->listen_fd, &s->port, err, errlen) == -1)
 		goto fail;
 	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
-		MHD_USE_ERROR_LOG | MHD_USE_SUSPEND_RESUME;
+	    MHD_USE_ERROR_LOG | MHD_USE_SUSPEND_RESUME;
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-	    MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT_S,
+	    MHD_OPTION_LISTEN_SOCKET, s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned int)threads, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)HTTP_IDLE_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-	    MHD_OPTION_END);
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		(void)snprintf(err, errlen,
 		    "cannot start the HTTP server on %s:%d", host, port);
@@ -399,7 +400,7 @@ server_port(const struct server *s)
 void
 server_stop(struct server *s, unsigned grace_ms)
 {
-	unsigned waited = 0;
+	unsigned   waited = 0;
 	MHD_socket fd;
 
 	if (s == NULL)
