@@ -164,16 +164,18 @@ static int
 parse_clerk(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err,
     size_t errlen)
 {
-	const char *v;
+	const char *v, *name;
 
-	v = get(lookup, ctx, "CLERK_PUBLISHABLE_KEY");
-	if (v == NULL)
-		v = get(lookup, ctx, "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY");
+	name = "CLERK_PUBLISHABLE_KEY";
+	if ((v = get(lookup, ctx, name)) == NULL) {
+		name = "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY";
+		v = get(lookup, ctx, name);
+	}
 	if (v != NULL && strncmp(v, "pk_test_", 8) != 0 &&
 	    strncmp(v, "pk_live_", 8) != 0) {
 		(void)snprintf(err, errlen,
-		    "CLERK_PUBLISHABLE_KEY: expected a key starting with "
-		    "pk_test_ or pk_live_ (Clerk dashboard, API keys)");
+		    "%s: expected a key starting with pk_test_ or pk_live_ "
+		    "(Clerk dashboard, API keys)", name);
 		return -1;
 	}
 	cfg->clerk_publishable_key = dup_or_null(v);

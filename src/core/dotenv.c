@@ -125,7 +125,7 @@ add_entry(struct dotenv *env, const char *key, size_t klen, struct buf *v)
 static int
 parse_line(struct cursor *c, struct dotenv *env, const char **why)
 {
-	const char *key;
+	const char *key, *value_start;
 	size_t      klen;
 	struct buf  v;
 	int         rc = -1;
@@ -149,8 +149,16 @@ parse_line(struct cursor *c, struct dotenv *env, const char **why)
 		return -1;
 	}
 	c->p++;
+	value_start = c->p;
 	skip_blanks(c);
 	buf_init(&v, DOTENV_MAX_BYTES);
+	if (c->p > value_start && c->p < c->end && *c->p == '#') {
+		/* "KEY= # comment": an empty value, then a comment. */
+		skip_to_eol(c);
+		add_entry(env, key, klen, &v);
+		buf_cleanup(&v);
+		return 0;
+	}
 	if (c->p < c->end && *c->p == '"')
 		rc = parse_double_quoted(c, &v);
 	else if (c->p < c->end && *c->p == '\'')

@@ -68,6 +68,9 @@ str_to_i64(struct str s, int64_t min, int64_t max, int64_t *out)
 	if (s.len == 0 || s.len > 20)
 		return -1;
 	if (s.p[0] == '-' || s.p[0] == '+') {
+		/* A sign on a range without negatives is refused. */
+		if (min >= 0)
+			return -1;
 		neg = s.p[0] == '-';
 		i = 1;
 		if (s.len == 1)

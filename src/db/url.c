@@ -4,11 +4,13 @@
 #include "db/url.h"
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/str.h"
 
 static int
 parse_sqlite(const char *rest, struct db_url *url, char *err, size_t errlen)
@@ -42,6 +44,54 @@ option_value(PQconninfoOption *opts, const char *name)
 	return NULL;
 }
 
+/*
+ * libpq's parse errors quote the offending part of the URL, which may be
+ * the password: keep only the text before the quote (but for an unknown
+ * query parameter, whose name is quoted).
+ */
+static void
+reason_without_quote(const char *msg, char *err, size_t errlen)
+{
+	const char *cut;
+	size_t	    n;
+
+	if (msg == NULL || *msg == '\0')
+		msg = "not a valid PostgreSQL URL";
+	/* A query parameter's name is safe, and the useful part. */
+	cut = strncmp(msg, "invalid URI query parameter", 27) == 0
+		  ? NULL
+		  : strstr(msg, ": \"");
+	n = cut != NULL ? (size_t)(cut - msg) : strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	(void)snprintf(err, errlen, "%.*s", (int)n, msg);
+}
+
+/* libpq keeps the port as text; each entry of a "p1,p2" list must be a
+ * TCP port. */
+static bool
+ports_valid(const char *ports)
+{
+	const char *p = ports;
+
+	if (p == NULL)
+		return true;
+	while (*p != '\0') {
+		const char *end = strchr(p, ',');
+		size_t	    len = end != NULL ? (size_t)(end - p) : strlen(p);
+		int64_t	    v;
+
+		if (len > 0 && (p[0] == '+' ||
+				   str_to_i64((struct str){p, len}, 1, 65535,
+				       &v) == -1))
+			return false;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return true;
+}
+
 static int
 parse_postgres(const char *s, struct db_url *url, char *err, size_t errlen)
 {
@@ -52,14 +102,14 @@ parse_postgres(const char *s, struct db_url *url, char *err, size_t errlen)
 
 	opts = PQconninfoParse(s, &perr);
 	if (opts == NULL) {
-		size_t n;
-
-		(void)snprintf(err, errlen, "%s",
-		    perr != NULL ? perr : "not a valid PostgreSQL URL");
-		n = strlen(err);
-		while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
-			err[--n] = '\0';
+		reason_without_quote(perr, err, errlen);
 		PQfreemem(perr);
+		return -1;
+	}
+	if (!ports_valid(option_value(opts, "port"))) {
+		(void)snprintf(err, errlen,
+		    "the port must be a number from 1 to 65535");
+		PQconninfoFree(opts);
 		return -1;
 	}
 	user = option_value(opts, "user");
@@ -68,7 +118,8 @@ parse_postgres(const char *s, struct db_url *url, char *err, size_t errlen)
 	dbname = option_value(opts, "dbname");
 	buf_init(&d, 0);
 	(void)!buf_appendf(&d, "postgres://%s%s%s%s%s%s%s", user ? user : "",
-	    option_value(opts, "password") ? ":***" : "", user ? "@" : "",
+	    option_value(opts, "password") ? ":***" : "",
+	    user || option_value(opts, "password") ? "@" : "",
 	    host ? host : "", port ? ":" : "", port ? port : "",
 	    dbname ? "/" : "");
 	if (dbname != NULL)
