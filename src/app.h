@@ -12,9 +12,15 @@
 #include "db/db.h"
 #include "http/router.h"
 
+struct svix_secret;
+struct committer;
+
 struct app {
 	const struct config *cfg;
 	struct db           *db;
+	/* NULL when CLERK_WEBHOOK_SIGNING_SECRET is not set */
+	const struct svix_secret *webhook_secret;
+	struct committer         *committer; /* group-commit writers */
 	const struct route  *routes;
 	size_t               nroutes;
 };

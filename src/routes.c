@@ -5,9 +5,12 @@
 #include "app.h"
 
 #include "api/health.h"
+#include "api/webhook.h"
 
 const struct route app_routes[] = {
     {"GET", "/api/v1/health", api_health, 0},
+    {"POST", "/api/v1/auth/clerk_webhook/", api_clerk_webhook, 0},
+    {"POST", "/api/v1/auth/clerk_webhook", api_clerk_webhook, 0},
 };
 
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);

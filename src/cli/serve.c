@@ -12,12 +12,15 @@
 #include <string.h>
 
 #include "app.h"
+#include "clerk/svix.h"
+#include "db/committer.h"
 #include "core/log.h"
 #include "db/db.h"
 #include "db/migrate.h"
 #include "http/server.h"
 
 #define SHUTDOWN_GRACE_MS 10000
+#define PG_WRITERS        8
 
 struct serve_opts {
 	const char *host;
@@ -100,34 +103,68 @@ prepare_schema(struct db *db, bool migrate)
 	return 0;
 }
 
+/* Group commit for SQLite (one writer, many jobs per fsync); on
+ * PostgreSQL, several writers with a transaction each, so that instances
+ * sharing the database never deadlock on each other's batches. */
+static struct committer *
+start_committer(const struct config *cfg, struct db *db)
+{
+	if (cfg->db.kind == DB_SQLITE)
+		return committer_new(db, 1, 256);
+	return committer_new(db, PG_WRITERS, 1);
+}
+
+static int
+load_secret(const struct config *cfg, struct svix_secret *s, bool *has)
+{
+	*has = cfg->clerk_webhook_signing_secret != NULL;
+	if (*has && svix_secret_parse(cfg->clerk_webhook_signing_secret, s) ==
+			-1) {
+		fprintf(stderr, "mysaas: configuration error: "
+				"CLERK_WEBHOOK_SIGNING_SECRET: expected whsec_ "
+				"followed by base64 (Clerk dashboard, Webhooks, "
+				"Signing secret)\n");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 run(const struct config *cfg, const struct serve_opts *o)
 {
-	struct app     app;
-	struct server *srv;
-	struct db     *db;
-	sigset_t       set;
-	char           err[512];
-	const char    *host = o->host != NULL ? o->host : cfg->host;
-	int            port = o->port != 0 ? o->port : cfg->port, sig = 0;
+	struct svix_secret secret;
+	struct app         app;
+	struct server     *srv;
+	struct db         *db;
+	sigset_t           set;
+	char               err[512];
+	const char        *host = o->host != NULL ? o->host : cfg->host;
+	int                port = o->port != 0 ? o->port : cfg->port, sig = 0;
+	bool               has_secret;
 
-	if ((db = cli_db_open(cfg, cfg->threads + 2)) == NULL)
+	if (load_secret(cfg, &secret, &has_secret) == -1)
+		return 1;
+	if ((db = cli_db_open(cfg, cfg->threads + PG_WRITERS + 2)) == NULL)
 		return 1;
 	if (prepare_schema(db, o->migrate) == -1) {
 		db_close(db);
 		return 1;
 	}
+	memset(&app, 0, sizeof(app));
 	app.cfg = cfg;
 	app.db = db;
 	app.routes = app_routes;
 	app.nroutes = app_nroutes;
+	app.webhook_secret = has_secret ? &secret : NULL;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	app.committer = start_committer(cfg, db);
 	srv = server_start(&app, host, port, cfg->threads, err, sizeof(err));
 	if (srv == NULL) {
 		fprintf(stderr, "mysaas: %s\n", err);
+		committer_free(app.committer);
 		db_close(db);
 		return 1;
 	}
@@ -139,7 +176,9 @@ run(const struct config *cfg, const struct serve_opts *o)
 	log_info("msg=\"shutting down\" signal=%s",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	server_stop(srv, SHUTDOWN_GRACE_MS);
+	committer_free(app.committer);
 	db_close(db);
+	svix_secret_cleanup(&secret);
 	log_info("msg=stopped");
 	return 0;
 }

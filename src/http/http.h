@@ -29,6 +29,12 @@ enum http_status {
 #define HTTP_MAX_HEADER_BYTES (16 * 1024)
 #define HTTP_IDLE_TIMEOUT_S   30
 
+/*
+ * Returned by a handler that suspended its request (req_suspend()): the
+ * answer comes later, from its resume function.
+ */
+#define HTTP_SUSPENDED 0
+
 struct req;
 
 /*

@@ -42,6 +42,9 @@ struct req {
 	bool                   done;
 	uint64_t               start_ns;
 	struct db_conn        *db;
+	bool                   suspended;
+	http_handler_fn        resume;
+	void                  *state; /* the handler's, across a suspension */
 
 	/* The response, set by resp_*(). */
 	int                  status;
@@ -64,6 +67,17 @@ struct str req_param(struct req *r, const char *name);
  * when the request ends; NULL when the database is unavailable (answer 503).
  */
 struct db_conn *req_db(struct req *r) MUST_CHECK;
+
+/*
+ * Suspends the request: the handler then returns HTTP_SUSPENDED, and once
+ * some thread calls req_resume(), resume(r) runs on a worker thread to
+ * produce the answer. Call before handing r to another thread.
+ */
+void req_suspend(struct req *r, http_handler_fn resume);
+/* Wakes a suspended request; callable from any thread, once. */
+void req_resume(struct req *r);
+/* The raw request body (NUL-terminated, len excludes the NUL). */
+struct str req_body(struct req *r);
 
 /* Adds a response header (both strings are copied into the arena). */
 void resp_header(struct req *r, const char *name, const char *value);

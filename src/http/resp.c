@@ -89,6 +89,26 @@ req_db(struct req *r)
 }
 
 void
+req_suspend(struct req *r, http_handler_fn resume)
+{
+	r->resume = resume;
+	r->suspended = true;
+	MHD_suspend_connection(r->conn);
+}
+
+void
+req_resume(struct req *r)
+{
+	MHD_resume_connection(r->conn);
+}
+
+struct str
+req_body(struct req *r)
+{
+	return buf_str(&r->body);
+}
+
+void
 resp_header(struct req *r, const char *name, const char *value)
 {
 	if (r->nheaders == REQ_MAX_EXTRA_HEADERS) {

@@ -189,7 +189,7 @@ dispatch(struct req *r)
 		return;
 	}
 	r->status = r->match.route->handler(r);
-	if (r->response == NULL)
+	if (r->status != HTTP_SUSPENDED && r->response == NULL)
 		resp_default(r, r->status);
 }
 
@@ -233,6 +233,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_data_size = 0; /* discard what follows a rejection */
 		return MHD_YES;
 	}
+	if (r->suspended) {
+		/* Resumed: the handler's second half answers. */
+		r->suspended = false;
+		r->status = r->resume(r);
+		return finish(r);
+	}
 	if (*upload_data_size > 0) {
 		if (!r->body_too_large &&
 		    buf_append(&r->body, upload_data, *upload_data_size) == -1)
@@ -250,6 +256,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	dispatch(r);
+	if (r->status == HTTP_SUSPENDED)
+		return MHD_YES;
 	return finish(r);
 }
 

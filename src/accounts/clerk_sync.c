@@ -1,0 +1,668 @@
+/*
+ * Clerk event rules (DESIGN section 5). Every function runs on the
+ * caller's connection inside the caller's transaction and uses only bound
+ * parameters. Ordering is decided by Clerk's updated_at (ms) compared with
+ * the stored clerk_updated_at, and by clerk_tombstones for deletions;
+ * guarded UPDATEs ("... AND clerk_updated_at <= $n") make the check and the
+ * write one statement, so concurrent writers on PostgreSQL stay correct.
+ */
+#include "accounts/clerk_sync.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/timeutil.h"
+
+#define NO_TIME INT64_MIN
+
+/* A user as Clerk describes it, from a user event or a membership's
+ * public_user_data (a stub: no updated_at). */
+struct clerk_user {
+	const char *clerk_id;
+	const char *email;
+	const char *first_name;
+	const char *last_name;
+	const char *username;
+	const char *image_url;
+	int64_t	    updated_at; /* NO_TIME for stubs */
+	int64_t	    created_at;
+};
+
+struct clerk_org {
+	const char *clerk_id;
+	const char *name;
+	const char *slug;
+	const char *image_url;
+	int64_t	    updated_at; /* NO_TIME for stubs */
+	int64_t	    created_at;
+};
+
+struct ctx {
+	struct db_conn	   *c;
+	struct sync_result *res;
+	char		    now[ISO_TIME_SIZE];
+};
+
+static enum sync_outcome
+outcome(struct ctx *x, enum sync_outcome o, const char *error)
+{
+	x->res->outcome = o;
+	if (error != NULL)
+		(void)snprintf(x->res->error, sizeof(x->res->error), "%s",
+		    error);
+	return o;
+}
+
+static enum sync_outcome
+db_failed(struct ctx *x)
+{
+	x->res->outcome = SYNC_DB_ERROR;
+	(void)snprintf(x->res->error, sizeof(x->res->error), "database: %s",
+	    db_errmsg(x->c));
+	return SYNC_DB_ERROR;
+}
+
+static struct db_param
+text_or_null(const char *s)
+{
+	return s != NULL ? DB_TEXT(s) : DB_NULLP;
+}
+
+static struct db_param
+time_or_null(int64_t t)
+{
+	return t != NO_TIME ? DB_INT(t) : DB_NULLP;
+}
+
+/* A string member, or NULL when absent, null or not a string. */
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* 0 with *out set (NO_TIME when absent or null); -1 when of another type. */
+static int
+jtime(const json_t *o, const char *key, int64_t *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	*out = NO_TIME;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v))
+		return -1;
+	*out = (int64_t)json_integer_value(v);
+	return 0;
+}
+
+/* Runs a one-row, one-column query: 1 with *out, 0 no row, -1 error. */
+static int
+query_int(struct ctx *x, const char *sql, const struct db_param *p, size_t n,
+    int64_t *out, bool *is_null)
+{
+	struct db_rows *r = db_query(x->c, sql, p, n);
+	int		rc;
+
+	if (r == NULL)
+		return -1;
+	rc = db_rows_next(r);
+	if (rc == 1) {
+		if (is_null != NULL)
+			*is_null = db_col_is_null(r, 0);
+		*out = db_col_int(r, 0);
+	}
+	db_rows_free(r);
+	return rc;
+}
+
+/* 1 when clerk_id is tombstoned at or after t (t NO_TIME: at all). */
+static int
+tombstoned(struct ctx *x, const char *clerk_id, int64_t t)
+{
+	static const char *const sql =
+	    "SELECT deleted_at FROM clerk_tombstones WHERE clerk_id = $1";
+	struct db_param p[] = {DB_TEXT(clerk_id)};
+	int64_t		deleted_at;
+	int		rc = query_int(x, sql, p, 1, &deleted_at, NULL);
+
+	if (rc != 1)
+		return rc;
+	return (t == NO_TIME || t <= deleted_at) ? 1 : 0;
+}
+
+static int
+tombstone(struct ctx *x, const char *clerk_id, const char *kind,
+    int64_t deleted_at)
+{
+	static const char *const sql =
+	    "INSERT INTO clerk_tombstones (clerk_id, kind, deleted_at) "
+	    "VALUES ($1, $2, $3) ON CONFLICT (clerk_id) DO UPDATE SET "
+	    "deleted_at = CASE WHEN excluded.deleted_at > "
+	    "clerk_tombstones.deleted_at THEN excluded.deleted_at "
+	    "ELSE clerk_tombstones.deleted_at END";
+	struct db_param p[] = {DB_TEXT(clerk_id), DB_TEXT(kind),
+	    DB_INT(deleted_at)};
+
+	return db_exec(x->c, sql, p, 3, NULL);
+}
+
+/* The primary email: the email_addresses entry whose id is
+ * primary_email_address_id; NULL for phone-only users. */
+static const char *
+primary_email(const json_t *data)
+{
+	const char *pid = jstr(data, "primary_email_address_id");
+	json_t	   *list = json_object_get(data, "email_addresses"), *e;
+	size_t	    i;
+
+	if (pid == NULL || !json_is_array(list))
+		return NULL;
+	json_array_foreach (list, i, e) {
+		const char *id = jstr(e, "id");
+
+		if (id != NULL && strcmp(id, pid) == 0)
+			return jstr(e, "email_address");
+	}
+	return NULL;
+}
+
+/* Clears email from every user but keep_id (0: none) holding it. */
+static int
+clear_email_holders(struct ctx *x, const char *email, int64_t keep_id)
+{
+	static const char *const sql =
+	    "UPDATE users SET email = NULL, updated_at = $3 "
+	    "WHERE lower(email) = lower($1) AND id <> $2";
+	struct db_param p[] = {DB_TEXT(email), DB_INT(keep_id), DB_TEXT(x->now)};
+
+	return db_exec(x->c, sql, p, 3, NULL);
+}
+
+static int
+user_update(struct ctx *x, const struct clerk_user *u, int64_t id,
+    int64_t *changed)
+{
+	static const char *const sql =
+	    "UPDATE users SET clerk_id = $2, email = $3, first_name = $4, "
+	    "last_name = $5, username = $6, image_url = $7, "
+	    "clerk_updated_at = $8, updated_at = $9 "
+	    "WHERE id = $1 AND (clerk_updated_at IS NULL OR "
+	    "clerk_updated_at <= $8)";
+	struct db_param p[] = {DB_INT(id), DB_TEXT(u->clerk_id),
+	    text_or_null(u->email), text_or_null(u->first_name),
+	    text_or_null(u->last_name), text_or_null(u->username),
+	    text_or_null(u->image_url), time_or_null(u->updated_at),
+	    DB_TEXT(x->now)};
+
+	if (u->email != NULL && clear_email_holders(x, u->email, id) == -1)
+		return -1;
+	return db_exec(x->c, sql, p, ARRAY_LEN(p), changed);
+}
+
+static int
+user_insert(struct ctx *x, const struct clerk_user *u, int64_t *changed)
+{
+	static const char *const sql =
+	    "INSERT INTO users (clerk_id, email, first_name, last_name, "
+	    "username, image_url, clerk_updated_at, date_joined, created_at, "
+	    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) "
+	    "ON CONFLICT (clerk_id) DO NOTHING";
+	char joined[ISO_TIME_SIZE];
+
+	if (u->created_at != NO_TIME)
+		time_iso_from_ms(u->created_at, joined);
+	else
+		memcpy(joined, x->now, sizeof(joined));
+	struct db_param p[] = {DB_TEXT(u->clerk_id), text_or_null(u->email),
+	    text_or_null(u->first_name), text_or_null(u->last_name),
+	    text_or_null(u->username), text_or_null(u->image_url),
+	    time_or_null(u->updated_at), DB_TEXT(joined), DB_TEXT(x->now)};
+
+	if (u->email != NULL && clear_email_holders(x, u->email, 0) == -1)
+		return -1;
+	return db_exec(x->c, sql, p, ARRAY_LEN(p), changed);
+}
+
+/* The local id of the user with clerk_id: 1 found, 0 not, -1 error. */
+static int
+user_by_clerk_id(struct ctx *x, const char *clerk_id, int64_t *id)
+{
+	static const char *const sql =
+	    "SELECT id FROM users WHERE clerk_id = $1";
+	struct db_param p[] = {DB_TEXT(clerk_id)};
+
+	return query_int(x, sql, p, 1, id, NULL);
+}
+
+/* A local-only user (no clerk_id) holding email, to link. */
+static int
+user_linkable(struct ctx *x, const char *email, int64_t *id)
+{
+	static const char *const sql =
+	    "SELECT id FROM users WHERE lower(email) = lower($1) "
+	    "AND clerk_id IS NULL";
+	struct db_param p[] = {DB_TEXT(email)};
+
+	return query_int(x, sql, p, 1, id, NULL);
+}
+
+/*
+ * Creates or updates the mirror of u. A stub (u->updated_at NO_TIME) never
+ * overwrites an existing user. *id gets the local id; *stale is set when
+ * the stored row is newer.
+ */
+static int
+user_upsert(struct ctx *x, const struct clerk_user *u, int64_t *id,
+    bool *stale)
+{
+	bool	is_stub = u->updated_at == NO_TIME;
+	int64_t changed = 0;
+	int	attempt, rc;
+
+	*stale = false;
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((rc = user_by_clerk_id(x, u->clerk_id, id)) == -1)
+			return -1;
+		if (rc == 1) {
+			if (is_stub)
+				return 0;
+			if (user_update(x, u, *id, &changed) == -1)
+				return -1;
+			*stale = changed == 0;
+			return 0;
+		}
+		if (u->email != NULL) {
+			if ((rc = user_linkable(x, u->email, id)) == -1)
+				return -1;
+			if (rc == 1)
+				return user_update(x, u, *id, &changed);
+		}
+		if (user_insert(x, u, &changed) == -1)
+			return -1;
+		if (changed == 1)
+			return user_by_clerk_id(x, u->clerk_id, id) == 1 ? 0
+									 : -1;
+		/* Another transaction created it meanwhile: update that. */
+	}
+	return -1;
+}
+
+static enum sync_outcome
+on_user_upsert(struct ctx *x, const json_t *data)
+{
+	struct clerk_user u;
+	int64_t		  id;
+	bool		  stale;
+	int		  rc;
+
+	memset(&u, 0, sizeof(u));
+	u.clerk_id = jstr(data, "id");
+	if (u.clerk_id == NULL || *u.clerk_id == '\0')
+		return outcome(x, SYNC_FAILED, "data.id: expected a string");
+	if (jtime(data, "updated_at", &u.updated_at) == -1 ||
+	    jtime(data, "created_at", &u.created_at) == -1)
+		return outcome(x, SYNC_FAILED, "data.updated_at/created_at: expected integers (ms)");
+	if (u.updated_at == NO_TIME)
+		u.updated_at = u.created_at != NO_TIME ? u.created_at : 0;
+	u.email = primary_email(data);
+	u.first_name = jstr(data, "first_name");
+	u.last_name = jstr(data, "last_name");
+	u.username = jstr(data, "username");
+	u.image_url = jstr(data, "image_url");
+	if ((rc = tombstoned(x, u.clerk_id, u.updated_at)) != 0)
+		return rc == -1 ? db_failed(x)
+				: outcome(x, SYNC_IGNORED, "stale");
+	if (user_upsert(x, &u, &id, &stale) == -1)
+		return db_failed(x);
+	return stale ? outcome(x, SYNC_IGNORED, "stale")
+		     : outcome(x, SYNC_APPLIED, NULL);
+}
+
+/* The envelope timestamp in ms (seconds below 10^11 are scaled), else
+ * the receipt time. */
+static int64_t
+deletion_time(const json_t *event, int64_t received_ms)
+{
+	json_t *t = json_object_get(event, "timestamp");
+	int64_t v;
+
+	if (!json_is_integer(t))
+		return received_ms;
+	v = (int64_t)json_integer_value(t);
+	return v < 100000000000LL ? v * 1000 : v;
+}
+
+static enum sync_outcome
+on_delete(struct ctx *x, const json_t *data, const char *kind,
+    const char *sql, int64_t deleted_at)
+{
+	const char     *clerk_id = jstr(data, "id");
+	struct db_param p[1];
+
+	if (clerk_id == NULL || *clerk_id == '\0')
+		return outcome(x, SYNC_FAILED, "data.id: expected a string");
+	p[0] = DB_TEXT(clerk_id);
+	if (db_exec(x->c, sql, p, 1, NULL) == -1 ||
+	    tombstone(x, clerk_id, kind, deleted_at) == -1)
+		return db_failed(x);
+	return outcome(x, SYNC_APPLIED, NULL);
+}
+
+static int
+org_update(struct ctx *x, const struct clerk_org *o, int64_t *changed)
+{
+	static const char *const sql =
+	    "UPDATE organizations SET name = $2, slug = $3, image_url = $4, "
+	    "clerk_updated_at = $5, updated_at = $6 WHERE clerk_id = $1 AND "
+	    "(clerk_updated_at IS NULL OR clerk_updated_at <= $5)";
+	struct db_param p[] = {DB_TEXT(o->clerk_id), DB_TEXT(o->name),
+	    text_or_null(o->slug), text_or_null(o->image_url),
+	    time_or_null(o->updated_at), DB_TEXT(x->now)};
+
+	return db_exec(x->c, sql, p, ARRAY_LEN(p), changed);
+}
+
+static int
+org_by_clerk_id(struct ctx *x, const char *clerk_id, int64_t *id)
+{
+	static const char *const sql =
+	    "SELECT id FROM organizations WHERE clerk_id = $1";
+	struct db_param p[] = {DB_TEXT(clerk_id)};
+
+	return query_int(x, sql, p, 1, id, NULL);
+}
+
+/* Like user_upsert, for organizations. */
+static int
+org_upsert(struct ctx *x, const struct clerk_org *o, int64_t *id, bool *stale)
+{
+	static const char *const ins =
+	    "INSERT INTO organizations (clerk_id, name, slug, image_url, "
+	    "clerk_updated_at, created_at, updated_at) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $6) "
+	    "ON CONFLICT (clerk_id) DO NOTHING";
+	struct db_param p[] = {DB_TEXT(o->clerk_id), DB_TEXT(o->name),
+	    text_or_null(o->slug), text_or_null(o->image_url),
+	    time_or_null(o->updated_at), DB_TEXT(x->now)};
+	int64_t		changed = 0;
+	int		attempt, rc;
+
+	*stale = false;
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((rc = org_by_clerk_id(x, o->clerk_id, id)) == -1)
+			return -1;
+		if (rc == 1) {
+			if (o->updated_at == NO_TIME)
+				return 0;
+			if (org_update(x, o, &changed) == -1)
+				return -1;
+			*stale = changed == 0;
+			return 0;
+		}
+		if (db_exec(x->c, ins, p, ARRAY_LEN(p), &changed) == -1)
+			return -1;
+		if (changed == 1)
+			return org_by_clerk_id(x, o->clerk_id, id) == 1 ? 0 : -1;
+	}
+	return -1;
+}
+
+/* Reads an organization object; -1 when its id or types are wrong. */
+static int
+parse_org(const json_t *obj, struct clerk_org *o, bool stub)
+{
+	memset(o, 0, sizeof(*o));
+	o->clerk_id = jstr(obj, "id");
+	if (o->clerk_id == NULL || *o->clerk_id == '\0')
+		return -1;
+	o->name = jstr(obj, "name");
+	if (o->name == NULL)
+		o->name = "";
+	o->slug = jstr(obj, "slug");
+	o->image_url = jstr(obj, "image_url");
+	if (jtime(obj, "updated_at", &o->updated_at) == -1 ||
+	    jtime(obj, "created_at", &o->created_at) == -1)
+		return -1;
+	if (stub)
+		o->updated_at = NO_TIME;
+	else if (o->updated_at == NO_TIME)
+		o->updated_at = o->created_at != NO_TIME ? o->created_at : 0;
+	return 0;
+}
+
+static enum sync_outcome
+on_org_upsert(struct ctx *x, const json_t *data)
+{
+	struct clerk_org o;
+	int64_t		 id;
+	bool		 stale;
+	int		 rc;
+
+	if (parse_org(data, &o, false) == -1)
+		return outcome(x, SYNC_FAILED, "data: expected an organization with a string id");
+	if ((rc = tombstoned(x, o.clerk_id, o.updated_at)) != 0)
+		return rc == -1 ? db_failed(x)
+				: outcome(x, SYNC_IGNORED, "stale");
+	if (org_upsert(x, &o, &id, &stale) == -1)
+		return db_failed(x);
+	return stale ? outcome(x, SYNC_IGNORED, "stale")
+		     : outcome(x, SYNC_APPLIED, NULL);
+}
+
+/* The user a membership names, as a stub from public_user_data. */
+static int
+parse_member_user(const json_t *pud, struct clerk_user *u)
+{
+	const char *ident = jstr(pud, "identifier");
+
+	memset(u, 0, sizeof(*u));
+	u->clerk_id = jstr(pud, "user_id");
+	if (u->clerk_id == NULL || *u->clerk_id == '\0')
+		return -1;
+	u->first_name = jstr(pud, "first_name");
+	u->last_name = jstr(pud, "last_name");
+	u->username = jstr(pud, "username");
+	u->image_url = jstr(pud, "image_url");
+	u->email = (ident != NULL && strchr(ident, '@') != NULL) ? ident : NULL;
+	u->updated_at = NO_TIME;
+	u->created_at = NO_TIME;
+	return 0;
+}
+
+/* A stub's email must not take an address another user holds. */
+static int
+stub_email_free(struct ctx *x, struct clerk_user *u)
+{
+	static const char *const sql =
+	    "SELECT count(*) FROM users WHERE lower(email) = lower($1) AND "
+	    "clerk_id IS NOT NULL";
+	struct db_param p[] = {DB_TEXT(u->email)};
+	int64_t		n = 0;
+
+	if (query_int(x, sql, p, 1, &n, NULL) == -1)
+		return -1;
+	if (n > 0)
+		u->email = NULL;
+	return 0;
+}
+
+static int
+membership_write(struct ctx *x, const char *clerk_id, const char *role,
+    int64_t updated_at, int64_t user_id, int64_t org_id, bool *stale)
+{
+	static const char *const upd_by_clerk =
+	    "UPDATE organization_memberships SET role = $2, "
+	    "clerk_updated_at = $3, updated_at = $4 WHERE clerk_id = $1 AND "
+	    "(clerk_updated_at IS NULL OR clerk_updated_at <= $3)";
+	static const char *const upd_by_pair =
+	    "UPDATE organization_memberships SET clerk_id = $1, role = $2, "
+	    "clerk_updated_at = $3, updated_at = $4 WHERE user_id = $5 AND "
+	    "organization_id = $6 AND (clerk_updated_at IS NULL OR "
+	    "clerk_updated_at <= $3)";
+	static const char *const exists =
+	    "SELECT count(*) FROM organization_memberships WHERE clerk_id = $1 "
+	    "OR (user_id = $5 AND organization_id = $6)";
+	static const char *const ins =
+	    "INSERT INTO organization_memberships (clerk_id, role, "
+	    "clerk_updated_at, created_at, updated_at, user_id, "
+	    "organization_id) VALUES ($1, $2, $3, $4, $4, $5, $6) "
+	    "ON CONFLICT DO NOTHING";
+	struct db_param p[] = {DB_TEXT(clerk_id), DB_TEXT(role),
+	    DB_INT(updated_at), DB_TEXT(x->now), DB_INT(user_id),
+	    DB_INT(org_id)};
+	int64_t		changed = 0, n = 0;
+	int		attempt;
+
+	*stale = false;
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (db_exec(x->c, upd_by_clerk, p, 4, &changed) == -1)
+			return -1;
+		if (changed > 0)
+			return 0;
+		if (db_exec(x->c, upd_by_pair, p, 6, &changed) == -1)
+			return -1;
+		if (changed > 0)
+			return 0;
+		if (query_int(x, exists, p, 6, &n, NULL) == -1)
+			return -1;
+		if (n > 0) {
+			*stale = true; /* present and newer */
+			return 0;
+		}
+		if (db_exec(x->c, ins, p, 6, &changed) == -1)
+			return -1;
+		if (changed > 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Finds or stubs the organization and user a membership names. */
+static enum sync_outcome
+membership_parties(struct ctx *x, const json_t *data, int64_t *org_id,
+    int64_t *user_id)
+{
+	struct clerk_org  o;
+	struct clerk_user u;
+	bool		  stale;
+	int		  rc;
+
+	if (parse_org(json_object_get(data, "organization"), &o, true) == -1)
+		return outcome(x, SYNC_FAILED, "data.organization: expected an object with a string id");
+	if (parse_member_user(json_object_get(data, "public_user_data"), &u) ==
+	    -1)
+		return outcome(x, SYNC_FAILED, "data.public_user_data: expected an object with a string "
+		    "user_id");
+	/* A deleted party must not come back as a stub. */
+	if ((rc = tombstoned(x, o.clerk_id, NO_TIME)) == 0)
+		rc = tombstoned(x, u.clerk_id, NO_TIME);
+	if (rc != 0)
+		return rc == -1 ? db_failed(x)
+				: outcome(x, SYNC_IGNORED, "stale");
+	if (org_upsert(x, &o, org_id, &stale) == -1)
+		return db_failed(x);
+	if (u.email != NULL && stub_email_free(x, &u) == -1)
+		return db_failed(x);
+	if (user_upsert(x, &u, user_id, &stale) == -1)
+		return db_failed(x);
+	return SYNC_APPLIED;
+}
+
+static enum sync_outcome
+on_membership_upsert(struct ctx *x, const json_t *data)
+{
+	const char	 *clerk_id = jstr(data, "id"), *role = jstr(data, "role");
+	int64_t		  updated_at, created_at, org_id = 0, user_id = 0;
+	enum sync_outcome o;
+	bool		  stale;
+	int		  rc;
+
+	if (clerk_id == NULL || *clerk_id == '\0' || role == NULL)
+		return outcome(x, SYNC_FAILED, "data.id and data.role: expected strings");
+	if (jtime(data, "updated_at", &updated_at) == -1 ||
+	    jtime(data, "created_at", &created_at) == -1)
+		return outcome(x, SYNC_FAILED, "data.updated_at/created_at: expected integers (ms)");
+	if (updated_at == NO_TIME)
+		updated_at = created_at != NO_TIME ? created_at : 0;
+	if ((rc = tombstoned(x, clerk_id, updated_at)) != 0)
+		return rc == -1 ? db_failed(x)
+				: outcome(x, SYNC_IGNORED, "stale");
+	if ((o = membership_parties(x, data, &org_id, &user_id)) !=
+	    SYNC_APPLIED)
+		return o;
+	if (membership_write(x, clerk_id, role, updated_at, user_id, org_id,
+		&stale) == -1)
+		return db_failed(x);
+	return stale ? outcome(x, SYNC_IGNORED, "stale")
+		     : outcome(x, SYNC_APPLIED, NULL);
+}
+
+static enum sync_outcome
+on_membership_delete(struct ctx *x, const json_t *data, int64_t deleted_at)
+{
+	static const char *const by_id =
+	    "DELETE FROM organization_memberships WHERE clerk_id = $1";
+	static const char *const by_pair =
+	    "DELETE FROM organization_memberships WHERE user_id = "
+	    "(SELECT id FROM users WHERE clerk_id = $1) AND organization_id = "
+	    "(SELECT id FROM organizations WHERE clerk_id = $2)";
+	const char *clerk_id = jstr(data, "id");
+	const char *org = jstr(json_object_get(data, "organization"), "id");
+	const char *user =
+	    jstr(json_object_get(data, "public_user_data"), "user_id");
+	int64_t changed = 0;
+
+	if (clerk_id == NULL || *clerk_id == '\0')
+		return outcome(x, SYNC_FAILED, "data.id: expected a string");
+	{
+		struct db_param p[] = {DB_TEXT(clerk_id)};
+
+		if (db_exec(x->c, by_id, p, 1, &changed) == -1)
+			return db_failed(x);
+	}
+	if (changed == 0 && org != NULL && user != NULL) {
+		struct db_param p[] = {DB_TEXT(user), DB_TEXT(org)};
+
+		if (db_exec(x->c, by_pair, p, 2, NULL) == -1)
+			return db_failed(x);
+	}
+	if (tombstone(x, clerk_id, "organization_membership", deleted_at) == -1)
+		return db_failed(x);
+	return outcome(x, SYNC_APPLIED, NULL);
+}
+
+enum sync_outcome
+clerk_sync_apply(struct db_conn *c, const json_t *event, int64_t received_ms,
+    struct sync_result *res)
+{
+	const char *type = jstr(event, "type");
+	json_t	   *data = json_object_get(event, "data");
+	int64_t	    deleted_at = deletion_time(event, received_ms);
+	struct ctx  x = {c, res, {0}};
+
+	res->outcome = SYNC_IGNORED;
+	res->error[0] = '\0';
+	time_iso_from_ms(received_ms, x.now);
+	if (type == NULL || !json_is_object(data))
+		return outcome(&x, SYNC_FAILED, "expected a string type and an object data");
+	if (strcmp(type, "user.created") == 0 ||
+	    strcmp(type, "user.updated") == 0)
+		return on_user_upsert(&x, data);
+	if (strcmp(type, "user.deleted") == 0)
+		return on_delete(&x, data, "user",
+		    "DELETE FROM users WHERE clerk_id = $1", deleted_at);
+	if (strcmp(type, "organization.created") == 0 ||
+	    strcmp(type, "organization.updated") == 0)
+		return on_org_upsert(&x, data);
+	if (strcmp(type, "organization.deleted") == 0)
+		return on_delete(&x, data, "organization",
+		    "DELETE FROM organizations WHERE clerk_id = $1", deleted_at);
+	if (strcmp(type, "organizationMembership.created") == 0 ||
+	    strcmp(type, "organizationMembership.updated") == 0)
+		return on_membership_upsert(&x, data);
+	if (strcmp(type, "organizationMembership.deleted") == 0)
+		return on_membership_delete(&x, data, deleted_at);
+	return outcome(&x, SYNC_IGNORED, NULL);
+}

@@ -1,0 +1,40 @@
+/*
+ * The rules that apply a verified Clerk event (user, organization,
+ * organizationMembership) to the local mirror, inside the caller's
+ * transaction: stale events change nothing, tombstones stop resurrection,
+ * memberships that arrive first create stubs of their user and
+ * organization. Shared by the webhook receiver and the admin's "retry".
+ */
+#ifndef ACCOUNTS_CLERK_SYNC_H
+#define ACCOUNTS_CLERK_SYNC_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/mem.h"
+#include "db/db.h"
+
+enum sync_outcome {
+	SYNC_APPLIED = 0,
+	SYNC_IGNORED, /* other event types, stale events (error "stale") */
+	SYNC_FAILED,  /* signed but unappliable: error says why */
+	SYNC_DB_ERROR,
+};
+
+#define SYNC_ERROR_SIZE 256
+
+struct sync_result {
+	enum sync_outcome outcome;
+	char		  error[SYNC_ERROR_SIZE]; /* "" when none */
+};
+
+/*
+ * Applies event (a JSON object with string "type" and object "data") on c,
+ * which must be inside a transaction. received_ms stands in for a missing
+ * envelope timestamp. On SYNC_FAILED the caller must undo partial writes
+ * (a savepoint); on SYNC_DB_ERROR it must roll back.
+ */
+enum sync_outcome clerk_sync_apply(struct db_conn *c, const json_t *event,
+    int64_t received_ms, struct sync_result *res) MUST_CHECK;
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * The group-commit queue. Jobs wait in a FIFO guarded by one mutex; a
+ * writer takes up to max_batch of them, runs them in one transaction and
+ * calls their completion callbacks after COMMIT. The lock is held only to
+ * take or add jobs, never across database work.
+ */
+#include "db/committer.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "core/log.h"
+
+struct job {
+	struct job	 *next;
+	void		 *arg;
+	committer_job_fn  run;
+	committer_done_fn done;
+	int		  status;
+};
+
+struct committer {
+	struct db      *db;
+	pthread_mutex_t mu;
+	pthread_cond_t	more;
+	struct job     *head, *tail;
+	bool		stopping;
+	size_t		max_batch;
+	int		nthreads;
+	pthread_t      *threads;
+};
+
+/* Takes up to max jobs; NULL when stopping and the queue is empty. */
+static struct job *
+take_batch(struct committer *cm)
+{
+	struct job *batch, *last;
+	size_t	    n = 1;
+
+	pthread_mutex_lock(&cm->mu);
+	while (cm->head == NULL && !cm->stopping)
+		pthread_cond_wait(&cm->more, &cm->mu);
+	batch = cm->head;
+	if (batch != NULL) {
+		last = batch;
+		while (last->next != NULL && n < cm->max_batch) {
+			last = last->next;
+			n++;
+		}
+		cm->head = last->next;
+		if (cm->head == NULL)
+			cm->tail = NULL;
+		last->next = NULL;
+	}
+	pthread_mutex_unlock(&cm->mu);
+	return batch;
+}
+
+static void
+run_jobs(struct db_conn *c, struct job *batch)
+{
+	struct job *j;
+
+	for (j = batch; j != NULL; j = j->next) {
+		if (db_exec_script(c, "SAVEPOINT job") == -1) {
+			j->status = -1;
+			continue;
+		}
+		j->status = j->run(c, j->arg);
+		if (j->status == -1 &&
+		    db_exec_script(c, "ROLLBACK TO SAVEPOINT job") == -1)
+			log_error("component=committer msg=\"rollback to "
+				  "savepoint failed\" error=\"%s\"",
+			    db_errmsg(c));
+		if (db_exec_script(c, "RELEASE SAVEPOINT job") == -1)
+			j->status = -1;
+	}
+}
+
+/* Runs a batch in one transaction; -1 when nothing of it committed. */
+static int
+run_batch(struct committer *cm, struct job *batch)
+{
+	struct db_conn *c = db_acquire(cm->db);
+	int		rc = -1;
+
+	if (c == NULL)
+		return -1;
+	if (db_begin(c) == -1) {
+		log_error("component=committer msg=\"begin failed\" "
+			  "error=\"%s\"", db_errmsg(c));
+		goto out;
+	}
+	run_jobs(c, batch);
+	if (db_commit(c) == -1) {
+		log_error("component=committer msg=\"commit failed\" "
+			  "error=\"%s\"", db_errmsg(c));
+		(void)!db_rollback(c);
+		goto out;
+	}
+	rc = 0;
+out:
+	db_release(cm->db, c);
+	return rc;
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct committer *cm = arg;
+	struct job	 *batch, *j, *next;
+
+	while ((batch = take_batch(cm)) != NULL) {
+		int rc = run_batch(cm, batch);
+
+		for (j = batch; j != NULL; j = next) {
+			next = j->next;
+			j->done(j->arg, rc == -1 ? -1 : j->status);
+			free(j);
+		}
+	}
+	return NULL;
+}
+
+struct committer *
+committer_new(struct db *db, int nthreads, size_t max_batch)
+{
+	struct committer *cm = xcalloc(1, sizeof(*cm));
+	int		  i;
+
+	cm->db = db;
+	cm->max_batch = max_batch < 1 ? 1 : max_batch;
+	cm->nthreads = nthreads < 1 ? 1 : nthreads;
+	pthread_mutex_init(&cm->mu, NULL);
+	pthread_cond_init(&cm->more, NULL);
+	cm->threads = xcalloc((size_t)cm->nthreads, sizeof(*cm->threads));
+	for (i = 0; i < cm->nthreads; i++) {
+		if (pthread_create(&cm->threads[i], NULL, writer_main, cm) !=
+		    0) {
+			log_error("component=committer msg=\"cannot start a "
+				  "writer thread\"");
+			abort();
+		}
+	}
+	return cm;
+}
+
+void
+committer_submit(struct committer *cm, void *arg, committer_job_fn run,
+    committer_done_fn done)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+
+	j->arg = arg;
+	j->run = run;
+	j->done = done;
+	pthread_mutex_lock(&cm->mu);
+	if (cm->tail != NULL)
+		cm->tail->next = j;
+	else
+		cm->head = j;
+	cm->tail = j;
+	pthread_cond_signal(&cm->more);
+	pthread_mutex_unlock(&cm->mu);
+}
+
+void
+committer_free(struct committer *cm)
+{
+	int i;
+
+	if (cm == NULL)
+		return;
+	pthread_mutex_lock(&cm->mu);
+	cm->stopping = true;
+	pthread_cond_broadcast(&cm->more);
+	pthread_mutex_unlock(&cm->mu);
+	for (i = 0; i < cm->nthreads; i++)
+		pthread_join(cm->threads[i], NULL);
+	free(cm->threads);
+	pthread_cond_destroy(&cm->more);
+	pthread_mutex_destroy(&cm->mu);
+	free(cm);
+}

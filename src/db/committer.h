@@ -1,0 +1,34 @@
+/*
+ * Group commit: writes submitted from many request threads are run by a
+ * few writer threads, each batch in one transaction (one fsync), every job
+ * under its own savepoint. A job's completion callback runs only after its
+ * batch committed, so an answer sent from it is durable.
+ */
+#ifndef DB_COMMITTER_H
+#define DB_COMMITTER_H
+
+#include <stddef.h>
+
+#include "core/mem.h"
+#include "db/db.h"
+
+struct committer;
+
+/* Runs one job on c; -1 on a database error (its savepoint is undone). */
+typedef int (*committer_job_fn)(struct db_conn *c, void *job);
+/*
+ * Called once per job from a writer thread after the batch ended: status 0
+ * when the job ran and committed, -1 when it failed or the commit did.
+ */
+typedef void (*committer_done_fn)(void *job, int status);
+
+/* Starts nthreads writers taking up to max_batch jobs per transaction. */
+struct committer *committer_new(struct db *db, int nthreads, size_t max_batch)
+    MUST_CHECK;
+/* Queues a job; never blocks on the database. */
+void committer_submit(struct committer *cm, void *job, committer_job_fn run,
+    committer_done_fn done);
+/* Finishes every queued job, stops the writers and frees cm. */
+void committer_free(struct committer *cm);
+
+#endif
