@@ -57,7 +57,8 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "-h") == 0)
 		return help(argc - 2, argv + 2);
-	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0) {
+	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0 &&
+	    strcmp(cmd, "clerk") != 0) {
 		fprintf(stderr, "mysaas: unknown command \"%s\"\n", cmd);
 		(void)cli_usage(stderr, NULL);
 		return EXIT_USAGE;
@@ -66,6 +67,8 @@ main(int argc, char **argv)
 		return 1;
 	if (strcmp(cmd, "serve") == 0)
 		rc = cli_serve(argc - 2, argv + 2);
+	else if (strcmp(cmd, "clerk") == 0)
+		rc = cli_clerk(argc - 2, argv + 2);
 	else
 		rc = cli_migrate(argc - 2, argv + 2);
 	curl_global_cleanup();

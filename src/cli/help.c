@@ -23,6 +23,13 @@ static const struct usage usages[] = {
         "\n"
         "Applies pending schema migrations to DATABASE_URL.\n"
         "  --list   list the migrations: [X] applied, [ ] pending\n"},
+    {"clerk",
+        "usage: mysaas clerk send-webhook FILE [--url U]\n"
+        "\n"
+        "Signs FILE with CLERK_WEBHOOK_SIGNING_SECRET as Svix does and POSTs\n"
+        "it to U (default http://HOST:PORT/api/v1/auth/clerk_webhook/),\n"
+        "printing the status and the body: local development without a\n"
+        "tunnel. Exit 0 on a 2xx answer, 1 otherwise.\n"},
     {"help",
         "usage: mysaas help [COMMAND]\n"
         "\n"
@@ -36,6 +43,8 @@ static const char overview[] =
     "  serve [--host H] [--port P] [--no-migrate]   serve HTTP\n"
     "  migrate [--list]                             apply or list "
     "migrations\n"
+    "  clerk send-webhook FILE [--url U]            sign and POST a "
+    "webhook\n"
     "  help [COMMAND]                               show usage\n"
     "\n"
     "options:\n"

@@ -118,12 +118,13 @@ static int
 load_secret(const struct config *cfg, struct svix_secret *s, bool *has)
 {
 	*has = cfg->clerk_webhook_signing_secret != NULL;
-	if (*has && svix_secret_parse(cfg->clerk_webhook_signing_secret, s) ==
-			-1) {
-		fprintf(stderr, "mysaas: configuration error: "
-				"CLERK_WEBHOOK_SIGNING_SECRET: expected whsec_ "
-				"followed by base64 (Clerk dashboard, Webhooks, "
-				"Signing secret)\n");
+	if (*has &&
+	    svix_secret_parse(cfg->clerk_webhook_signing_secret, s) == -1) {
+		fprintf(stderr,
+		    "mysaas: configuration error: "
+		    "CLERK_WEBHOOK_SIGNING_SECRET: expected whsec_ "
+		    "followed by base64 (Clerk dashboard, Webhooks, "
+		    "Signing secret)\n");
 		return -1;
 	}
 	return 0;
