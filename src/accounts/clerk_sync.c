@@ -25,8 +25,8 @@ struct clerk_user {
 	const char *last_name;
 	const char *username;
 	const char *image_url;
-	int64_t	    updated_at; /* NO_TIME for stubs */
-	int64_t	    created_at;
+	int64_t     updated_at; /* NO_TIME for stubs */
+	int64_t     created_at;
 };
 
 struct clerk_org {
@@ -34,14 +34,14 @@ struct clerk_org {
 	const char *name;
 	const char *slug;
 	const char *image_url;
-	int64_t	    updated_at; /* NO_TIME for stubs */
-	int64_t	    created_at;
+	int64_t     updated_at; /* NO_TIME for stubs */
+	int64_t     created_at;
 };
 
 struct ctx {
-	struct db_conn	   *c;
+	struct db_conn     *c;
 	struct sync_result *res;
-	char		    now[ISO_TIME_SIZE];
+	char                now[ISO_TIME_SIZE];
 };
 
 static enum sync_outcome
@@ -103,7 +103,7 @@ query_int(struct ctx *x, const char *sql, const struct db_param *p, size_t n,
     int64_t *out, bool *is_null)
 {
 	struct db_rows *r = db_query(x->c, sql, p, n);
-	int		rc;
+	int             rc;
 
 	if (r == NULL)
 		return -1;
@@ -124,8 +124,8 @@ tombstoned(struct ctx *x, const char *clerk_id, int64_t t)
 	static const char *const sql =
 	    "SELECT deleted_at FROM clerk_tombstones WHERE clerk_id = $1";
 	struct db_param p[] = {DB_TEXT(clerk_id)};
-	int64_t		deleted_at;
-	int		rc = query_int(x, sql, p, 1, &deleted_at, NULL);
+	int64_t         deleted_at;
+	int             rc = query_int(x, sql, p, 1, &deleted_at, NULL);
 
 	if (rc != 1)
 		return rc;
@@ -154,12 +154,13 @@ static const char *
 primary_email(const json_t *data)
 {
 	const char *pid = jstr(data, "primary_email_address_id");
-	json_t	   *list = json_object_get(data, "email_addresses"), *e;
-	size_t	    i;
+	json_t     *list = json_object_get(data, "email_addresses"), *e;
+	size_t      i;
 
 	if (pid == NULL || !json_is_array(list))
 		return NULL;
-	json_array_foreach (list, i, e) {
+	json_array_foreach(list, i, e)
+	{
 		const char *id = jstr(e, "id");
 
 		if (id != NULL && strcmp(id, pid) == 0)
@@ -174,8 +175,9 @@ clear_email_holders(struct ctx *x, const char *email, int64_t keep_id)
 {
 	static const char *const sql =
 	    "UPDATE users SET email = NULL, updated_at = $3 "
-	    "WHERE lower(email) = lower($1) AND id <> $2";
-	struct db_param p[] = {DB_TEXT(email), DB_INT(keep_id), DB_TEXT(x->now)};
+	    "WHERE email IS NOT NULL AND lower(email) = lower($1) AND id <> $2";
+	struct db_param p[] = {DB_TEXT(email), DB_INT(keep_id),
+	    DB_TEXT(x->now)};
 
 	return db_exec(x->c, sql, p, 3, NULL);
 }
@@ -240,10 +242,10 @@ user_by_clerk_id(struct ctx *x, const char *clerk_id, int64_t *id)
 static int
 user_linkable(struct ctx *x, const char *email, int64_t *id)
 {
-	static const char *const sql =
-	    "SELECT id FROM users WHERE lower(email) = lower($1) "
-	    "AND clerk_id IS NULL";
-	struct db_param p[] = {DB_TEXT(email)};
+	static const char *const sql = "SELECT id FROM users WHERE email IS "
+	                               "NOT NULL AND lower(email) = lower($1) "
+	                               "AND clerk_id IS NULL";
+	struct db_param          p[] = {DB_TEXT(email)};
 
 	return query_int(x, sql, p, 1, id, NULL);
 }
@@ -254,12 +256,11 @@ user_linkable(struct ctx *x, const char *email, int64_t *id)
  * the stored row is newer.
  */
 static int
-user_upsert(struct ctx *x, const struct clerk_user *u, int64_t *id,
-    bool *stale)
+user_upsert(struct ctx *x, const struct clerk_user *u, int64_t *id, bool *stale)
 {
-	bool	is_stub = u->updated_at == NO_TIME;
+	bool    is_stub = u->updated_at == NO_TIME;
 	int64_t changed = 0;
-	int	attempt, rc;
+	int     attempt, rc;
 
 	*stale = false;
 	for (attempt = 0; attempt < 2; attempt++) {
@@ -283,7 +284,7 @@ user_upsert(struct ctx *x, const struct clerk_user *u, int64_t *id,
 			return -1;
 		if (changed == 1)
 			return user_by_clerk_id(x, u->clerk_id, id) == 1 ? 0
-									 : -1;
+			                                                 : -1;
 		/* Another transaction created it meanwhile: update that. */
 	}
 	return -1;
@@ -293,9 +294,9 @@ static enum sync_outcome
 on_user_upsert(struct ctx *x, const json_t *data)
 {
 	struct clerk_user u;
-	int64_t		  id;
-	bool		  stale;
-	int		  rc;
+	int64_t           id;
+	bool              stale;
+	int               rc;
 
 	memset(&u, 0, sizeof(u));
 	u.clerk_id = jstr(data, "id");
@@ -303,7 +304,8 @@ on_user_upsert(struct ctx *x, const json_t *data)
 		return outcome(x, SYNC_FAILED, "data.id: expected a string");
 	if (jtime(data, "updated_at", &u.updated_at) == -1 ||
 	    jtime(data, "created_at", &u.created_at) == -1)
-		return outcome(x, SYNC_FAILED, "data.updated_at/created_at: expected integers (ms)");
+		return outcome(x, SYNC_FAILED,
+		    "data.updated_at/created_at: expected integers (ms)");
 	if (u.updated_at == NO_TIME)
 		u.updated_at = u.created_at != NO_TIME ? u.created_at : 0;
 	u.email = primary_email(data);
@@ -313,11 +315,11 @@ on_user_upsert(struct ctx *x, const json_t *data)
 	u.image_url = jstr(data, "image_url");
 	if ((rc = tombstoned(x, u.clerk_id, u.updated_at)) != 0)
 		return rc == -1 ? db_failed(x)
-				: outcome(x, SYNC_IGNORED, "stale");
+		                : outcome(x, SYNC_IGNORED, "stale");
 	if (user_upsert(x, &u, &id, &stale) == -1)
 		return db_failed(x);
 	return stale ? outcome(x, SYNC_IGNORED, "stale")
-		     : outcome(x, SYNC_APPLIED, NULL);
+	             : outcome(x, SYNC_APPLIED, NULL);
 }
 
 /* The envelope timestamp in ms (seconds below 10^11 are scaled), else
@@ -335,8 +337,8 @@ deletion_time(const json_t *event, int64_t received_ms)
 }
 
 static enum sync_outcome
-on_delete(struct ctx *x, const json_t *data, const char *kind,
-    const char *sql, int64_t deleted_at)
+on_delete(struct ctx *x, const json_t *data, const char *kind, const char *sql,
+    int64_t deleted_at)
 {
 	const char     *clerk_id = jstr(data, "id");
 	struct db_param p[1];
@@ -386,8 +388,8 @@ org_upsert(struct ctx *x, const struct clerk_org *o, int64_t *id, bool *stale)
 	struct db_param p[] = {DB_TEXT(o->clerk_id), DB_TEXT(o->name),
 	    text_or_null(o->slug), text_or_null(o->image_url),
 	    time_or_null(o->updated_at), DB_TEXT(x->now)};
-	int64_t		changed = 0;
-	int		attempt, rc;
+	int64_t         changed = 0;
+	int             attempt, rc;
 
 	*stale = false;
 	for (attempt = 0; attempt < 2; attempt++) {
@@ -404,7 +406,8 @@ org_upsert(struct ctx *x, const struct clerk_org *o, int64_t *id, bool *stale)
 		if (db_exec(x->c, ins, p, ARRAY_LEN(p), &changed) == -1)
 			return -1;
 		if (changed == 1)
-			return org_by_clerk_id(x, o->clerk_id, id) == 1 ? 0 : -1;
+			return org_by_clerk_id(x, o->clerk_id, id) == 1 ? 0
+			                                                : -1;
 	}
 	return -1;
 }
@@ -436,19 +439,20 @@ static enum sync_outcome
 on_org_upsert(struct ctx *x, const json_t *data)
 {
 	struct clerk_org o;
-	int64_t		 id;
-	bool		 stale;
-	int		 rc;
+	int64_t          id;
+	bool             stale;
+	int              rc;
 
 	if (parse_org(data, &o, false) == -1)
-		return outcome(x, SYNC_FAILED, "data: expected an organization with a string id");
+		return outcome(x, SYNC_FAILED,
+		    "data: expected an organization with a string id");
 	if ((rc = tombstoned(x, o.clerk_id, o.updated_at)) != 0)
 		return rc == -1 ? db_failed(x)
-				: outcome(x, SYNC_IGNORED, "stale");
+		                : outcome(x, SYNC_IGNORED, "stale");
 	if (org_upsert(x, &o, &id, &stale) == -1)
 		return db_failed(x);
 	return stale ? outcome(x, SYNC_IGNORED, "stale")
-		     : outcome(x, SYNC_APPLIED, NULL);
+	             : outcome(x, SYNC_APPLIED, NULL);
 }
 
 /* The user a membership names, as a stub from public_user_data. */
@@ -476,10 +480,11 @@ static int
 stub_email_free(struct ctx *x, struct clerk_user *u)
 {
 	static const char *const sql =
-	    "SELECT count(*) FROM users WHERE lower(email) = lower($1) AND "
+	    "SELECT count(*) FROM users WHERE email IS NOT NULL AND "
+	    "lower(email) = lower($1) AND "
 	    "clerk_id IS NOT NULL";
 	struct db_param p[] = {DB_TEXT(u->email)};
-	int64_t		n = 0;
+	int64_t         n = 0;
 
 	if (query_int(x, sql, p, 1, &n, NULL) == -1)
 		return -1;
@@ -512,8 +517,8 @@ membership_write(struct ctx *x, const char *clerk_id, const char *role,
 	struct db_param p[] = {DB_TEXT(clerk_id), DB_TEXT(role),
 	    DB_INT(updated_at), DB_TEXT(x->now), DB_INT(user_id),
 	    DB_INT(org_id)};
-	int64_t		changed = 0, n = 0;
-	int		attempt;
+	int64_t         changed = 0, n = 0;
+	int             attempt;
 
 	*stale = false;
 	for (attempt = 0; attempt < 2; attempt++) {
@@ -546,21 +551,23 @@ membership_parties(struct ctx *x, const json_t *data, int64_t *org_id,
 {
 	struct clerk_org  o;
 	struct clerk_user u;
-	bool		  stale;
-	int		  rc;
+	bool              stale;
+	int               rc;
 
 	if (parse_org(json_object_get(data, "organization"), &o, true) == -1)
-		return outcome(x, SYNC_FAILED, "data.organization: expected an object with a string id");
+		return outcome(x, SYNC_FAILED,
+		    "data.organization: expected an object with a string id");
 	if (parse_member_user(json_object_get(data, "public_user_data"), &u) ==
 	    -1)
-		return outcome(x, SYNC_FAILED, "data.public_user_data: expected an object with a string "
+		return outcome(x, SYNC_FAILED,
+		    "data.public_user_data: expected an object with a string "
 		    "user_id");
 	/* A deleted party must not come back as a stub. */
 	if ((rc = tombstoned(x, o.clerk_id, NO_TIME)) == 0)
 		rc = tombstoned(x, u.clerk_id, NO_TIME);
 	if (rc != 0)
 		return rc == -1 ? db_failed(x)
-				: outcome(x, SYNC_IGNORED, "stale");
+		                : outcome(x, SYNC_IGNORED, "stale");
 	if (org_upsert(x, &o, org_id, &stale) == -1)
 		return db_failed(x);
 	if (u.email != NULL && stub_email_free(x, &u) == -1)
@@ -573,30 +580,32 @@ membership_parties(struct ctx *x, const json_t *data, int64_t *org_id,
 static enum sync_outcome
 on_membership_upsert(struct ctx *x, const json_t *data)
 {
-	const char	 *clerk_id = jstr(data, "id"), *role = jstr(data, "role");
-	int64_t		  updated_at, created_at, org_id = 0, user_id = 0;
+	const char *clerk_id = jstr(data, "id"), *role = jstr(data, "role");
+	int64_t     updated_at, created_at, org_id = 0, user_id = 0;
 	enum sync_outcome o;
-	bool		  stale;
-	int		  rc;
+	bool              stale;
+	int               rc;
 
 	if (clerk_id == NULL || *clerk_id == '\0' || role == NULL)
-		return outcome(x, SYNC_FAILED, "data.id and data.role: expected strings");
+		return outcome(x, SYNC_FAILED,
+		    "data.id and data.role: expected strings");
 	if (jtime(data, "updated_at", &updated_at) == -1 ||
 	    jtime(data, "created_at", &created_at) == -1)
-		return outcome(x, SYNC_FAILED, "data.updated_at/created_at: expected integers (ms)");
+		return outcome(x, SYNC_FAILED,
+		    "data.updated_at/created_at: expected integers (ms)");
 	if (updated_at == NO_TIME)
 		updated_at = created_at != NO_TIME ? created_at : 0;
 	if ((rc = tombstoned(x, clerk_id, updated_at)) != 0)
 		return rc == -1 ? db_failed(x)
-				: outcome(x, SYNC_IGNORED, "stale");
+		                : outcome(x, SYNC_IGNORED, "stale");
 	if ((o = membership_parties(x, data, &org_id, &user_id)) !=
 	    SYNC_APPLIED)
 		return o;
 	if (membership_write(x, clerk_id, role, updated_at, user_id, org_id,
-		&stale) == -1)
+	        &stale) == -1)
 		return db_failed(x);
 	return stale ? outcome(x, SYNC_IGNORED, "stale")
-		     : outcome(x, SYNC_APPLIED, NULL);
+	             : outcome(x, SYNC_APPLIED, NULL);
 }
 
 static enum sync_outcome
@@ -638,15 +647,16 @@ clerk_sync_apply(struct db_conn *c, const json_t *event, int64_t received_ms,
     struct sync_result *res)
 {
 	const char *type = jstr(event, "type");
-	json_t	   *data = json_object_get(event, "data");
-	int64_t	    deleted_at = deletion_time(event, received_ms);
+	json_t     *data = json_object_get(event, "data");
+	int64_t     deleted_at = deletion_time(event, received_ms);
 	struct ctx  x = {c, res, {0}};
 
 	res->outcome = SYNC_IGNORED;
 	res->error[0] = '\0';
 	time_iso_from_ms(received_ms, x.now);
 	if (type == NULL || !json_is_object(data))
-		return outcome(&x, SYNC_FAILED, "expected a string type and an object data");
+		return outcome(&x, SYNC_FAILED,
+		    "expected a string type and an object data");
 	if (strcmp(type, "user.created") == 0 ||
 	    strcmp(type, "user.updated") == 0)
 		return on_user_upsert(&x, data);
@@ -658,7 +668,8 @@ clerk_sync_apply(struct db_conn *c, const json_t *event, int64_t received_ms,
 		return on_org_upsert(&x, data);
 	if (strcmp(type, "organization.deleted") == 0)
 		return on_delete(&x, data, "organization",
-		    "DELETE FROM organizations WHERE clerk_id = $1", deleted_at);
+		    "DELETE FROM organizations WHERE clerk_id = $1",
+		    deleted_at);
 	if (strcmp(type, "organizationMembership.created") == 0 ||
 	    strcmp(type, "organizationMembership.updated") == 0)
 		return on_membership_upsert(&x, data);
