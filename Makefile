@@ -49,7 +49,7 @@ TEST_BINS := $(TEST_SRCS:%.c=$(OUT)/%)
 
 BIN	:= $(OUT)/mysaas
 
-.PHONY: all run test check unit bench clean lint format bootstrap
+.PHONY: all run test check unit-bins bench clean lint format bootstrap-run bootstrap-test
 
 all: build/mysaas
 

@@ -508,7 +508,7 @@ membership_write(struct ctx *x, const char *clerk_id, const char *role,
 	    "clerk_updated_at <= $3)";
 	static const char *const exists =
 	    "SELECT count(*) FROM organization_memberships WHERE clerk_id = $1 "
-	    "OR (user_id = $5 AND organization_id = $6)";
+	    "OR (user_id = $2 AND organization_id = $3)";
 	static const char *const ins =
 	    "INSERT INTO organization_memberships (clerk_id, role, "
 	    "clerk_updated_at, created_at, updated_at, user_id, "
@@ -520,6 +520,10 @@ membership_write(struct ctx *x, const char *clerk_id, const char *role,
 	int64_t         changed = 0, n = 0;
 	int             attempt;
 
+	/* PostgreSQL must see every parameter it is sent. */
+	struct db_param q[] = {DB_TEXT(clerk_id), DB_INT(user_id),
+	    DB_INT(org_id)};
+
 	*stale = false;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (db_exec(x->c, upd_by_clerk, p, 4, &changed) == -1)
@@ -530,7 +534,7 @@ membership_write(struct ctx *x, const char *clerk_id, const char *role,
 			return -1;
 		if (changed > 0)
 			return 0;
-		if (query_int(x, exists, p, 6, &n, NULL) == -1)
+		if (query_int(x, exists, q, 3, &n, NULL) == -1)
 			return -1;
 		if (n > 0) {
 			*stale = true; /* present and newer */

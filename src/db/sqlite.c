@@ -176,6 +176,15 @@ bind_params(struct sqlite_conn *c, sqlite3_stmt *stmt,
 {
 	size_t i;
 
+	/* PostgreSQL refuses a parameter the statement does not use: be as
+	 * strict here so the SQLite tests catch it too. */
+	if ((size_t)sqlite3_bind_parameter_count(stmt) != n) {
+		(void)snprintf(c->err, sizeof(c->err),
+		    "statement takes %d parameters, %zu given",
+		    sqlite3_bind_parameter_count(stmt), n);
+		c->last_rc = SQLITE_RANGE;
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		char name[24];
 		int  idx, rc;

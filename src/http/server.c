@@ -158,9 +158,17 @@ check_head(struct req *r)
 		int64_t len;
 
 		if (str_to_i64(str_from_cstr(cl), 0, INT64_MAX, &len) == 0 &&
-		    len > HTTP_MAX_BODY)
-			return resp_detail(r, HTTP_PAYLOAD_TOO_LARGE,
-			    "Request body too large (limit 1 MiB)");
+		    len > HTTP_MAX_BODY) {
+			/*
+			 * Answering while the client still sends makes many
+			 * clients see a reset instead of the 413: read and
+			 * drop the body first, unless it is absurdly large.
+			 */
+			if (len > MAX_DISCARD_BYTES)
+				return resp_detail(r, HTTP_PAYLOAD_TOO_LARGE,
+				    "Request body too large (limit 1 MiB)");
+			r->body_too_large = true;
+		}
 	}
 	return 0;
 }
@@ -171,6 +179,11 @@ dispatch(struct req *r)
 	char               allow[64];
 	enum router_result rr;
 
+	if (r->body_too_large) {
+		r->status = resp_detail(r, HTTP_PAYLOAD_TOO_LARGE,
+		    "Request body too large (limit 1 MiB)");
+		return;
+	}
 	rr = router_match(r->app->routes, r->app->nroutes, r->method, r->path,
 	    &r->match, allow, sizeof(allow));
 	if (rr == ROUTER_NOT_FOUND) {
@@ -181,11 +194,6 @@ dispatch(struct req *r)
 		r->status = resp_detail(r, HTTP_METHOD_NOT_ALLOWED,
 		    "Method Not Allowed");
 		resp_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-		return;
-	}
-	if (r->body_too_large) {
-		r->status = resp_detail(r, HTTP_PAYLOAD_TOO_LARGE,
-		    "Request body too large (limit 1 MiB)");
 		return;
 	}
 	r->status = r->match.route->handler(r);

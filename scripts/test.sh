@@ -1,0 +1,201 @@
+#!/bin/sh
+# Runs the test suites and prints, as its very last line, "N passed, N failed".
+#
+#   sh scripts/test.sh [all]   release build: unit tests, integration tests on
+#                              SQLite and on a throwaway PostgreSQL cluster;
+#                              then the same under ASan + UBSan
+#   sh scripts/test.sh asan    only the ASan + UBSan part
+#
+# Exits non-zero when a test failed or a step broke (a build that fails, a
+# test binary that crashes or times out, a runner that reports nothing).
+# Every step is bounded by timeout(1); the PostgreSQL cluster is always
+# stopped. Logs of each step are kept in build/test-logs/.
+set -u
+
+WHAT=${1:-all}
+case "$WHAT" in
+all) MODES="release asan" ;;
+asan) MODES="asan" ;;
+*)
+	echo "usage: sh scripts/test.sh [all|asan]" >&2
+	exit 2
+	;;
+esac
+
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$(pwd)
+LOGS=$ROOT/build/test-logs
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+
+PASSED=0
+FAILED=0
+BROKEN=""
+PG_DIR=""
+PG_URL=""
+START=$(date +%s)
+
+UNIT_TIMEOUT=300   # seconds, one unit test binary
+SUITE_TIMEOUT=900  # seconds, one integration run (one backend, one build)
+BUILD_TIMEOUT=900
+
+say() {
+	printf '\n==== %s\n' "$*"
+}
+
+broken() {
+	echo "!!!! BROKEN: $*"
+	BROKEN="$BROKEN
+  $*"
+	FAILED=$((FAILED + 1))
+}
+
+cleanup() {
+	if [ -n "$PG_DIR" ]; then
+		sh scripts/pg-cluster.sh stop "$PG_DIR" >/dev/null 2>&1 || true
+		rmdir "$(dirname "$PG_DIR")" 2>/dev/null || true
+		PG_DIR=""
+	fi
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+
+# Last number on the lines of $2 matching the pattern $1 (sed -n regex
+# with one group), summed over all matches.
+sum_matches() {
+	sed -n "s/$1/\\1/p" "$2" | awk '{ s += $1 } END { print s + 0 }'
+}
+
+build() {
+	mode=$1
+	say "build ($mode)"
+	log=$LOGS/build-$mode.log
+	if timeout -k 10 $BUILD_TIMEOUT make -j2 MODE="$mode" >"$log" 2>&1 &&
+	    timeout -k 10 $BUILD_TIMEOUT make -j2 MODE="$mode" unit-bins \
+	    >>"$log" 2>&1; then
+		echo "ok: build/$mode/mysaas and the unit test binaries"
+		return 0
+	fi
+	tail -n 40 "$log"
+	broken "build ($mode), see $log"
+	return 1
+}
+
+unit_tests() {
+	mode=$1
+	say "unit tests ($mode)"
+	bins=$(find "build/$mode/tests" -type f -name '*_test' -perm -u+x \
+	    2>/dev/null | sort)
+	if [ -z "$bins" ]; then
+		echo "(no unit test binaries)"
+		return 0
+	fi
+	for bin in $bins; do
+		name=$(echo "$bin" | sed "s|^build/$mode/tests/||")
+		log=$LOGS/unit-$mode-$(echo "$name" | tr / -).log
+		timeout -k 5 $UNIT_TIMEOUT "$bin" >"$log" 2>&1
+		rc=$?
+		p=$(sum_matches '^\[  PASSED  \] \([0-9][0-9]*\) test.*' "$log")
+		f=$(sum_matches '^\[  FAILED  \] \([0-9][0-9]*\) test.*' "$log")
+		PASSED=$((PASSED + p))
+		FAILED=$((FAILED + f))
+		if [ "$rc" -ne 0 ] || [ "$f" -gt 0 ]; then
+			cat "$log"
+			if [ "$f" -eq 0 ]; then
+				broken "$name ($mode) exited $rc without a cmocka failure count (crash, sanitizer report or timeout)"
+			fi
+		elif [ "$p" -eq 0 ]; then
+			cat "$log"
+			broken "$name ($mode) ran no test"
+		fi
+		printf '%-28s %4d passed %4d failed%s\n' "$name" "$p" "$f" \
+		    "$([ "$rc" -ne 0 ] && echo " (exit $rc)")"
+	done
+}
+
+NODE_FLAGS=""
+node_flags() {
+	# --test-concurrency / --test-timeout exist from Node 20.10 on; older
+	# runners use their own defaults (every test also has its own timeout).
+	if node --test-concurrency=2 --test-timeout=1000 -e 0 >/dev/null 2>&1
+	then
+		NODE_FLAGS="--test-concurrency=2 --test-timeout=180000"
+	fi
+}
+
+integration() {
+	mode=$1
+	db=$2
+	say "integration tests ($mode, $db)"
+	tap=$LOGS/integration-$mode-$db.tap
+	# Spec for the reader on stdout, TAP in a file for the counts.
+	# shellcheck disable=SC2086
+	MYSAAS_BIN=build/$mode/mysaas MYSAAS_TEST_DB=$db \
+	    MYSAAS_TEST_PG_URL=$PG_URL \
+	    timeout -k 10 $SUITE_TIMEOUT node --test $NODE_FLAGS \
+	    --test-reporter=spec --test-reporter-destination=stdout \
+	    --test-reporter=tap --test-reporter-destination="$tap" \
+	    tests/integration/*.test.mjs
+	rc=$?
+	p=$(sed -n 's/^# pass \([0-9][0-9]*\)$/\1/p' "$tap" 2>/dev/null | tail -n 1)
+	f=$(sed -n 's/^# fail \([0-9][0-9]*\)$/\1/p' "$tap" 2>/dev/null | tail -n 1)
+	c=$(sed -n 's/^# cancelled \([0-9][0-9]*\)$/\1/p' "$tap" 2>/dev/null | tail -n 1)
+	p=${p:-0}
+	f=$((${f:-0} + ${c:-0}))
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	echo "integration ($mode, $db): $p passed, $f failed"
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		broken "integration ($mode, $db): node exited $rc without a failure count"
+	elif [ "$rc" -eq 0 ] && [ "$p" -eq 0 ]; then
+		broken "integration ($mode, $db) ran no test"
+	fi
+}
+
+start_pg() {
+	[ -n "$PG_URL" ] && return 0
+	say "throwaway PostgreSQL cluster"
+	parent=$(mktemp -d /tmp/mysaas-pg.XXXXXX) || return 1
+	chmod 755 "$parent" # as root the cluster runs as "postgres"
+	PG_DIR=$parent/cluster
+	if PG_URL=$(timeout -k 5 120 sh scripts/pg-cluster.sh start "$PG_DIR"); then
+		echo "$PG_URL"
+		return 0
+	fi
+	PG_URL=""
+	broken "cannot start the PostgreSQL cluster"
+	return 1
+}
+
+if ! command -v node >/dev/null 2>&1; then
+	broken "node is not installed (run: sh scripts/bootstrap.sh test)"
+fi
+node_flags
+
+for mode in $MODES; do
+	if [ "$mode" = asan ]; then
+		ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+		LSAN_OPTIONS=print_suppressions=0
+		if [ -f tests/lsan.supp ]; then
+			LSAN_OPTIONS=$LSAN_OPTIONS:suppressions=$ROOT/tests/lsan.supp
+		fi
+		export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+	fi
+	build "$mode" || continue
+	unit_tests "$mode"
+	integration "$mode" sqlite
+	if start_pg; then
+		integration "$mode" postgres
+	fi
+done
+
+cleanup
+END=$(date +%s)
+say "summary ($((END - START)) s)"
+if [ -n "$BROKEN" ]; then
+	echo "broken steps:$BROKEN"
+fi
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

@@ -1,0 +1,220 @@
+// Migrations and the schema of DESIGN §3, on the selected backend, checked
+// through the database's own command-line client (sqlite3 / psql).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+
+import {
+  DB_KIND, freshDb, health, rmDir, runCli, sqlite, startServer, tmpDir,
+} from './lib/server.mjs';
+
+const T = { timeout: 60000 };
+
+const SCHEMA = {
+  users: ['id', 'clerk_id', 'email', 'password', 'first_name', 'last_name', 'username',
+    'image_url', 'is_active', 'is_staff', 'is_superuser', 'date_joined', 'last_login',
+    'clerk_updated_at', 'created_at', 'updated_at'],
+  organizations: ['id', 'clerk_id', 'name', 'slug', 'image_url', 'clerk_updated_at',
+    'created_at', 'updated_at'],
+  organization_memberships: ['id', 'clerk_id', 'user_id', 'organization_id', 'role',
+    'clerk_updated_at', 'created_at', 'updated_at'],
+  webhook_events: ['svix_id', 'type', 'status', 'error', 'payload', 'received_at', 'attempts'],
+  clerk_tombstones: ['clerk_id', 'kind', 'deleted_at'],
+  admin_sessions: ['token_hash', 'user_id', 'csrf_token', 'created_at', 'expires_at'],
+  admin_log: ['id', 'user_id', 'action', 'object_type', 'object_id', 'object_repr',
+    'message', 'created_at'],
+};
+
+function columns(db, table) {
+  if (db.kind === 'sqlite') {
+    const r = db.sql(`PRAGMA table_info(${table});`);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.split('\n').filter(Boolean).map((l) => l.split('|')[1]);
+  }
+  const r = db.sql(`SELECT column_name FROM information_schema.columns
+    WHERE table_schema = current_schema() AND table_name = '${table}'`);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+function tables(db) {
+  const r = db.kind === 'sqlite'
+    ? db.sql("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%';")
+    : db.sql("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()");
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.split('\n').filter(Boolean).sort();
+}
+
+// One statement list, in the same SQL on both backends; SQLite needs foreign
+// keys switched on per connection (the server does so on its own).
+function exec(db, sql) {
+  return db.sql(db.kind === 'sqlite' ? `PRAGMA foreign_keys = ON;\n${sql}` : sql);
+}
+
+const migrate = (db, args = []) => runCli(['migrate', ...args], { env: { DATABASE_URL: db.url } });
+
+test('migrate --list, migrate, migrate again', T, () => {
+  const db = freshDb();
+  try {
+    const l1 = migrate(db, ['--list']);
+    assert.equal(l1.code, 0, l1.stderr);
+    assert.match(l1.stdout, /\[ \] 0001_init\b/);
+    assert.doesNotMatch(l1.stdout, /\[X\]/);
+
+    const m1 = migrate(db);
+    assert.equal(m1.code, 0, m1.stderr);
+    assert.match(m1.stdout, /\b1\b/, `reports one migration applied: ${m1.stdout}`);
+
+    const l2 = migrate(db, ['--list']);
+    assert.equal(l2.code, 0, l2.stderr);
+    assert.match(l2.stdout, /\[X\] 0001_init\b/);
+    assert.doesNotMatch(l2.stdout, /\[ \]/);
+
+    const m2 = migrate(db);
+    assert.equal(m2.code, 0, m2.stderr);
+    assert.doesNotMatch(m2.stdout, /Applied [1-9]/, m2.stdout);
+    assert.match(m2.stdout, /no migrations/i);
+
+    const rows = db.sql('SELECT version, name FROM schema_migrations ORDER BY version;');
+    assert.equal(rows.code, 0, rows.stderr);
+    assert.equal(rows.stdout.trim(), '1|0001_init');
+  } finally {
+    db.drop();
+  }
+});
+
+test('the schema has the tables and exact columns of DESIGN §3', T, () => {
+  const db = freshDb();
+  try {
+    assert.equal(migrate(db).code, 0);
+    const want = [...Object.keys(SCHEMA), 'schema_migrations'].sort();
+    assert.deepEqual(tables(db), want);
+    for (const [table, cols] of Object.entries(SCHEMA)) {
+      assert.deepEqual(columns(db, table).sort(), [...cols].sort(), table);
+    }
+  } finally {
+    db.drop();
+  }
+});
+
+test('users.email is unique case-insensitively, and many NULL emails are fine', T, () => {
+  const db = freshDb();
+  try {
+    assert.equal(migrate(db).code, 0);
+    let r = exec(db, "INSERT INTO users (email) VALUES ('A@x.io');");
+    assert.equal(r.code, 0, r.stderr);
+    r = exec(db, "INSERT INTO users (email) VALUES ('a@x.io');");
+    assert.notEqual(r.code, 0, 'a second a@x.io (other case) is refused');
+    assert.match(r.stderr, /unique/i);
+    r = exec(db, "INSERT INTO users (email) VALUES ('A@x.io');");
+    assert.notEqual(r.code, 0, 'the same email twice is refused');
+    r = exec(db, 'INSERT INTO users (email) VALUES (NULL); INSERT INTO users (email) VALUES (NULL);');
+    assert.equal(r.code, 0, r.stderr);
+    r = exec(db, "INSERT INTO users (clerk_id) VALUES ('user_1');");
+    assert.equal(r.code, 0, r.stderr);
+    r = exec(db, "INSERT INTO users (clerk_id) VALUES ('user_1');");
+    assert.notEqual(r.code, 0, 'clerk_id is unique');
+    r = db.sql('SELECT count(*) FROM users WHERE email IS NULL;');
+    assert.equal(r.stdout.trim(), '3');
+    r = db.sql("SELECT count(*) FROM users WHERE lower(email) = 'a@x.io';");
+    assert.equal(r.stdout.trim(), '1');
+  } finally {
+    db.drop();
+  }
+});
+
+test('memberships: unique (user, organization), deleted with their user', T, () => {
+  const db = freshDb();
+  try {
+    assert.equal(migrate(db).code, 0);
+    let r = exec(db, `
+      INSERT INTO users (email) VALUES ('m@x.io');
+      INSERT INTO organizations (clerk_id, name) VALUES ('org_1', 'O');
+      INSERT INTO organization_memberships (user_id, organization_id, role)
+        SELECT u.id, o.id, 'org:admin' FROM users u, organizations o
+        WHERE u.email = 'm@x.io' AND o.clerk_id = 'org_1';`);
+    assert.equal(r.code, 0, r.stderr);
+    r = exec(db, `INSERT INTO organization_memberships (user_id, organization_id, role)
+        SELECT u.id, o.id, 'org:member' FROM users u, organizations o
+        WHERE u.email = 'm@x.io' AND o.clerk_id = 'org_1';`);
+    assert.notEqual(r.code, 0, 'a second membership of the same pair is refused');
+    r = exec(db, 'SELECT role FROM organization_memberships;');
+    assert.equal(r.stdout.trim(), 'org:admin');
+
+    r = exec(db, "DELETE FROM users WHERE email = 'm@x.io';");
+    assert.equal(r.code, 0, r.stderr);
+    r = exec(db, 'SELECT count(*) FROM organization_memberships;');
+    assert.equal(r.stdout.trim(), '0', 'the membership went with its user');
+    r = exec(db, 'SELECT count(*) FROM organizations;');
+    assert.equal(r.stdout.trim(), '1', 'the organization stays');
+  } finally {
+    db.drop();
+  }
+});
+
+test('serve applies the migrations by itself', T, async () => {
+  const db = freshDb();
+  const srv = await startServer({ db });
+  try {
+    assert.equal((await health(srv.url)).status, 200);
+    const l = migrate(db, ['--list']);
+    assert.equal(l.code, 0, l.stderr);
+    assert.match(l.stdout, /\[X\] 0001_init\b/);
+    assert.deepEqual(tables(db), [...Object.keys(SCHEMA), 'schema_migrations'].sort());
+  } finally {
+    await srv.stop();
+    db.drop();
+  }
+});
+
+test('serve --no-migrate on a fresh database starts and applies nothing', T, async () => {
+  const db = freshDb();
+  const srv = await startServer({ db, args: ['--no-migrate'] });
+  try {
+    const h = await health(srv.url);
+    assert.equal(h.status, 200);
+    const l = migrate(db, ['--list']);
+    assert.equal(l.code, 0, l.stderr);
+    assert.match(l.stdout, /\[ \] 0001_init\b/);
+    assert.ok(!tables(db).includes('users'), 'no table was created');
+  } finally {
+    await srv.stop();
+    db.drop();
+  }
+  assert.match(srv.logs(), /migrat/i, 'the log says migrations are pending');
+});
+
+test('SQLite: the folders of the path are created; the database is in WAL mode', {
+  ...T, skip: DB_KIND !== 'sqlite' && 'SQLite only',
+}, async () => {
+  const dir = tmpDir('mysaas-nested-');
+  const file = path.join(dir, 'nested', 'dir', 'db.sqlite');
+  const srv = await startServer({ env: { DATABASE_URL: `sqlite:${file}` } });
+  try {
+    assert.equal((await health(srv.url)).status, 200);
+    assert.ok(fs.existsSync(file), `${file} exists`);
+    const r = sqlite(file, 'PRAGMA journal_mode;');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'wal');
+  } finally {
+    await srv.stop();
+    rmDir(dir);
+  }
+});
+
+test('SQLite: a relative path is relative to the working folder', {
+  ...T, skip: DB_KIND !== 'sqlite' && 'SQLite only',
+}, async () => {
+  const cwd = tmpDir('mysaas-rel-');
+  try {
+    const r = runCli(['migrate'], { cwd, env: { DATABASE_URL: 'sqlite:data/x.db' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(fs.existsSync(path.join(cwd, 'data', 'x.db')));
+    const d = runCli(['migrate', '--list'], { cwd, env: {} });
+    assert.equal(d.code, 0, d.stderr);
+    assert.ok(fs.existsSync(path.join(cwd, 'data', 'mysaas.db')), 'the default is sqlite:data/mysaas.db');
+  } finally {
+    rmDir(cwd);
+  }
+});
