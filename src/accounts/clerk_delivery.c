@@ -1,9 +1,10 @@
 /*
  * Delivery bookkeeping. The event row is inserted first ("insert or
- * nothing" on svix_id): on PostgreSQL a concurrent delivery of the same id
- * by another instance waits on that row until we commit, then sees it and
- * answers as a duplicate. The effects run under a savepoint so a payload
- * that cannot be applied leaves only its "failed" row behind.
+ * nothing" on svix_id, optimistically as "applied"): on PostgreSQL a
+ * concurrent delivery of the same id by another instance waits on that row
+ * until we commit, then sees it and answers as a duplicate. A payload that
+ * cannot be applied is refused before any write, so only its "failed" row
+ * is left behind.
  */
 #include "accounts/clerk_delivery.h"
 
@@ -27,8 +28,8 @@ record(struct db_conn *c, struct delivery *d)
 {
 	static const char *const ins =
 	    "INSERT INTO webhook_events (svix_id, type, status, error, payload, "
-	    "received_at, attempts) VALUES ($1, $2, 'failed', 'processing', "
-	    "$3, $4, 1) ON CONFLICT (svix_id) DO NOTHING";
+	    "received_at, attempts) VALUES ($1, $2, 'applied', NULL, $3, "
+	    "$4, 1) ON CONFLICT (svix_id) DO NOTHING";
 	static const char *const retry =
 	    "UPDATE webhook_events SET attempts = attempts + 1, type = $2, "
 	    "payload = $3, received_at = $4 WHERE svix_id = $1 AND "
@@ -75,8 +76,7 @@ clerk_delivery_process(struct db_conn *c, struct delivery *d)
 		d->outcome = DELIVERY_DUPLICATE;
 		return 0;
 	}
-	if (db_exec_script(c, "SAVEPOINT apply_event") == -1)
-		return db_error(c, d);
+	/* On SYNC_FAILED clerk_sync_apply() has written nothing. */
 	switch (clerk_sync_apply(c, d->event, d->received_ms, &res)) {
 	case SYNC_APPLIED:
 		d->outcome = DELIVERY_APPLIED;
@@ -86,19 +86,16 @@ clerk_delivery_process(struct db_conn *c, struct delivery *d)
 		break;
 	case SYNC_FAILED:
 		d->outcome = DELIVERY_FAILED;
-		if (db_exec_script(c, "ROLLBACK TO SAVEPOINT apply_event") == -1)
-			return db_error(c, d);
 		break;
 	default:
 		(void)snprintf(d->error, sizeof(d->error), "%s", res.error);
 		return -1;
 	}
 	(void)snprintf(d->error, sizeof(d->error), "%s", res.error);
-	if (db_exec_script(c, "RELEASE SAVEPOINT apply_event") == -1 ||
-	    finish(c, d, d->outcome == DELIVERY_APPLIED	  ? "applied"
-			 : d->outcome == DELIVERY_IGNORED ? "ignored"
-							  : "failed",
-		d->error) == -1)
+	/* A new row was written as "applied": most need no second write. */
+	if (rc == 1 && d->outcome == DELIVERY_APPLIED)
+		return 0;
+	if (finish(c, d, delivery_outcome_str(d->outcome), d->error) == -1)
 		return db_error(c, d);
 	return 0;
 }

@@ -203,14 +203,15 @@ user_update(struct ctx *x, const struct clerk_user *u, int64_t id,
 	return db_exec(x->c, sql, p, ARRAY_LEN(p), changed);
 }
 
+/* 1 inserted (*id set), 0 another transaction did it first, -1 error. */
 static int
-user_insert(struct ctx *x, const struct clerk_user *u, int64_t *changed)
+user_insert(struct ctx *x, const struct clerk_user *u, int64_t *id)
 {
 	static const char *const sql =
 	    "INSERT INTO users (clerk_id, email, first_name, last_name, "
 	    "username, image_url, clerk_updated_at, date_joined, created_at, "
 	    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) "
-	    "ON CONFLICT (clerk_id) DO NOTHING";
+	    "ON CONFLICT (clerk_id) DO NOTHING RETURNING id";
 	char joined[ISO_TIME_SIZE];
 
 	if (u->created_at != NO_TIME)
@@ -224,7 +225,7 @@ user_insert(struct ctx *x, const struct clerk_user *u, int64_t *changed)
 
 	if (u->email != NULL && clear_email_holders(x, u->email, 0) == -1)
 		return -1;
-	return db_exec(x->c, sql, p, ARRAY_LEN(p), changed);
+	return query_int(x, sql, p, ARRAY_LEN(p), id, NULL);
 }
 
 /* The local id of the user with clerk_id: 1 found, 0 not, -1 error. */
@@ -280,11 +281,8 @@ user_upsert(struct ctx *x, const struct clerk_user *u, int64_t *id, bool *stale)
 			if (rc == 1)
 				return user_update(x, u, *id, &changed);
 		}
-		if (user_insert(x, u, &changed) == -1)
-			return -1;
-		if (changed == 1)
-			return user_by_clerk_id(x, u->clerk_id, id) == 1 ? 0
-			                                                 : -1;
+		if ((rc = user_insert(x, u, id)) != 0)
+			return rc == 1 ? 0 : -1;
 		/* Another transaction created it meanwhile: update that. */
 	}
 	return -1;
@@ -384,7 +382,7 @@ org_upsert(struct ctx *x, const struct clerk_org *o, int64_t *id, bool *stale)
 	    "INSERT INTO organizations (clerk_id, name, slug, image_url, "
 	    "clerk_updated_at, created_at, updated_at) "
 	    "VALUES ($1, $2, $3, $4, $5, $6, $6) "
-	    "ON CONFLICT (clerk_id) DO NOTHING";
+	    "ON CONFLICT (clerk_id) DO NOTHING RETURNING id";
 	struct db_param p[] = {DB_TEXT(o->clerk_id), DB_TEXT(o->name),
 	    text_or_null(o->slug), text_or_null(o->image_url),
 	    time_or_null(o->updated_at), DB_TEXT(x->now)};
@@ -403,11 +401,8 @@ org_upsert(struct ctx *x, const struct clerk_org *o, int64_t *id, bool *stale)
 			*stale = changed == 0;
 			return 0;
 		}
-		if (db_exec(x->c, ins, p, ARRAY_LEN(p), &changed) == -1)
-			return -1;
-		if (changed == 1)
-			return org_by_clerk_id(x, o->clerk_id, id) == 1 ? 0
-			                                                : -1;
+		if ((rc = query_int(x, ins, p, ARRAY_LEN(p), id, NULL)) != 0)
+			return rc == 1 ? 0 : -1;
 	}
 	return -1;
 }

@@ -31,8 +31,9 @@ struct sync_result {
 /*
  * Applies event (a JSON object with string "type" and object "data") on c,
  * which must be inside a transaction. received_ms stands in for a missing
- * envelope timestamp. On SYNC_FAILED the caller must undo partial writes
- * (a savepoint); on SYNC_DB_ERROR it must roll back.
+ * envelope timestamp. Every check that can give SYNC_FAILED runs before
+ * the first write, so a failed event has changed nothing; on
+ * SYNC_DB_ERROR the caller must roll back.
  */
 enum sync_outcome clerk_sync_apply(struct db_conn *c, const json_t *event,
     int64_t received_ms, struct sync_result *res) MUST_CHECK;

@@ -20,7 +20,7 @@
 #include "http/server.h"
 
 #define SHUTDOWN_GRACE_MS 10000
-#define PG_WRITERS        8
+#define PG_WRITERS        16
 
 struct serve_opts {
 	const char *host;

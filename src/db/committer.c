@@ -57,11 +57,20 @@ take_batch(struct committer *cm)
 	return batch;
 }
 
-static void
+/*
+ * Runs each job under its own savepoint, so one job's database error does
+ * not undo the others. A batch of one needs none: its failure fails the
+ * whole transaction anyway. Returns -1 when a single job failed.
+ */
+static int
 run_jobs(struct db_conn *c, struct job *batch)
 {
 	struct job *j;
 
+	if (batch->next == NULL) {
+		batch->status = batch->run(c, batch->arg);
+		return batch->status;
+	}
 	for (j = batch; j != NULL; j = j->next) {
 		if (db_exec_script(c, "SAVEPOINT job") == -1) {
 			j->status = -1;
@@ -76,6 +85,7 @@ run_jobs(struct db_conn *c, struct job *batch)
 		if (db_exec_script(c, "RELEASE SAVEPOINT job") == -1)
 			j->status = -1;
 	}
+	return 0;
 }
 
 /* Runs a batch in one transaction; -1 when nothing of it committed. */
@@ -92,7 +102,10 @@ run_batch(struct committer *cm, struct job *batch)
 			  "error=\"%s\"", db_errmsg(c));
 		goto out;
 	}
-	run_jobs(c, batch);
+	if (run_jobs(c, batch) == -1) {
+		(void)!db_rollback(c);
+		goto out;
+	}
 	if (db_commit(c) == -1) {
 		log_error("component=committer msg=\"commit failed\" "
 			  "error=\"%s\"", db_errmsg(c));

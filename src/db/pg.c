@@ -14,12 +14,17 @@
 #include "db/backend.h"
 
 #define PG_MAX_PARAMS 64
+#define PG_STMT_CACHE 128
 
 struct pg_conn {
 	struct db_conn base;
 	PGconn        *h;
 	char           err[256];
 	char           sqlstate[6];
+	/* Statements prepared on this session, keyed by the SQL literal's
+	 * address (the server parses and plans each once). */
+	size_t      nprepared;
+	const char *prepared[PG_STMT_CACHE];
 };
 
 struct pg_rows {
@@ -112,6 +117,7 @@ pg_reconnect(struct db_conn *base)
 	struct pg_conn *c = pgc(base);
 
 	PQreset(c->h);
+	c->nprepared = 0; /* a new session has no prepared statements */
 	if (PQstatus(c->h) != CONNECTION_OK) {
 		set_error_msg(c, PQerrorMessage(c->h), NULL);
 		return -1;
@@ -126,6 +132,37 @@ pg_in_transaction(struct db_conn *c)
 
 	return s == PQTRANS_INTRANS || s == PQTRANS_INERROR ||
 	    s == PQTRANS_ACTIVE;
+}
+
+/*
+ * Executes sql as a named prepared statement, preparing it on first use;
+ * past the cache size, as a one-off statement.
+ */
+static PGresult *
+exec_cached(struct pg_conn *c, const char *sql, int n,
+    const char *const *values, const int *lengths)
+{
+	char	  name[16];
+	size_t	  i;
+	PGresult *res;
+
+	for (i = 0; i < c->nprepared; i++) {
+		if (c->prepared[i] == sql)
+			break;
+	}
+	if (i == c->nprepared) {
+		if (i == PG_STMT_CACHE)
+			return PQexecParams(c->h, sql, n, NULL, values, lengths,
+			    NULL, 0);
+		(void)snprintf(name, sizeof(name), "s%zu", i);
+		res = PQprepare(c->h, name, sql, n, NULL);
+		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+			return res;
+		PQclear(res);
+		c->prepared[c->nprepared++] = sql;
+	}
+	(void)snprintf(name, sizeof(name), "s%zu", i);
+	return PQexecPrepared(c->h, name, n, values, lengths, NULL, 0);
 }
 
 /*
@@ -162,8 +199,7 @@ run(struct pg_conn *c, const char *sql, const struct db_param *params, size_t n)
 		bool      was_idle = !pg_in_transaction(&c->base);
 		PGresult *res;
 
-		res = PQexecParams(c->h, sql, (int)n, NULL, values, lengths,
-		    NULL, 0);
+		res = exec_cached(c, sql, (int)n, values, lengths);
 		if (res != NULL &&
 		    (PQresultStatus(res) == PGRES_COMMAND_OK ||
 		        PQresultStatus(res) == PGRES_TUPLES_OK))
