@@ -14,6 +14,7 @@
 
 struct svix_secret;
 struct committer;
+struct req;
 
 struct app {
 	const struct config *cfg;
@@ -21,6 +22,9 @@ struct app {
 	/* NULL when CLERK_WEBHOOK_SIGNING_SECRET is not set */
 	const struct svix_secret *webhook_secret;
 	struct committer         *committer; /* group-commit writers */
+	/* The Clerk session gate of ROUTE_AUTH routes: 0 when r->auth is
+	 * filled, else the HTTP status it answered. */
+	int (*authenticate)(struct req *r);
 	const struct route  *routes;
 	size_t               nroutes;
 };

@@ -5,12 +5,19 @@
 #include "app.h"
 
 #include "api/health.h"
+#include "api/organizations.h"
+#include "api/users.h"
 #include "api/webhook.h"
 
 const struct route app_routes[] = {
     {"GET", "/api/v1/health", api_health, 0},
     {"POST", "/api/v1/auth/clerk_webhook/", api_clerk_webhook, 0},
     {"POST", "/api/v1/auth/clerk_webhook", api_clerk_webhook, 0},
+    {"GET", "/api/v1/users/me", api_users_me, ROUTE_AUTH},
+    {"GET", "/api/v1/organizations", api_orgs_list, ROUTE_AUTH},
+    {"GET", "/api/v1/organizations/{id}", api_org_get, ROUTE_AUTH},
+    {"GET", "/api/v1/organizations/{id}/members", api_org_members,
+	ROUTE_AUTH},
 };
 
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);

@@ -28,6 +28,16 @@ struct req_header {
 	const char *value;
 };
 
+/* Who a Clerk-authenticated request is (routes flagged ROUTE_AUTH). */
+struct req_auth {
+	int64_t     user_id; /* local users.id */
+	const char *clerk_user_id;
+	const char *org_id; /* active organization, NULL when none */
+	const char *org_role;
+	const char *org_slug;
+	json_t     *org_permissions; /* array, owned by the request */
+};
+
 struct req {
 	struct arena          *arena;
 	struct MHD_Connection *conn;
@@ -45,6 +55,7 @@ struct req {
 	bool                   suspended;
 	http_handler_fn        resume;
 	void                  *state; /* the handler's, across a suspension */
+	struct req_auth        auth;
 
 	/* The response, set by resp_*(). */
 	int                  status;

@@ -180,6 +180,8 @@ resp_html(struct req *r, int status, const char *html, size_t len)
 void
 resp_default(struct req *r, int status)
 {
+	if (status == HTTP_UNAUTHORIZED)
+		resp_header(r, "WWW-Authenticate", "Bearer");
 	if (resp_detail(r, status, http_reason(status)) != status) {
 		/* Not even the error body could be built: an empty 500. */
 		(void)resp_bytes(r, HTTP_INTERNAL_ERROR, "application/json", "",

@@ -17,6 +17,7 @@
 
 /* Route flags. */
 #define ROUTE_HTML 0x1 /* errors render as a page, not JSON */
+#define ROUTE_AUTH 0x2 /* needs a Clerk session (app->authenticate) */
 
 struct route {
 	const char     *method; /* "GET", "POST", ... (GET also serves HEAD) */

@@ -196,6 +196,18 @@ dispatch(struct req *r)
 		resp_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 		return;
 	}
+	if ((r->match.route->flags & ROUTE_AUTH) != 0) {
+		int denied = r->app->authenticate != NULL
+				 ? r->app->authenticate(r)
+				 : HTTP_UNAUTHORIZED;
+
+		if (denied != 0) {
+			r->status = denied;
+			if (r->response == NULL)
+				resp_default(r, denied);
+			return;
+		}
+	}
 	r->status = r->match.route->handler(r);
 	if (r->status != HTTP_SUSPENDED && r->response == NULL)
 		resp_default(r, r->status);

@@ -1,0 +1,243 @@
+/*
+ * API read queries. Bound parameters only; results are copied into jansson
+ * values before the statement is released. Ordering is stable (by name,
+ * then id) so pagination never skips or repeats a row.
+ */
+#include "accounts/directory.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "core/str.h"
+
+/* A JSON string from column i, or null; invalid UTF-8 becomes null. */
+static json_t *
+col_str(struct db_rows *r, int i)
+{
+	size_t	    len;
+	const char *p;
+	json_t	   *s;
+
+	if (db_col_is_null(r, i))
+		return json_null();
+	p = db_col_text(r, i, &len);
+	s = json_stringn(p, len);
+	return s != NULL ? s : json_null();
+}
+
+static int
+one_int(struct db_conn *c, const char *sql, const struct db_param *p,
+    size_t n, int64_t *out)
+{
+	struct db_rows *r = db_query(c, sql, p, n);
+	int		rc;
+
+	if (r == NULL)
+		return -1;
+	if ((rc = db_rows_next(r)) == 1)
+		*out = db_col_int(r, 0);
+	db_rows_free(r);
+	return rc;
+}
+
+int
+directory_user_id(struct db_conn *c, const char *clerk_user_id,
+    int64_t *user_id)
+{
+	static const char *const sql =
+	    "SELECT id FROM users WHERE clerk_id = $1 AND is_active = $2";
+	struct db_param p[] = {DB_TEXT(clerk_user_id), DB_INT(1)};
+
+	return one_int(c, sql, p, 2, user_id);
+}
+
+/* Appends {id, clerk_id, name, slug, [image_url,] role} rows to arr. */
+static int
+org_rows(struct db_rows *r, json_t *arr, bool with_image)
+{
+	int rc;
+
+	while ((rc = db_rows_next(r)) == 1) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "id", json_integer(db_col_int(r, 0)));
+		json_object_set_new(o, "clerk_id", col_str(r, 1));
+		json_object_set_new(o, "name", col_str(r, 2));
+		json_object_set_new(o, "slug", col_str(r, 3));
+		if (with_image)
+			json_object_set_new(o, "image_url", col_str(r, 4));
+		json_object_set_new(o, "role", col_str(r, 5));
+		json_array_append_new(arr, o);
+	}
+	return rc;
+}
+
+static const char *const orgs_of_user =
+    "SELECT o.id, o.clerk_id, o.name, o.slug, o.image_url, m.role "
+    "FROM organization_memberships m "
+    "JOIN organizations o ON o.id = m.organization_id "
+    "WHERE m.user_id = $1 ORDER BY o.name, o.id LIMIT $2 OFFSET $3";
+
+int
+directory_user_me(struct db_conn *c, int64_t user_id, json_t **out)
+{
+	static const char *const sql =
+	    "SELECT id, clerk_id, email, first_name, last_name, username, "
+	    "image_url FROM users WHERE id = $1";
+	struct db_param p[] = {DB_INT(user_id), DB_INT(1000), DB_INT(0)};
+	struct db_rows *r;
+	json_t	       *u = NULL, *orgs;
+	int		rc;
+
+	*out = NULL;
+	if ((r = db_query(c, sql, p, 1)) == NULL)
+		return -1;
+	if ((rc = db_rows_next(r)) == 1) {
+		u = json_object();
+		json_object_set_new(u, "id", json_integer(db_col_int(r, 0)));
+		json_object_set_new(u, "clerk_id", col_str(r, 1));
+		json_object_set_new(u, "email", col_str(r, 2));
+		json_object_set_new(u, "first_name", col_str(r, 3));
+		json_object_set_new(u, "last_name", col_str(r, 4));
+		json_object_set_new(u, "username", col_str(r, 5));
+		json_object_set_new(u, "image_url", col_str(r, 6));
+	}
+	db_rows_free(r);
+	if (rc != 1)
+		return rc;
+	orgs = json_array();
+	json_object_set_new(u, "organizations", orgs);
+	if ((r = db_query(c, orgs_of_user, p, 3)) == NULL ||
+	    org_rows(r, orgs, false) == -1) {
+		db_rows_free(r);
+		json_decref(u);
+		return -1;
+	}
+	db_rows_free(r);
+	*out = u;
+	return 1;
+}
+
+int
+directory_user_orgs(struct db_conn *c, int64_t user_id, int64_t limit,
+    int64_t offset, json_t **out)
+{
+	static const char *const count =
+	    "SELECT count(*) FROM organization_memberships WHERE user_id = $1";
+	struct db_param p[] = {DB_INT(user_id), DB_INT(limit), DB_INT(offset)};
+	struct db_rows *r;
+	json_t	       *data;
+	int64_t		total = 0;
+
+	*out = NULL;
+	if (one_int(c, count, p, 1, &total) == -1)
+		return -1;
+	if ((r = db_query(c, orgs_of_user, p, 3)) == NULL)
+		return -1;
+	data = json_array();
+	if (org_rows(r, data, true) == -1) {
+		db_rows_free(r);
+		json_decref(data);
+		return -1;
+	}
+	db_rows_free(r);
+	*out = json_object();
+	json_object_set_new(*out, "data", data);
+	json_object_set_new(*out, "total_count", json_integer(total));
+	return 1;
+}
+
+int
+directory_org_for_member(struct db_conn *c, int64_t user_id, const char *ref,
+    json_t **out, int64_t *org_id)
+{
+	static const char *const by_clerk =
+	    "SELECT o.id, o.clerk_id, o.name, o.slug, o.image_url, m.role "
+	    "FROM organizations o JOIN organization_memberships m "
+	    "ON m.organization_id = o.id AND m.user_id = $1 "
+	    "WHERE o.clerk_id = $2";
+	static const char *const by_id =
+	    "SELECT o.id, o.clerk_id, o.name, o.slug, o.image_url, m.role "
+	    "FROM organizations o JOIN organization_memberships m "
+	    "ON m.organization_id = o.id AND m.user_id = $1 "
+	    "WHERE o.id = $2";
+	struct db_param p[2];
+	struct db_rows *r;
+	json_t	       *arr;
+	int64_t		local;
+	int		rc;
+
+	*out = NULL;
+	p[0] = DB_INT(user_id);
+	if (strncmp(ref, "org_", 4) == 0) {
+		p[1] = DB_TEXT(ref);
+		r = db_query(c, by_clerk, p, 2);
+	} else if (str_to_i64(str_from_cstr(ref), 1, INT64_MAX, &local) ==
+		   0) {
+		p[1] = DB_INT(local);
+		r = db_query(c, by_id, p, 2);
+	} else {
+		return 0;
+	}
+	if (r == NULL)
+		return -1;
+	arr = json_array();
+	rc = org_rows(r, arr, true);
+	db_rows_free(r);
+	if (rc == -1 || json_array_size(arr) == 0) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = json_incref(json_array_get(arr, 0));
+	*org_id = json_integer_value(json_object_get(*out, "id"));
+	json_decref(arr);
+	return 1;
+}
+
+int
+directory_org_members(struct db_conn *c, int64_t org_id, int64_t limit,
+    int64_t offset, json_t **out)
+{
+	static const char *const count =
+	    "SELECT count(*) FROM organization_memberships "
+	    "WHERE organization_id = $1";
+	static const char *const sql =
+	    "SELECT u.id, u.clerk_id, u.email, u.first_name, u.last_name, "
+	    "u.image_url, m.role FROM organization_memberships m "
+	    "JOIN users u ON u.id = m.user_id WHERE m.organization_id = $1 "
+	    "ORDER BY m.id LIMIT $2 OFFSET $3";
+	struct db_param p[] = {DB_INT(org_id), DB_INT(limit), DB_INT(offset)};
+	struct db_rows *r;
+	json_t	       *data;
+	int64_t		total = 0;
+	int		rc;
+
+	*out = NULL;
+	if (one_int(c, count, p, 1, &total) == -1)
+		return -1;
+	if ((r = db_query(c, sql, p, 3)) == NULL)
+		return -1;
+	data = json_array();
+	while ((rc = db_rows_next(r)) == 1) {
+		json_t *u = json_object(), *m = json_object();
+
+		json_object_set_new(u, "id", json_integer(db_col_int(r, 0)));
+		json_object_set_new(u, "clerk_id", col_str(r, 1));
+		json_object_set_new(u, "email", col_str(r, 2));
+		json_object_set_new(u, "first_name", col_str(r, 3));
+		json_object_set_new(u, "last_name", col_str(r, 4));
+		json_object_set_new(u, "image_url", col_str(r, 5));
+		json_object_set_new(m, "user", u);
+		json_object_set_new(m, "role", col_str(r, 6));
+		json_array_append_new(data, m);
+	}
+	db_rows_free(r);
+	if (rc == -1) {
+		json_decref(data);
+		return -1;
+	}
+	*out = json_object();
+	json_object_set_new(*out, "data", data);
+	json_object_set_new(*out, "total_count", json_integer(total));
+	return 1;
+}

@@ -1,0 +1,34 @@
+/*
+ * Read-side queries of the REST API over the mirror: the signed-in user,
+ * their organizations with their role, and an organization's members.
+ * Each builds the JSON the API answers with (owned by the caller).
+ * Returns 1 found, 0 not found (or not a member), -1 on a database error.
+ */
+#ifndef ACCOUNTS_DIRECTORY_H
+#define ACCOUNTS_DIRECTORY_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/mem.h"
+#include "db/db.h"
+
+/* The local id of the user mirrored for clerk_user_id. */
+int directory_user_id(struct db_conn *c, const char *clerk_user_id,
+    int64_t *user_id) MUST_CHECK;
+/* {id, clerk_id, email, first_name, last_name, username, image_url,
+ *  organizations: [{id, clerk_id, name, slug, role}]} */
+int directory_user_me(struct db_conn *c, int64_t user_id, json_t **out)
+    MUST_CHECK;
+/* {"data": [{id, clerk_id, name, slug, image_url, role}], "total_count"} */
+int directory_user_orgs(struct db_conn *c, int64_t user_id, int64_t limit,
+    int64_t offset, json_t **out) MUST_CHECK;
+/* The organization (local id or "org_..." Clerk id) with the caller's role;
+ * *org_id gets its local id. */
+int directory_org_for_member(struct db_conn *c, int64_t user_id,
+    const char *ref, json_t **out, int64_t *org_id) MUST_CHECK;
+/* {"data": [{"user": {...}, "role"}], "total_count"} of a local org id. */
+int directory_org_members(struct db_conn *c, int64_t org_id, int64_t limit,
+    int64_t offset, json_t **out) MUST_CHECK;
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * Query-parameter validation with FastAPI's error shape: a bad parameter
+ * answers 422 {"detail": [{"type", "loc": ["query", name], "msg", "input",
+ * "ctx"}]}.
+ */
+#ifndef API_PARAMS_H
+#define API_PARAMS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/mem.h"
+
+struct req;
+
+/*
+ * Reads integer query parameter name into *out (def when absent), checking
+ * min <= value <= max; on a bad value appends an error to errors and
+ * returns -1.
+ */
+int api_query_int(struct req *r, const char *name, int64_t def, int64_t min,
+    int64_t max, int64_t *out, json_t *errors) MUST_CHECK;
+/* Reads limit (1..100, default 20) and offset (>= 0, default 0). On a bad
+ * value answers the 422 itself and returns -1. */
+int api_pagination(struct req *r, int64_t *limit, int64_t *offset) MUST_CHECK;
+
+#endif

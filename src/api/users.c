@@ -1,0 +1,48 @@
+/*
+ * The users resource. Runs behind the Clerk session gate (r->auth).
+ */
+#include "api/users.h"
+
+#include "accounts/directory.h"
+#include "core/log.h"
+#include "http/req.h"
+
+static json_t *
+active_org(const struct req_auth *a)
+{
+	json_t *o;
+
+	if (a->org_id == NULL)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "clerk_id", json_string(a->org_id));
+	json_object_set_new(o, "role",
+	    a->org_role != NULL ? json_string(a->org_role) : json_null());
+	json_object_set_new(o, "slug",
+	    a->org_slug != NULL ? json_string(a->org_slug) : json_null());
+	json_object_set_new(o, "permissions",
+	    a->org_permissions != NULL ? json_incref(a->org_permissions)
+				       : json_array());
+	return o;
+}
+
+int
+api_users_me(struct req *r)
+{
+	struct db_conn *c = req_db(r);
+	json_t	       *me = NULL;
+	int		rc;
+
+	if (c == NULL)
+		return HTTP_SERVICE_UNAVAILABLE;
+	rc = directory_user_me(c, r->auth.user_id, &me);
+	if (rc == -1) {
+		log_error("req=%s component=api msg=\"query failed\" "
+			  "error=\"%s\"", r->id, db_errmsg(c));
+		return HTTP_SERVICE_UNAVAILABLE;
+	}
+	if (rc == 0)
+		return resp_detail(r, HTTP_NOT_FOUND, "User not synced yet");
+	json_object_set_new(me, "active_organization", active_org(&r->auth));
+	return resp_json(r, HTTP_OK, me);
+}
