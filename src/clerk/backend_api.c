@@ -1,0 +1,81 @@
+/*
+ * Backend API calls. The body is capped (1 MiB) and the whole call bounded
+ * by CLERK_API_TIMEOUT_S. The secret key travels only in the Authorization
+ * header and is never logged.
+ */
+#include "clerk/backend_api.h"
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+
+#define MAX_ANSWER (1024 * 1024)
+
+static size_t
+collect(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	if (buf_append(b, p, size * n) == -1)
+		return 0; /* too large: abort the transfer */
+	return size * n;
+}
+
+int
+clerk_api_get(const char *api_url, const char *secret_key, const char *path,
+    long *status, json_t **json)
+{
+	struct curl_slist *headers = NULL;
+	struct buf	   url, auth, body;
+	CURL		  *c;
+	CURLcode	   cc = CURLE_FAILED_INIT;
+	size_t		   n = strlen(api_url);
+
+	*json = NULL;
+	*status = 0;
+	buf_init(&url, 4096);
+	buf_init(&auth, 4096);
+	buf_init(&body, MAX_ANSWER);
+	if ((c = curl_easy_init()) == NULL)
+		goto out;
+	/* "https://api.clerk.com/" + "/v1/jwks" must not give "//v1". */
+	if (n > 0 && api_url[n - 1] == '/')
+		n--;
+	if (buf_append(&url, api_url, n) == -1 ||
+	    buf_append_cstr(&url, path) == -1 ||
+	    buf_appendf(&auth, "Authorization: Bearer %s",
+		secret_key != NULL ? secret_key : "") == -1)
+		goto out;
+	headers = curl_slist_append(headers, auth.data);
+	headers = curl_slist_append(headers, "Accept: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url.data);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)CLERK_API_TIMEOUT_S);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "mysaas");
+	cc = curl_easy_perform(c);
+	if (cc == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+		*json = json_loadb(body.data != NULL ? body.data : "", body.len,
+		    0, NULL);
+	} else {
+		log_warn("component=clerk_api msg=\"request failed\" path=%s "
+			 "error=\"%s\"", path, curl_easy_strerror(cc));
+	}
+out:
+	if (auth.data != NULL)
+		OPENSSL_cleanse(auth.data, auth.len);
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(c);
+	buf_cleanup(&url);
+	buf_cleanup(&auth);
+	buf_cleanup(&body);
+	return cc == CURLE_OK ? 0 : -1;
+}
