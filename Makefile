@@ -78,7 +78,8 @@ $(OUT)/gen/migrations.o: $(OUT)/gen/migrations.c
 # Unit tests: cmocka, one binary per tests/**/X_test.c.
 $(OUT)/tests/%: tests/%.c $(OUT)/libmysaas.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(OUT)/libmysaas.a $(LDFLAGS) \
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) -Itests -o $@ $< $(OUT)/libmysaas.a $(LDFLAGS) \
 		$(LDLIBS) -lcmocka
 
 unit-bins: $(TEST_BINS)

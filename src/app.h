@@ -25,8 +25,8 @@ struct app {
 	/* The Clerk session gate of ROUTE_AUTH routes: 0 when r->auth is
 	 * filled, else the HTTP status it answered. */
 	int (*authenticate)(struct req *r);
-	const struct route  *routes;
-	size_t               nroutes;
+	const struct route *routes;
+	size_t              nroutes;
 };
 
 /* The table of every route this program serves (src/routes.c). */

@@ -16,8 +16,7 @@ const struct route app_routes[] = {
     {"GET", "/api/v1/users/me", api_users_me, ROUTE_AUTH},
     {"GET", "/api/v1/organizations", api_orgs_list, ROUTE_AUTH},
     {"GET", "/api/v1/organizations/{id}", api_org_get, ROUTE_AUTH},
-    {"GET", "/api/v1/organizations/{id}/members", api_org_members,
-	ROUTE_AUTH},
+    {"GET", "/api/v1/organizations/{id}/members", api_org_members, ROUTE_AUTH},
 };
 
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);

@@ -27,15 +27,16 @@ static int
 record(struct db_conn *c, struct delivery *d)
 {
 	static const char *const ins =
-	    "INSERT INTO webhook_events (svix_id, type, status, error, payload, "
+	    "INSERT INTO webhook_events (svix_id, type, status, error, "
+	    "payload, "
 	    "received_at, attempts) VALUES ($1, $2, 'applied', NULL, $3, "
 	    "$4, 1) ON CONFLICT (svix_id) DO NOTHING";
 	static const char *const retry =
 	    "UPDATE webhook_events SET attempts = attempts + 1, type = $2, "
 	    "payload = $3, received_at = $4 WHERE svix_id = $1 AND "
 	    "status = 'failed'";
-	char		now[ISO_TIME_SIZE];
-	int64_t		changed = 0;
+	char    now[ISO_TIME_SIZE];
+	int64_t changed = 0;
 
 	time_iso_from_ms(d->received_ms, now);
 	struct db_param p[] = {DB_TEXT(d->svix_id), DB_TEXT(d->type),
@@ -67,7 +68,7 @@ int
 clerk_delivery_process(struct db_conn *c, struct delivery *d)
 {
 	struct sync_result res;
-	int		   rc;
+	int                rc;
 
 	d->error[0] = '\0';
 	if ((rc = record(c, d)) == -1)

@@ -24,12 +24,12 @@ struct delivery {
 	const char   *svix_id;
 	const char   *type;
 	const char   *payload; /* the raw body, byte for byte */
-	size_t	      payload_len;
+	size_t        payload_len;
 	const json_t *event;
-	int64_t	      received_ms;
+	int64_t       received_ms;
 	/* Results. */
 	enum delivery_outcome outcome;
-	char		      error[SYNC_ERROR_SIZE];
+	char                  error[SYNC_ERROR_SIZE];
 };
 
 /*

@@ -25,7 +25,7 @@ enum sync_outcome {
 
 struct sync_result {
 	enum sync_outcome outcome;
-	char		  error[SYNC_ERROR_SIZE]; /* "" when none */
+	char              error[SYNC_ERROR_SIZE]; /* "" when none */
 };
 
 /*

@@ -14,9 +14,9 @@
 static json_t *
 col_str(struct db_rows *r, int i)
 {
-	size_t	    len;
+	size_t      len;
 	const char *p;
-	json_t	   *s;
+	json_t     *s;
 
 	if (db_col_is_null(r, i))
 		return json_null();
@@ -26,11 +26,11 @@ col_str(struct db_rows *r, int i)
 }
 
 static int
-one_int(struct db_conn *c, const char *sql, const struct db_param *p,
-    size_t n, int64_t *out)
+one_int(struct db_conn *c, const char *sql, const struct db_param *p, size_t n,
+    int64_t *out)
 {
 	struct db_rows *r = db_query(c, sql, p, n);
-	int		rc;
+	int             rc;
 
 	if (r == NULL)
 		return -1;
@@ -86,8 +86,8 @@ directory_user_me(struct db_conn *c, int64_t user_id, json_t **out)
 	    "image_url FROM users WHERE id = $1";
 	struct db_param p[] = {DB_INT(user_id), DB_INT(1000), DB_INT(0)};
 	struct db_rows *r;
-	json_t	       *u = NULL, *orgs;
-	int		rc;
+	json_t         *u = NULL, *orgs;
+	int             rc;
 
 	*out = NULL;
 	if ((r = db_query(c, sql, p, 1)) == NULL)
@@ -126,8 +126,8 @@ directory_user_orgs(struct db_conn *c, int64_t user_id, int64_t limit,
 	    "SELECT count(*) FROM organization_memberships WHERE user_id = $1";
 	struct db_param p[] = {DB_INT(user_id), DB_INT(limit), DB_INT(offset)};
 	struct db_rows *r;
-	json_t	       *data;
-	int64_t		total = 0;
+	json_t         *data;
+	int64_t         total = 0;
 
 	*out = NULL;
 	if (one_int(c, count, p, 1, &total) == -1)
@@ -163,17 +163,16 @@ directory_org_for_member(struct db_conn *c, int64_t user_id, const char *ref,
 	    "WHERE o.id = $2";
 	struct db_param p[2];
 	struct db_rows *r;
-	json_t	       *arr;
-	int64_t		local;
-	int		rc;
+	json_t         *arr;
+	int64_t         local;
+	int             rc;
 
 	*out = NULL;
 	p[0] = DB_INT(user_id);
 	if (strncmp(ref, "org_", 4) == 0) {
 		p[1] = DB_TEXT(ref);
 		r = db_query(c, by_clerk, p, 2);
-	} else if (str_to_i64(str_from_cstr(ref), 1, INT64_MAX, &local) ==
-		   0) {
+	} else if (str_to_i64(str_from_cstr(ref), 1, INT64_MAX, &local) == 0) {
 		p[1] = DB_INT(local);
 		r = db_query(c, by_id, p, 2);
 	} else {
@@ -208,9 +207,9 @@ directory_org_members(struct db_conn *c, int64_t org_id, int64_t limit,
 	    "ORDER BY m.id LIMIT $2 OFFSET $3";
 	struct db_param p[] = {DB_INT(org_id), DB_INT(limit), DB_INT(offset)};
 	struct db_rows *r;
-	json_t	       *data;
-	int64_t		total = 0;
-	int		rc;
+	json_t         *data;
+	int64_t         total = 0;
+	int             rc;
 
 	*out = NULL;
 	if (one_int(c, count, p, 1, &total) == -1)

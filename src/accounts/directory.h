@@ -18,8 +18,8 @@ int directory_user_id(struct db_conn *c, const char *clerk_user_id,
     int64_t *user_id) MUST_CHECK;
 /* {id, clerk_id, email, first_name, last_name, username, image_url,
  *  organizations: [{id, clerk_id, name, slug, role}]} */
-int directory_user_me(struct db_conn *c, int64_t user_id, json_t **out)
-    MUST_CHECK;
+int directory_user_me(struct db_conn *c, int64_t user_id,
+    json_t **out) MUST_CHECK;
 /* {"data": [{id, clerk_id, name, slug, image_url, role}], "total_count"} */
 int directory_user_orgs(struct db_conn *c, int64_t user_id, int64_t limit,
     int64_t offset, json_t **out) MUST_CHECK;

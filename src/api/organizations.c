@@ -21,8 +21,8 @@ int
 api_orgs_list(struct req *r)
 {
 	struct db_conn *c;
-	json_t	       *out = NULL;
-	int64_t		limit, offset;
+	json_t         *out = NULL;
+	int64_t         limit, offset;
 
 	if (api_pagination(r, &limit, &offset) == -1)
 		return HTTP_UNPROCESSABLE;
@@ -39,8 +39,7 @@ find_org(struct req *r, struct db_conn *c, json_t **org, int64_t *org_id)
 {
 	struct str  ref = req_param(r, "id");
 	const char *id = arena_strndup(r->arena, ref.p, ref.len);
-	int	    rc = directory_org_for_member(c, r->auth.user_id, id, org,
-		   org_id);
+	int rc = directory_org_for_member(c, r->auth.user_id, id, org, org_id);
 
 	if (rc == -1)
 		return db_failure(r, c);
@@ -53,9 +52,9 @@ int
 api_org_get(struct req *r)
 {
 	struct db_conn *c = req_db(r);
-	json_t	       *org = NULL;
-	int64_t		org_id;
-	int		rc;
+	json_t         *org = NULL;
+	int64_t         org_id;
+	int             rc;
 
 	if (c == NULL)
 		return HTTP_SERVICE_UNAVAILABLE;
@@ -68,9 +67,9 @@ int
 api_org_members(struct req *r)
 {
 	struct db_conn *c;
-	json_t	       *org = NULL, *out = NULL;
-	int64_t		org_id, limit, offset;
-	int		rc;
+	json_t         *org = NULL, *out = NULL;
+	int64_t         org_id, limit, offset;
+	int             rc;
 
 	if (api_pagination(r, &limit, &offset) == -1)
 		return HTTP_UNPROCESSABLE;

@@ -10,8 +10,8 @@
 #include "http/req.h"
 
 static void
-add_error(json_t *errors, const char *type, const char *name,
-    const char *msg, const char *input, json_t *ctx)
+add_error(json_t *errors, const char *type, const char *name, const char *msg,
+    const char *input, json_t *ctx)
 {
 	json_t *e = json_object();
 	json_t *in = json_string(input);
@@ -30,8 +30,8 @@ api_query_int(struct req *r, const char *name, int64_t def, int64_t min,
     int64_t max, int64_t *out, json_t *errors)
 {
 	const char *v = req_query(r, name);
-	char	    msg[96];
-	int64_t	    n;
+	char        msg[96];
+	int64_t     n;
 
 	*out = def;
 	if (v == NULL)
@@ -39,7 +39,8 @@ api_query_int(struct req *r, const char *name, int64_t def, int64_t min,
 	if (str_to_i64(str_from_cstr(v), INT64_MIN, INT64_MAX, &n) == -1) {
 		add_error(errors, "int_parsing", name,
 		    "Input should be a valid integer, unable to parse string "
-		    "as an integer", v, NULL);
+		    "as an integer",
+		    v, NULL);
 		return -1;
 	}
 	if (n < min) {
@@ -66,7 +67,7 @@ int
 api_pagination(struct req *r, int64_t *limit, int64_t *offset)
 {
 	json_t *errors = json_array();
-	int	bad = 0;
+	int     bad = 0;
 
 	bad |= api_query_int(r, "limit", 20, 1, 100, limit, errors);
 	bad |= api_query_int(r, "offset", 0, 0, INT64_MAX / 2, offset, errors);

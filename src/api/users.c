@@ -22,7 +22,7 @@ active_org(const struct req_auth *a)
 	    a->org_slug != NULL ? json_string(a->org_slug) : json_null());
 	json_object_set_new(o, "permissions",
 	    a->org_permissions != NULL ? json_incref(a->org_permissions)
-				       : json_array());
+	                               : json_array());
 	return o;
 }
 
@@ -30,15 +30,16 @@ int
 api_users_me(struct req *r)
 {
 	struct db_conn *c = req_db(r);
-	json_t	       *me = NULL;
-	int		rc;
+	json_t         *me = NULL;
+	int             rc;
 
 	if (c == NULL)
 		return HTTP_SERVICE_UNAVAILABLE;
 	rc = directory_user_me(c, r->auth.user_id, &me);
 	if (rc == -1) {
 		log_error("req=%s component=api msg=\"query failed\" "
-			  "error=\"%s\"", r->id, db_errmsg(c));
+		          "error=\"%s\"",
+		    r->id, db_errmsg(c));
 		return HTTP_SERVICE_UNAVAILABLE;
 	}
 	if (rc == 0)

@@ -22,9 +22,9 @@ static const char ok_body[] = "\"OK\"";
 struct webhook_job {
 	struct req     *r;
 	struct delivery d;
-	json_t	       *event;
-	int		status; /* committer status: 0 or -1 */
-	int64_t		start_ms;
+	json_t         *event;
+	int             status; /* committer status: 0 or -1 */
+	int64_t         start_ms;
 };
 
 struct svix_headers {
@@ -54,7 +54,7 @@ log_delivery(struct req *r, const char *svix_id, const char *type,
     const char *outcome, const char *error, int64_t start_ms)
 {
 	log_info("req=%s component=webhook svix_id=\"%.80s\" type=\"%.80s\" "
-		 "outcome=%s error=\"%.200s\" ms=%lld",
+	         "outcome=%s error=\"%.200s\" ms=%lld",
 	    r->id, svix_id, type, outcome, error != NULL ? error : "",
 	    (long long)(time_now_ms() - start_ms));
 }
@@ -89,7 +89,7 @@ static int
 webhook_resume(struct req *r)
 {
 	struct webhook_job *j = r->state;
-	const char	   *outcome;
+	const char         *outcome;
 
 	if (j->status == -1) {
 		log_delivery(r, j->d.svix_id, j->d.type, "error", j->d.error,
@@ -111,7 +111,7 @@ static json_t *
 parse_event(struct str body, const char **why)
 {
 	json_error_t jerr;
-	json_t	    *event = json_loadb(body.p, body.len, 0, &jerr);
+	json_t      *event = json_loadb(body.p, body.len, 0, &jerr);
 
 	if (event == NULL) {
 		*why = "Invalid webhook payload: not valid JSON";
@@ -134,11 +134,11 @@ api_clerk_webhook(struct req *r)
 	const struct app   *app = r->app;
 	struct svix_headers h;
 	struct webhook_job *j;
-	struct str	    body = req_body(r);
+	struct str          body = req_body(r);
 	enum svix_result    vr;
-	const char	   *why = NULL;
-	json_t		   *event;
-	int64_t		    start = time_now_ms();
+	const char         *why = NULL;
+	json_t             *event;
+	int64_t             start = time_now_ms();
 
 	if (app->webhook_secret == NULL)
 		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,

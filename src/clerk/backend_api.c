@@ -30,10 +30,10 @@ clerk_api_get(const char *api_url, const char *secret_key, const char *path,
     long *status, json_t **json)
 {
 	struct curl_slist *headers = NULL;
-	struct buf	   url, auth, body;
-	CURL		  *c;
-	CURLcode	   cc = CURLE_FAILED_INIT;
-	size_t		   n = strlen(api_url);
+	struct buf         url, auth, body;
+	CURL              *c;
+	CURLcode           cc = CURLE_FAILED_INIT;
+	size_t             n = strlen(api_url);
 
 	*json = NULL;
 	*status = 0;
@@ -48,7 +48,7 @@ clerk_api_get(const char *api_url, const char *secret_key, const char *path,
 	if (buf_append(&url, api_url, n) == -1 ||
 	    buf_append_cstr(&url, path) == -1 ||
 	    buf_appendf(&auth, "Authorization: Bearer %s",
-		secret_key != NULL ? secret_key : "") == -1)
+	        secret_key != NULL ? secret_key : "") == -1)
 		goto out;
 	headers = curl_slist_append(headers, auth.data);
 	headers = curl_slist_append(headers, "Accept: application/json");
@@ -67,7 +67,8 @@ clerk_api_get(const char *api_url, const char *secret_key, const char *path,
 		    0, NULL);
 	} else {
 		log_warn("component=clerk_api msg=\"request failed\" path=%s "
-			 "error=\"%s\"", path, curl_easy_strerror(cc));
+		         "error=\"%s\"",
+		    path, curl_easy_strerror(cc));
 	}
 out:
 	if (auth.data != NULL)

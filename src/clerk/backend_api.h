@@ -17,7 +17,7 @@
  * set and *json the parsed body (NULL when not JSON; the caller decrefs);
  * -1 when no answer came (logged).
  */
-int clerk_api_get(const char *api_url, const char *secret_key,
-    const char *path, long *status, json_t **json) MUST_CHECK;
+int clerk_api_get(const char *api_url, const char *secret_key, const char *path,
+    long *status, json_t **json) MUST_CHECK;
 
 #endif

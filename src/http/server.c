@@ -198,8 +198,8 @@ dispatch(struct req *r)
 	}
 	if ((r->match.route->flags & ROUTE_AUTH) != 0) {
 		int denied = r->app->authenticate != NULL
-				 ? r->app->authenticate(r)
-				 : HTTP_UNAUTHORIZED;
+		    ? r->app->authenticate(r)
+		    : HTTP_UNAUTHORIZED;
 
 		if (denied != 0) {
 			r->status = denied;

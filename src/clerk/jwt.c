@@ -1,0 +1,604 @@
+/*
+ * Clerk session tokens: split, decode, check the header, verify the RS256
+ * signature over "header.payload" with the key the caller's lookup returns,
+ * and only then look at the claims. Every byte of the token travels with its
+ * length (it may hold NUL); JSON comes from jansson's json_loadb, which
+ * refuses "\u0000" inside strings, so decoded strings are safe C strings.
+ * No globals: thread-safe. Claims are copied out as owned strings.
+ */
+#include "clerk/jwt.h"
+
+#include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/str.h"
+
+#define ALG_RS256 "RS256"
+
+struct token {
+	struct str     signed_part; /* "header.payload", what the key signed */
+	json_t        *header;
+	json_t        *payload;
+	unsigned char *sig;
+	size_t         sig_len;
+};
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Drops ASCII blanks at both ends (JS String.trim, for our inputs). */
+static struct str
+trim(struct str s)
+{
+	while (s.len > 0 && is_blank(s.p[0])) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len > 0 && is_blank(s.p[s.len - 1]))
+		s.len--;
+	return s;
+}
+
+/* Takes the text up to the next sep (or the end) off *rest into *item. */
+static bool
+next_item(struct str *rest, char sep, struct str *item)
+{
+	const char *end;
+
+	if (rest->p == NULL)
+		return false;
+	end = memchr(rest->p, sep, rest->len);
+	if (end == NULL) {
+		*item = *rest;
+		*rest = STR_NULL;
+	} else {
+		*item = (struct str){rest->p, (size_t)(end - rest->p)};
+		*rest = (struct str){end + 1, rest->len - item->len - 1};
+	}
+	return true;
+}
+
+/*
+ * Decodes one unpadded base64url part (RFC 7515 2: no '='), canonical
+ * encodings only. Returns a malloc'd buffer, or NULL when invalid.
+ */
+static unsigned char *
+b64url_decode(struct str s, size_t *outlen)
+{
+	unsigned char *out;
+	size_t         max = s.len / 4 * 3 + 3;
+
+	out = xmalloc(max);
+	if (sodium_base642bin(out, max, s.p, s.len, NULL, outlen, NULL,
+	        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    *outlen == 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* A part that decodes to a JSON object, or NULL. */
+static json_t *
+decode_object(struct str part)
+{
+	unsigned char *raw;
+	json_t        *j;
+	json_error_t   err;
+	size_t         n = 0;
+
+	if ((raw = b64url_decode(part, &n)) == NULL)
+		return NULL;
+	j = json_loadb((const char *)raw, n, JSON_REJECT_DUPLICATES, &err);
+	free(raw);
+	if (j != NULL && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+static void
+token_cleanup(struct token *t)
+{
+	json_decref(t->header);
+	json_decref(t->payload);
+	free(t->sig);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Exactly three non-empty parts, each valid base64url; JSON objects. */
+static int
+token_parse(const char *s, size_t len, struct token *t)
+{
+	struct str rest = {s, len}, part[3];
+	size_t     i;
+
+	memset(t, 0, sizeof(*t));
+	if (s == NULL || len == 0 || len > CLERK_JWT_MAX_LEN)
+		return -1;
+	for (i = 0; i < 3; i++) {
+		if (!next_item(&rest, '.', &part[i]) || part[i].len == 0)
+			return -1;
+	}
+	if (rest.p != NULL) /* a fourth part */
+		return -1;
+	t->signed_part = (struct str){s, part[0].len + 1 + part[1].len};
+	if ((t->header = decode_object(part[0])) == NULL ||
+	    (t->payload = decode_object(part[1])) == NULL ||
+	    (t->sig = b64url_decode(part[2], &t->sig_len)) == NULL) {
+		token_cleanup(t);
+		return -1;
+	}
+	return 0;
+}
+
+static bool
+json_str_is(const json_t *j, const char *want)
+{
+	size_t n = strlen(want);
+
+	return json_is_string(j) && json_string_length(j) == n &&
+	    memcmp(json_string_value(j), want, n) == 0;
+}
+
+/* The header's alg, typ, cat and crit; *kid borrows the kid or is NULL. */
+static enum clerk_jwt_error
+check_header(const json_t *h, const char **kid)
+{
+	const json_t *v;
+
+	/* Checked, never used to choose: only RS256 is ever computed. */
+	if (!json_str_is(json_object_get(h, "alg"), ALG_RS256))
+		return CLERK_JWT_ALG;
+	v = json_object_get(h, "typ");
+	if (v != NULL && !json_str_is(v, "JWT"))
+		return CLERK_JWT_TYP;
+	v = json_object_get(h, "cat");
+	if (v != NULL && !json_str_is(v, CLERK_CATEGORY_SESSION) &&
+	    !json_str_is(v, CLERK_CATEGORY_IGNORE))
+		return CLERK_JWT_CATEGORY;
+	/* RFC 7515 4.1.11: we understand no extension, so refuse any crit. */
+	if (json_object_get(h, "crit") != NULL)
+		return CLERK_JWT_MALFORMED;
+	*kid = NULL;
+	v = json_object_get(h, "kid");
+	if (v != NULL && !json_is_string(v))
+		return CLERK_JWT_MALFORMED;
+	if (v != NULL)
+		*kid = json_string_value(v);
+	return CLERK_JWT_OK;
+}
+
+/* RSASSA-PKCS1-v1_5 with SHA-256 over t->signed_part. */
+static enum clerk_jwt_error
+check_signature(EVP_PKEY *pk, const struct token *t)
+{
+	EVP_MD_CTX          *md = NULL;
+	EVP_PKEY_CTX        *pctx = NULL;
+	enum clerk_jwt_error rc = CLERK_JWT_INTERNAL;
+	int                  r;
+
+	if (!EVP_PKEY_is_a(pk, "RSA"))
+		return CLERK_JWT_KID_UNKNOWN;
+	if (EVP_PKEY_get_size(pk) <= 0 ||
+	    t->sig_len != (size_t)EVP_PKEY_get_size(pk))
+		return CLERK_JWT_SIGNATURE;
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL, pk) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0)
+		goto out;
+	r = EVP_DigestVerify(md, t->sig, t->sig_len,
+	    (const unsigned char *)t->signed_part.p, t->signed_part.len);
+	rc = r == 1 ? CLERK_JWT_OK : CLERK_JWT_SIGNATURE;
+out:
+	EVP_MD_CTX_free(md); /* frees pctx too */
+	ERR_clear_error();
+	return rc;
+}
+
+static int64_t
+add_sat(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+/* *present tells whether the member exists; -1 when it is no integer. */
+static int
+get_int(const json_t *p, const char *member, int64_t *out, bool *present)
+{
+	const json_t *v = json_object_get(p, member);
+
+	*present = v != NULL;
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v))
+		return -1;
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* exp (required), nbf and iat, each with CLERK_JWT_LEEWAY_S of skew. */
+static enum clerk_jwt_error
+check_times(const json_t *p, int64_t now, struct clerk_claims *c)
+{
+	bool has_exp;
+
+	if (get_int(p, "exp", &c->exp, &has_exp) == -1 || !has_exp ||
+	    get_int(p, "nbf", &c->nbf, &c->has_nbf) == -1 ||
+	    get_int(p, "iat", &c->iat, &c->has_iat) == -1)
+		return CLERK_JWT_BAD_CLAIM;
+	/* The SDK: expired when exp*1000 <= now_ms - skew_ms. */
+	if (c->exp <= add_sat(now, -CLERK_JWT_LEEWAY_S))
+		return CLERK_JWT_EXPIRED;
+	if (c->has_nbf && c->nbf > add_sat(now, CLERK_JWT_LEEWAY_S))
+		return CLERK_JWT_NOT_YET_VALID;
+	if (c->has_iat && c->iat > add_sat(now, CLERK_JWT_LEEWAY_S))
+		return CLERK_JWT_IAT_FUTURE;
+	return CLERK_JWT_OK;
+}
+
+/* A non-empty string member, borrowed, or NULL. */
+static const char *
+get_str(const json_t *obj, const char *member)
+{
+	const json_t *v = json_object_get(obj, member);
+
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		return NULL;
+	return json_string_value(v);
+}
+
+/* True when azp is one of the comma-separated list's entries. */
+static bool
+azp_listed(const char *list, const char *azp)
+{
+	struct str rest = str_from_cstr(list), item;
+
+	while (next_item(&rest, ',', &item)) {
+		if (str_eq_cstr(trim(item), azp))
+			return true;
+	}
+	return false;
+}
+
+static bool
+list_is_empty(const char *list)
+{
+	struct str rest = str_from_cstr(list), item;
+
+	while (next_item(&rest, ',', &item)) {
+		if (trim(item).len > 0)
+			return false;
+	}
+	return true;
+}
+
+static enum clerk_jwt_error
+check_claims(const json_t *p, const struct clerk_jwt_opts *o,
+    struct clerk_claims *c)
+{
+	const json_t        *azp;
+	const char          *sub;
+	enum clerk_jwt_error rc;
+
+	if ((sub = get_str(p, "sub")) == NULL)
+		return CLERK_JWT_NO_SUB;
+	if (strncmp(sub, "mch_", 4) == 0)
+		return CLERK_JWT_MACHINE;
+	/* A JWT-template token has no sid: it is not a session. */
+	if (get_str(p, "sid") == NULL)
+		return CLERK_JWT_NO_SID;
+	if ((rc = check_times(p, o->now, c)) != CLERK_JWT_OK)
+		return rc;
+	if (o->issuer != NULL &&
+	    !json_str_is(json_object_get(p, "iss"), o->issuer))
+		return CLERK_JWT_ISSUER;
+	/* An empty list means "not set", as the SDK's empty array does. */
+	if (o->authorized_parties == NULL ||
+	    list_is_empty(o->authorized_parties))
+		return CLERK_JWT_OK;
+	azp = json_object_get(p, "azp");
+	if (azp == NULL || json_str_is(azp, ""))
+		return o->azp_may_be_missing ? CLERK_JWT_OK : CLERK_JWT_AZP;
+	if (!json_is_string(azp) ||
+	    !azp_listed(o->authorized_parties, json_string_value(azp)))
+		return CLERK_JWT_AZP;
+	return CLERK_JWT_OK;
+}
+
+static char *
+dup_str(const json_t *obj, const char *member)
+{
+	const json_t *v = json_object_get(obj, member);
+
+	return xstrdup(json_is_string(v) ? json_string_value(v) : "");
+}
+
+/* Appends an owned string to the permission list. */
+static void
+perm_add(struct clerk_claims *c, char *perm)
+{
+	size_t n = c->org_permissions_len;
+
+	c->org_permissions =
+	    xrealloc(c->org_permissions, (n + 1) * sizeof(char *));
+	c->org_permissions[n] = perm;
+	c->org_permissions_len = n + 1;
+}
+
+static void
+perm_add_v2(struct clerk_claims *c, struct str feature, struct str name)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	if (buf_append(&b, "org:", 4) == 0 &&
+	    buf_append(&b, feature.p, feature.len) == 0 &&
+	    buf_append(&b, ":", 1) == 0 &&
+	    buf_append(&b, name.p, name.len) == 0)
+		perm_add(c, buf_release(&b, NULL));
+	buf_cleanup(&b);
+}
+
+/*
+ * Number.parseInt(s, 10) for what it can mean here: an optional sign, then
+ * leading decimal digits; the SDK reads the bits of the absolute value. No
+ * digits, or more than 64 bits: no permissions.
+ */
+static uint64_t
+fpm_bits(struct str s)
+{
+	uint64_t v = 0;
+	size_t   i = 0;
+
+	if (s.len > 0 && (s.p[0] == '-' || s.p[0] == '+'))
+		i++;
+	for (; i < s.len && s.p[i] >= '0' && s.p[i] <= '9'; i++) {
+		if (__builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, (uint64_t)(s.p[i] - '0'), &v))
+			return 0;
+	}
+	return v;
+}
+
+/* True for the scopes that splitByScope files under org: o, ou, uo. */
+static bool
+org_feature(struct str entry, struct str *feature)
+{
+	const char *colon =
+	    entry.len > 0 ? memchr(entry.p, ':', entry.len) : NULL;
+	struct str scope;
+
+	if (colon == NULL)
+		return false;
+	scope = (struct str){entry.p, (size_t)(colon - entry.p)};
+	*feature = (struct str){colon + 1, entry.len - scope.len - 1};
+	return str_eq_cstr(scope, "o") || str_eq_cstr(scope, "ou") ||
+	    str_eq_cstr(scope, "uo");
+}
+
+/*
+ * v2 permissions, as @clerk/shared's jwtPayloadParser: the i-th org-scoped
+ * feature of fea pairs with the i-th bitmask of fpm, and bit j (least
+ * significant first) grants "org:<feature>:<per[j]>".
+ */
+static void
+v2_permissions(const char *fea, const char *per, const char *fpm,
+    struct clerk_claims *c)
+{
+	struct str  rest, item, feature, mask, masks = str_from_cstr(fpm);
+	struct str *names;
+	size_t      n = 0, i;
+	uint64_t    bits;
+
+	rest = str_from_cstr(per);
+	while (next_item(&rest, ',', &item))
+		n++;
+	names = xcalloc(n, sizeof(*names));
+	rest = str_from_cstr(per);
+	for (i = 0; i < n && next_item(&rest, ',', &item); i++)
+		names[i] = trim(item);
+	rest = str_from_cstr(fea);
+	while (next_item(&rest, ',', &item)) {
+		if (!org_feature(trim(item), &feature))
+			continue;
+		if (!next_item(&masks, ',', &mask))
+			break;
+		bits = fpm_bits(trim(mask));
+		/* Bits past the last name would be "undefined" in the SDK. */
+		for (i = 0; i < n && i < 64; i++) {
+			if (bits & ((uint64_t)1 << i))
+				perm_add_v2(c, feature, names[i]);
+		}
+	}
+	free(names);
+}
+
+/* v1: flat org_id, org_slug, org_role, org_permissions (an array). */
+static void
+copy_org_v1(const json_t *p, struct clerk_claims *c)
+{
+	const json_t *perms = json_object_get(p, "org_permissions"), *v;
+	size_t        i;
+
+	c->org_id = dup_str(p, "org_id");
+	c->org_slug = dup_str(p, "org_slug");
+	c->org_role = dup_str(p, "org_role");
+	json_array_foreach(perms, i, v)
+	{
+		if (json_is_string(v))
+			perm_add(c, xstrdup(json_string_value(v)));
+	}
+}
+
+/* v2: o = {id, slg, rol, per, fpm}, with fea naming the features. */
+static void
+copy_org_v2(const json_t *p, struct clerk_claims *c)
+{
+	const json_t *org = json_object_get(p, "o");
+	const char   *rol, *per, *fpm, *fea;
+	struct buf    b;
+
+	if (!json_is_object(org)) {
+		c->org_id = xstrdup("");
+		c->org_slug = xstrdup("");
+		c->org_role = xstrdup("");
+		return;
+	}
+	c->org_id = dup_str(org, "id");
+	c->org_slug = dup_str(org, "slg");
+	/* v2 drops the "org:" prefix that @clerk/shared puts back. */
+	buf_init(&b, 0);
+	if ((rol = get_str(org, "rol")) != NULL &&
+	    buf_appendf(&b, "org:%s", rol) == 0)
+		c->org_role = buf_release(&b, NULL);
+	else
+		c->org_role = xstrdup("");
+	buf_cleanup(&b);
+	per = get_str(org, "per");
+	fpm = get_str(org, "fpm");
+	fea = get_str(p, "fea");
+	if (per != NULL && fpm != NULL && fea != NULL)
+		v2_permissions(fea, per, fpm, c);
+}
+
+static bool
+is_version_2(const json_t *p)
+{
+	const json_t *v = json_object_get(p, "v");
+
+	return json_is_number(v) && json_number_value(v) == 2.0;
+}
+
+/* Copies what the caller needs; the times are already in c. */
+static void
+copy_claims(const json_t *p, struct clerk_claims *c)
+{
+	c->sub = dup_str(p, "sub");
+	c->sid = dup_str(p, "sid");
+	c->iss = dup_str(p, "iss");
+	c->azp = dup_str(p, "azp");
+	c->version = is_version_2(p) ? 2 : 1;
+	if (c->version == 2)
+		copy_org_v2(p, c);
+	else
+		copy_org_v1(p, c);
+	c->has_org = c->org_id[0] != '\0';
+}
+
+enum clerk_jwt_error
+clerk_jwt_verify(const char *token, size_t len, const struct clerk_jwt_opts *o,
+    struct clerk_claims *out)
+{
+	struct token         t;
+	const char          *kid = NULL;
+	EVP_PKEY            *pk;
+	enum clerk_jwt_error rc;
+
+	memset(out, 0, sizeof(*out));
+	if (token_parse(token, len, &t) == -1)
+		return CLERK_JWT_MALFORMED;
+	if ((rc = check_header(t.header, &kid)) != CLERK_JWT_OK)
+		goto out;
+	rc = CLERK_JWT_KID_UNKNOWN;
+	if (o->lookup == NULL || (pk = o->lookup(kid, o->lookup_ctx)) == NULL)
+		goto out;
+	/* The signature first: no claim is read from an unverified token. */
+	if ((rc = check_signature(pk, &t)) != CLERK_JWT_OK)
+		goto out;
+	if ((rc = check_claims(t.payload, o, out)) != CLERK_JWT_OK)
+		goto out;
+	copy_claims(t.payload, out);
+out:
+	if (rc != CLERK_JWT_OK)
+		clerk_claims_cleanup(out);
+	token_cleanup(&t);
+	return rc;
+}
+
+void
+clerk_claims_cleanup(struct clerk_claims *c)
+{
+	size_t i;
+
+	free(c->sub);
+	free(c->sid);
+	free(c->iss);
+	free(c->azp);
+	free(c->org_id);
+	free(c->org_slug);
+	free(c->org_role);
+	for (i = 0; i < c->org_permissions_len; i++)
+		free(c->org_permissions[i]);
+	free(c->org_permissions);
+	memset(c, 0, sizeof(*c));
+}
+
+bool
+clerk_claims_has_permission(const struct clerk_claims *c, const char *p)
+{
+	size_t i;
+
+	for (i = 0; i < c->org_permissions_len; i++) {
+		if (strcmp(c->org_permissions[i], p) == 0)
+			return true;
+	}
+	return false;
+}
+
+const char *
+clerk_jwt_error_str(enum clerk_jwt_error e)
+{
+	switch (e) {
+	case CLERK_JWT_OK:
+		return "ok";
+	case CLERK_JWT_MALFORMED:
+		return "token-invalid";
+	case CLERK_JWT_ALG:
+		return "token-invalid-algorithm";
+	case CLERK_JWT_TYP:
+		return "token-invalid-type";
+	case CLERK_JWT_CATEGORY:
+		return "token-invalid-category";
+	case CLERK_JWT_KID_UNKNOWN:
+		return "jwk-kid-mismatch";
+	case CLERK_JWT_SIGNATURE:
+		return "token-invalid-signature";
+	case CLERK_JWT_NO_SUB:
+		return "token-missing-sub";
+	case CLERK_JWT_MACHINE:
+		return "token-machine";
+	case CLERK_JWT_NO_SID:
+		return "token-missing-sid";
+	case CLERK_JWT_BAD_CLAIM:
+		return "token-invalid-claim";
+	case CLERK_JWT_EXPIRED:
+		return "token-expired";
+	case CLERK_JWT_NOT_YET_VALID:
+		return "token-not-active-yet";
+	case CLERK_JWT_IAT_FUTURE:
+		return "token-iat-in-the-future";
+	case CLERK_JWT_ISSUER:
+		return "token-invalid-issuer";
+	case CLERK_JWT_AZP:
+		return "token-invalid-authorized-parties";
+	case CLERK_JWT_INTERNAL:
+		return "token-verification-failed";
+	}
+	return "invalid";
+}

@@ -1,0 +1,103 @@
+/*
+ * Clerk session-token verification (DESIGN.md 6, reference/clerk.md 3.4):
+ * a compact JWS signed with RS256, checked the way @clerk/backend does it
+ * plus the stricter rules of DESIGN.md (sid required, iss pinned, azp
+ * refused when missing unless the caller allows it).
+ */
+#ifndef CLERK_JWT_H
+#define CLERK_JWT_H
+
+#include <openssl/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/mem.h"
+
+#define CLERK_JWT_MAX_LEN      16384 /* longer tokens are malformed */
+#define CLERK_JWT_LEEWAY_S     5     /* clock skew allowed on exp/nbf/iat */
+#define CLERK_CATEGORY_SESSION "cl_B7d4PD111AAA"
+#define CLERK_CATEGORY_IGNORE  "cl_I7d4PD111III"
+
+/*
+ * Returns a borrowed key for kid (NULL when the header has no kid), or NULL
+ * when unknown. The key must stay valid until clerk_jwt_verify returns (a
+ * cache that swaps key sets must not free a key a verification may hold).
+ * Called at most once per verification, possibly from several threads.
+ */
+typedef EVP_PKEY *(*clerk_key_lookup_fn)(const char *kid, void *ctx);
+
+struct clerk_jwt_opts {
+	clerk_key_lookup_fn lookup;
+	void               *lookup_ctx;
+	const char         *issuer; /* "https://<fapi host>"; NULL: unchecked */
+	/* Comma-separated origins; NULL or no entries: azp unchecked. */
+	const char *authorized_parties;
+	bool        azp_may_be_missing; /* cookie tokens on GET/HEAD */
+	int64_t     now;                /* Unix seconds */
+};
+
+/*
+ * Claims copied out of a verified token. Strings are owned, never NULL
+ * after CLERK_JWT_OK ("" when absent); free with clerk_claims_cleanup.
+ */
+struct clerk_claims {
+	char   *sub;
+	char   *sid;
+	char   *iss;
+	char   *azp;
+	int64_t exp;
+	int64_t nbf; /* valid when has_nbf */
+	int64_t iat; /* valid when has_iat */
+	bool    has_nbf;
+	bool    has_iat;
+	int     version; /* 1, or 2 when the token says "v": 2 */
+	/* The active organization, from v1 org_* or the v2 "o" claim. */
+	bool   has_org; /* org_id is non-empty */
+	char  *org_id;
+	char  *org_slug;
+	char  *org_role;        /* "org:admin" (v2 "rol" gets the prefix) */
+	char **org_permissions; /* "org:<feature>:<permission>" */
+	size_t org_permissions_len;
+};
+
+enum clerk_jwt_error {
+	CLERK_JWT_OK = 0,
+	CLERK_JWT_MALFORMED,   /* parts, base64url, JSON, size, header types */
+	CLERK_JWT_ALG,         /* alg is not RS256 */
+	CLERK_JWT_TYP,         /* typ present and not JWT */
+	CLERK_JWT_CATEGORY,    /* cat neither session nor ignore */
+	CLERK_JWT_KID_UNKNOWN, /* the lookup knows no key for kid */
+	CLERK_JWT_SIGNATURE,   /* RSA PKCS#1 v1.5 SHA-256 check failed */
+	CLERK_JWT_NO_SUB,      /* sub missing, empty or not a string */
+	CLERK_JWT_MACHINE,     /* sub starts with mch_ (M2M token) */
+	CLERK_JWT_NO_SID,      /* sid missing: not a session token */
+	CLERK_JWT_BAD_CLAIM,   /* exp missing; exp/nbf/iat not integers */
+	CLERK_JWT_EXPIRED,     /* exp <= now - leeway */
+	CLERK_JWT_NOT_YET_VALID, /* nbf > now + leeway */
+	CLERK_JWT_IAT_FUTURE,    /* iat > now + leeway */
+	CLERK_JWT_ISSUER,        /* iss differs from opts.issuer */
+	CLERK_JWT_AZP,           /* azp not authorized, or missing */
+	CLERK_JWT_INTERNAL,      /* OpenSSL failed for a reason of its own */
+};
+
+/*
+ * Verifies token (len bytes, any content; no NUL needed) and fills out.
+ * The checks run in this order: structure, alg, typ, cat, key, signature,
+ * then sub, sid, exp, nbf, iat, iss, azp; the first failure is returned.
+ * out is always initialised, so clerk_claims_cleanup(out) is always safe;
+ * on failure it holds nothing.
+ */
+enum clerk_jwt_error clerk_jwt_verify(const char *token, size_t len,
+    const struct clerk_jwt_opts *o, struct clerk_claims *out) MUST_CHECK;
+
+/* Frees the strings of c and zeroes it. */
+void clerk_claims_cleanup(struct clerk_claims *c);
+
+/* True when the claims grant permission p ("org:<feature>:<name>"). */
+bool clerk_claims_has_permission(const struct clerk_claims *c, const char *p);
+
+/* A short reason for logs, as the SDK names them ("token-expired"). */
+const char *clerk_jwt_error_str(enum clerk_jwt_error e);
+
+#endif
