@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "clerk/session.h"
 #include "clerk/svix.h"
 #include "db/committer.h"
 #include "core/log.h"
@@ -133,21 +134,30 @@ load_secret(const struct config *cfg, struct svix_secret *s, bool *has)
 static int
 run(const struct config *cfg, const struct serve_opts *o)
 {
-	struct svix_secret secret;
-	struct app         app;
-	struct server     *srv;
-	struct db         *db;
-	sigset_t           set;
-	char               err[512];
-	const char        *host = o->host != NULL ? o->host : cfg->host;
-	int                port = o->port != 0 ? o->port : cfg->port, sig = 0;
-	bool               has_secret;
+	struct svix_secret    secret;
+	struct clerk_session *gate = NULL;
+	struct app            app;
+	struct server        *srv;
+	struct db            *db;
+	sigset_t              set;
+	char                  err[512];
+	const char           *host = o->host != NULL ? o->host : cfg->host;
+	int  port = o->port != 0 ? o->port : cfg->port, sig = 0;
+	bool has_secret;
 
 	if (load_secret(cfg, &secret, &has_secret) == -1)
 		return 1;
-	if ((db = cli_db_open(cfg, cfg->threads + PG_WRITERS + 2)) == NULL)
+	if (clerk_session_new(cfg, &gate, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mysaas: configuration error: %s\n", err);
+		svix_secret_cleanup(&secret);
 		return 1;
+	}
+	if ((db = cli_db_open(cfg, cfg->threads + PG_WRITERS + 2)) == NULL) {
+		clerk_session_free(gate);
+		return 1;
+	}
 	if (prepare_schema(db, o->migrate) == -1) {
+		clerk_session_free(gate);
 		db_close(db);
 		return 1;
 	}
@@ -157,6 +167,8 @@ run(const struct config *cfg, const struct serve_opts *o)
 	app.routes = app_routes;
 	app.nroutes = app_nroutes;
 	app.webhook_secret = has_secret ? &secret : NULL;
+	app.session = gate;
+	app.authenticate = clerk_session_authenticate;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -166,6 +178,7 @@ run(const struct config *cfg, const struct serve_opts *o)
 	if (srv == NULL) {
 		fprintf(stderr, "mysaas: %s\n", err);
 		committer_free(app.committer);
+		clerk_session_free(gate);
 		db_close(db);
 		return 1;
 	}
@@ -178,6 +191,7 @@ run(const struct config *cfg, const struct serve_opts *o)
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	server_stop(srv, SHUTDOWN_GRACE_MS);
 	committer_free(app.committer);
+	clerk_session_free(gate);
 	db_close(db);
 	svix_secret_cleanup(&secret);
 	log_info("msg=stopped");

@@ -69,6 +69,8 @@ struct req {
 
 /* A request header value (case-insensitive name), or NULL. Borrowed. */
 const char *req_header(struct req *r, const char *name);
+/* A cookie's value, or NULL. Borrowed. */
+const char *req_cookie(struct req *r, const char *name);
 /* A query-string argument, or NULL. Borrowed. */
 const char *req_query(struct req *r, const char *name);
 /* A path parameter of the matched route, or STR_NULL. */

@@ -68,6 +68,12 @@ req_header(struct req *r, const char *name)
 }
 
 const char *
+req_cookie(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *
 req_query(struct req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,

@@ -1,0 +1,562 @@
+/*
+ * The session gate. Configuration is read once in clerk_session_new();
+ * afterwards the struct is shared read-only, except the token cache, whose
+ * slots are guarded by striped mutexes (held only to copy an entry), and
+ * the JWKS cache, which has its own lock. Reasons for refusing a token go to
+ * the log; the client only ever sees "Not authenticated".
+ */
+#include "clerk/session.h"
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "accounts/clerk_sync.h"
+#include "accounts/directory.h"
+#include "clerk/backend_api.h"
+#include "clerk/jwks.h"
+#include "clerk/jwt.h"
+#include "clerk/pubkey.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "http/req.h"
+
+#define CACHE_SLOTS 4096
+#define CACHE_LOCKS 64
+#define FIELD       128
+#define PERMS       512
+
+/* A verified token's claims, kept until it expires. */
+struct cached {
+	unsigned char key[SHA256_DIGEST_LENGTH];
+	bool          used;
+	int64_t       exp;
+	int64_t       iat; /* 0 when absent */
+	char          sub[FIELD];
+	char          org_id[FIELD];
+	char          org_role[FIELD];
+	char          org_slug[FIELD];
+	char          perms[PERMS]; /* comma-joined */
+};
+
+struct clerk_session {
+	EVP_PKEY       *pem_key; /* CLERK_JWT_KEY, or NULL */
+	struct jwks    *jwks;    /* else the Backend API's JWKS */
+	char           *issuer;  /* NULL: no publishable key */
+	char           *cookie_suffix;
+	char           *authorized_parties;
+	char           *api_url;
+	char           *secret_key;
+	pthread_mutex_t locks[CACHE_LOCKS];
+	struct cached  *slots;
+};
+
+/* The request's view of a verified token. */
+struct session_claims {
+	int64_t     exp;
+	int64_t     iat;
+	const char *sub;
+	const char *org_id, *org_role, *org_slug, *perms;
+};
+
+/* CLERK_JWT_KEY given on one line carries "\n" escapes. */
+static char *
+unescape_pem(const char *pem)
+{
+	char  *out = xstrdup(pem), *w = out;
+	size_t i;
+
+	for (i = 0; pem[i] != '\0'; i++) {
+		if (pem[i] == '\\' && pem[i + 1] == 'n') {
+			*w++ = '\n';
+			i++;
+		} else {
+			*w++ = pem[i];
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
+static int
+load_keys(struct clerk_session *s, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	if (cfg->clerk_jwt_key != NULL) {
+		char *pem = unescape_pem(cfg->clerk_jwt_key);
+
+		s->pem_key = clerk_pubkey_from_pem(pem);
+		free(pem);
+		if (s->pem_key == NULL) {
+			(void)snprintf(err, errlen,
+			    "CLERK_JWT_KEY: expected an RSA public key of at "
+			    "least 2048 bits in PEM (-----BEGIN PUBLIC "
+			    "KEY-----)");
+			return -1;
+		}
+		return 0;
+	}
+	s->jwks = jwks_new(cfg->clerk_api_url, cfg->clerk_secret_key);
+	return 0;
+}
+
+static int
+load_publishable(struct clerk_session *s, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	char host[256], suffix[CLERK_COOKIE_SUFFIX_SIZE];
+
+	if (cfg->clerk_publishable_key == NULL)
+		return 0;
+	if (clerk_frontend_api_host(cfg->clerk_publishable_key, host,
+	        sizeof(host)) == -1 ||
+	    clerk_cookie_suffix(cfg->clerk_publishable_key, suffix) == -1) {
+		(void)snprintf(err, errlen,
+		    "CLERK_PUBLISHABLE_KEY: not a Clerk publishable key "
+		    "(pk_test_ or pk_live_ followed by the encoded Frontend "
+		    "API host)");
+		return -1;
+	}
+	s->issuer = xstrndup("https://", 8);
+	s->issuer = xrealloc(s->issuer, 8 + strlen(host) + 1);
+	memcpy(s->issuer + 8, host, strlen(host) + 1);
+	s->cookie_suffix = xstrdup(suffix);
+	return 0;
+}
+
+int
+clerk_session_new(const struct config *cfg, struct clerk_session **gate,
+    char *err, size_t errlen)
+{
+	struct clerk_session *s;
+	int                   i;
+
+	*gate = NULL;
+	if (cfg->clerk_jwt_key == NULL && cfg->clerk_secret_key == NULL)
+		return 0;
+	s = xcalloc(1, sizeof(*s));
+	if (load_keys(s, cfg, err, errlen) == -1 ||
+	    load_publishable(s, cfg, err, errlen) == -1) {
+		clerk_session_free(s);
+		return -1;
+	}
+	if (cfg->clerk_authorized_parties != NULL)
+		s->authorized_parties = xstrdup(cfg->clerk_authorized_parties);
+	s->api_url = xstrdup(cfg->clerk_api_url);
+	if (cfg->clerk_secret_key != NULL)
+		s->secret_key = xstrdup(cfg->clerk_secret_key);
+	for (i = 0; i < CACHE_LOCKS; i++)
+		pthread_mutex_init(&s->locks[i], NULL);
+	s->slots = xcalloc(CACHE_SLOTS, sizeof(*s->slots));
+	*gate = s;
+	return 0;
+}
+
+void
+clerk_session_free(struct clerk_session *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	if (s->slots != NULL) {
+		for (i = 0; i < CACHE_LOCKS; i++)
+			pthread_mutex_destroy(&s->locks[i]);
+	}
+	EVP_PKEY_free(s->pem_key);
+	jwks_free(s->jwks);
+	free(s->issuer);
+	free(s->cookie_suffix);
+	free(s->authorized_parties);
+	free(s->api_url);
+	free(s->secret_key);
+	free(s->slots);
+	free(s);
+}
+
+static int
+unauthorized(struct req *r, const char *why)
+{
+	log_info("req=%s component=auth outcome=refused reason=%s", r->id, why);
+	(void)resp_detail(r, HTTP_UNAUTHORIZED, "Not authenticated");
+	resp_header(r, "WWW-Authenticate", "Bearer");
+	return HTTP_UNAUTHORIZED;
+}
+
+/* A cookie, preferring the publishable key's suffixed name. */
+static const char *
+suffixed_cookie(struct req *r, const struct clerk_session *s, const char *base)
+{
+	const char *v = NULL;
+	char        name[64];
+
+	if (s->cookie_suffix != NULL) {
+		(void)snprintf(name, sizeof(name), "%s_%s", base,
+		    s->cookie_suffix);
+		v = req_cookie(r, name);
+	}
+	return v != NULL ? v : req_cookie(r, base);
+}
+
+/*
+ * The token: "Authorization: Bearer <t>" (or a bare value without a
+ * space, as Clerk's SDK takes it); a header of another scheme is ignored.
+ * Without one, the session cookie.
+ */
+static const char *
+find_token(struct req *r, const struct clerk_session *s, bool *is_bearer)
+{
+	const char *h = req_header(r, "Authorization");
+
+	*is_bearer = false;
+	if (h != NULL && *h != '\0') {
+		const char *sp = strchr(h, ' ');
+
+		if (sp == NULL) {
+			*is_bearer = true;
+			return h;
+		}
+		if (sp - h == 6 && strncmp(h, "Bearer", 6) == 0) {
+			while (*sp == ' ')
+				sp++;
+			*is_bearer = true;
+			return sp;
+		}
+	}
+	return suffixed_cookie(r, s, "__session");
+}
+
+static void
+cache_key(const char *token, size_t len, bool azp_optional,
+    unsigned char out[SHA256_DIGEST_LENGTH])
+{
+	EVP_MD_CTX   *md = EVP_MD_CTX_new();
+	unsigned char mode = azp_optional ? 1 : 0;
+
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(md, &mode, 1) != 1 ||
+	    EVP_DigestUpdate(md, token, len) != 1 ||
+	    EVP_DigestFinal_ex(md, out, NULL) != 1)
+		memset(out, 0, SHA256_DIGEST_LENGTH);
+	EVP_MD_CTX_free(md);
+}
+
+static size_t
+slot_of(const unsigned char key[SHA256_DIGEST_LENGTH])
+{
+	size_t v;
+
+	memcpy(&v, key, sizeof(v));
+	return v % CACHE_SLOTS;
+}
+
+/* Copies a live cached entry for key into out; false on a miss. */
+static bool
+cache_get(struct clerk_session *s, const unsigned char *key, int64_t now,
+    struct cached *out)
+{
+	size_t           i = slot_of(key);
+	pthread_mutex_t *mu = &s->locks[i % CACHE_LOCKS];
+	bool             hit;
+
+	pthread_mutex_lock(mu);
+	hit = s->slots[i].used &&
+	    memcmp(s->slots[i].key, key, SHA256_DIGEST_LENGTH) == 0 &&
+	    s->slots[i].exp > now - CLERK_JWT_LEEWAY_S;
+	if (hit)
+		*out = s->slots[i];
+	pthread_mutex_unlock(mu);
+	return hit;
+}
+
+static bool
+copy_field(char *dst, size_t size, const char *src)
+{
+	return snprintf(dst, size, "%s", src != NULL ? src : "") < (int)size;
+}
+
+/* Fills e from verified claims; false when a field does not fit. */
+static bool
+entry_from_claims(struct cached *e, const struct clerk_claims *c)
+{
+	size_t i, used = 0;
+
+	e->exp = c->exp;
+	e->iat = c->has_iat ? c->iat : 0;
+	if (!copy_field(e->sub, FIELD, c->sub) ||
+	    !copy_field(e->org_id, FIELD, c->org_id) ||
+	    !copy_field(e->org_role, FIELD, c->org_role) ||
+	    !copy_field(e->org_slug, FIELD, c->org_slug))
+		return false;
+	e->perms[0] = '\0';
+	for (i = 0; i < c->org_permissions_len; i++) {
+		int n = snprintf(e->perms + used, PERMS - used, "%s%s",
+		    i > 0 ? "," : "", c->org_permissions[i]);
+
+		if (n < 0 || (size_t)n >= PERMS - used)
+			return false;
+		used += (size_t)n;
+	}
+	return true;
+}
+
+static void
+cache_put(struct clerk_session *s, const struct cached *e)
+{
+	size_t           i = slot_of(e->key);
+	pthread_mutex_t *mu = &s->locks[i % CACHE_LOCKS];
+
+	pthread_mutex_lock(mu);
+	s->slots[i] = *e;
+	s->slots[i].used = true;
+	pthread_mutex_unlock(mu);
+}
+
+struct lookup_ctx {
+	struct clerk_session *s;
+	EVP_PKEY             *held;
+	enum jwks_result      result;
+};
+
+static EVP_PKEY *
+lookup_key(const char *kid, void *arg)
+{
+	struct lookup_ctx *l = arg;
+
+	if (l->s->pem_key != NULL)
+		return l->s->pem_key;
+	EVP_PKEY_free(l->held);
+	l->held = NULL;
+	if (kid == NULL)
+		return NULL;
+	l->result = jwks_get(l->s->jwks, kid, &l->held);
+	return l->held;
+}
+
+/* Verifies token; 0 with e filled, else the HTTP status answered. */
+static int
+verify(struct req *r, struct clerk_session *s, const char *token,
+    bool azp_optional, struct cached *e)
+{
+	struct lookup_ctx     l = {s, NULL, JWKS_FOUND};
+	struct clerk_jwt_opts o;
+	struct clerk_claims   c;
+	enum clerk_jwt_error  rc;
+	int                   status = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.lookup = lookup_key;
+	o.lookup_ctx = &l;
+	o.issuer = s->issuer;
+	o.authorized_parties = s->authorized_parties;
+	o.azp_may_be_missing = azp_optional;
+	o.now = (int64_t)time(NULL);
+	rc = clerk_jwt_verify(token, strlen(token), &o, &c);
+	EVP_PKEY_free(l.held);
+	if (rc != CLERK_JWT_OK) {
+		if (l.result == JWKS_UNAVAILABLE) {
+			log_warn("req=%s component=auth msg=\"no signing keys: "
+			         "the JWKS could not be fetched\"",
+			    r->id);
+			status = resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
+			    "Authentication is temporarily unavailable");
+		} else {
+			status = unauthorized(r, clerk_jwt_error_str(rc));
+		}
+	} else if (!entry_from_claims(e, &c)) {
+		status = unauthorized(r, "claims-too-large");
+	}
+	clerk_claims_cleanup(&c);
+	return status;
+}
+
+/*
+ * A cookie token older than __client_uat predates a sign-in or sign-out
+ * in this browser: stale.
+ */
+static bool
+stale_for_client(struct req *r, const struct clerk_session *s, int64_t iat)
+{
+	const char *uat = suffixed_cookie(r, s, "__client_uat");
+	int64_t     v;
+
+	if (uat == NULL ||
+	    str_to_i64(str_from_cstr(uat), 0, INT64_MAX, &v) == -1 || v == 0)
+		return false;
+	return iat < v;
+}
+
+static bool
+is_clerk_id(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		        (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return i > 0 && i < 100;
+}
+
+/* Mirrors a user fetched from the Backend API, as a user.updated event. */
+static int
+store_fetched_user(struct db_conn *c, json_t *user)
+{
+	struct sync_result res;
+	json_t            *event =
+	    json_pack("{s:s, s:O}", "type", "user.updated", "data", user);
+	int rc = -1;
+
+	if (event == NULL || db_begin(c) == -1)
+		goto out;
+	if (clerk_sync_apply(c, event, time_now_ms(), &res) == SYNC_DB_ERROR) {
+		(void)!db_rollback(c);
+		goto out;
+	}
+	rc = db_commit(c);
+out:
+	json_decref(event);
+	return rc;
+}
+
+/*
+ * Just-in-time user: fetch sub from the Backend API and store it. 1 when
+ * it is now mirrored, 0 when Clerk does not know it (or it is tombstoned),
+ * -1 when Clerk or the database could not be reached.
+ */
+static int
+fetch_user(struct req *r, struct clerk_session *s, struct db_conn *c,
+    const char *sub, int64_t *user_id)
+{
+	char    path[160];
+	json_t *user = NULL;
+	long    status = 0;
+	int     rc;
+
+	if (s->secret_key == NULL || !is_clerk_id(sub))
+		return 0;
+	(void)snprintf(path, sizeof(path), "/v1/users/%s", sub);
+	if (clerk_api_get(s->api_url, s->secret_key, path, &status, &user) ==
+	    -1)
+		return -1;
+	if (status != 200 || !json_is_object(user) ||
+	    !json_is_string(json_object_get(user, "id")) ||
+	    strcmp(json_string_value(json_object_get(user, "id")), sub) != 0) {
+		log_info("req=%s component=auth msg=\"user unknown to Clerk\" "
+		         "status=%ld",
+		    r->id, status);
+		json_decref(user);
+		return status == 404 ? 0 : -1;
+	}
+	rc = store_fetched_user(c, user);
+	json_decref(user);
+	if (rc == -1)
+		return -1;
+	log_info("req=%s component=auth msg=\"user fetched just in time\" "
+	         "clerk_id=%s",
+	    r->id, sub);
+	return directory_user_id(c, sub, user_id);
+}
+
+static json_t *
+perms_array(const char *perms)
+{
+	json_t     *a = json_array();
+	const char *p = perms;
+
+	while (*p != '\0') {
+		const char *end = strchr(p, ',');
+		size_t      n = end != NULL ? (size_t)(end - p) : strlen(p);
+		json_t     *v = json_stringn(p, n);
+
+		if (v != NULL)
+			json_array_append_new(a, v);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return a;
+}
+
+static void
+decref_json(void *p)
+{
+	json_decref(p);
+}
+
+static const char *
+arena_or_null(struct req *r, const char *s)
+{
+	return *s != '\0' ? arena_strndup(r->arena, s, strlen(s)) : NULL;
+}
+
+static void
+fill_auth(struct req *r, const struct cached *e, int64_t user_id)
+{
+	r->auth.user_id = user_id;
+	r->auth.clerk_user_id = arena_strndup(r->arena, e->sub, strlen(e->sub));
+	r->auth.org_id = arena_or_null(r, e->org_id);
+	r->auth.org_role = arena_or_null(r, e->org_role);
+	r->auth.org_slug = arena_or_null(r, e->org_slug);
+	r->auth.org_permissions = perms_array(e->perms);
+	arena_defer(r->arena, decref_json, r->auth.org_permissions);
+}
+
+static int
+resolve_user(struct req *r, struct clerk_session *s, const struct cached *e)
+{
+	struct db_conn *c = req_db(r);
+	int64_t         user_id = 0;
+	int             rc;
+
+	if (c == NULL)
+		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
+		    "Database unavailable");
+	rc = directory_user_id(c, e->sub, &user_id);
+	if (rc == 0)
+		rc = fetch_user(r, s, c, e->sub, &user_id);
+	if (rc == -1)
+		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
+		    "Service temporarily unavailable");
+	if (rc == 0)
+		return resp_detail(r, HTTP_NOT_FOUND, "User not synced yet");
+	fill_auth(r, e, user_id);
+	return 0;
+}
+
+int
+clerk_session_authenticate(struct req *r)
+{
+	struct clerk_session *s = r->app->session;
+	struct cached         e;
+	const char           *token;
+	bool                  bearer, azp_optional;
+	int                   status;
+
+	if (s == NULL)
+		return unauthorized(r, "clerk-not-configured");
+	if ((token = find_token(r, s, &bearer)) == NULL || *token == '\0')
+		return unauthorized(r, "no-token");
+	/* Browsers omit azp on top-level navigations: a cookie token without
+	 * one is good only for requests that change nothing. */
+	azp_optional = !bearer &&
+	    (str_eq_cstr(r->method, "GET") || str_eq_cstr(r->method, "HEAD"));
+	memset(&e, 0, sizeof(e));
+	cache_key(token, strlen(token), azp_optional, e.key);
+	if (!cache_get(s, e.key, (int64_t)time(NULL), &e)) {
+		if ((status = verify(r, s, token, azp_optional, &e)) != 0)
+			return status;
+		cache_put(s, &e);
+	}
+	if (!bearer && stale_for_client(r, s, e.iat))
+		return unauthorized(r, "token-older-than-client-uat");
+	return resolve_user(r, s, &e);
+}
