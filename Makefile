@@ -68,6 +68,22 @@ $(OUT)/%.o: %.c
 	@echo "CC $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
+# The API docs embed files with .incbin: absolute paths, real dependencies.
+SWAGGER_DIR := node_modules/swagger-ui-dist
+DOCS_FILES  := src/docs/openapi.json src/docs/init.js \
+	$(SWAGGER_DIR)/swagger-ui.css $(SWAGGER_DIR)/swagger-ui-bundle.js \
+	$(SWAGGER_DIR)/favicon-32x32.png
+$(OUT)/src/docs/docs.o: CFLAGS += \
+	-DDOCS_OPENAPI_JSON='"$(CURDIR)/src/docs/openapi.json"' \
+	-DDOCS_INIT_JS='"$(CURDIR)/src/docs/init.js"' \
+	-DDOCS_SWAGGER_DIR='"$(CURDIR)/$(SWAGGER_DIR)"'
+$(OUT)/src/docs/docs.o: $(DOCS_FILES)
+
+# swagger-ui-dist comes from npm (package-lock.json).
+$(SWAGGER_DIR)/%: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(SWAGGER_DIR)/$*
+
 $(OUT)/gen/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed-migrations.sh src/db/migrations $@

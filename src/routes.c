@@ -8,6 +8,7 @@
 #include "api/organizations.h"
 #include "api/users.h"
 #include "api/webhook.h"
+#include "docs/docs.h"
 
 const struct route app_routes[] = {
     {"GET", "/api/v1/health", api_health, 0},
@@ -16,6 +17,9 @@ const struct route app_routes[] = {
     {"GET", "/api/v1/users/me", api_users_me, ROUTE_AUTH},
     {"GET", "/api/v1/organizations", api_orgs_list, ROUTE_AUTH},
     {"GET", "/api/v1/organizations/{id}", api_org_get, ROUTE_AUTH},
+    {"GET", "/openapi.json", docs_openapi, 0},
+    {"GET", "/docs", docs_page, ROUTE_HTML},
+    {"GET", "/docs/{file}", docs_asset, 0},
     {"GET", "/api/v1/organizations/{id}/members", api_org_members, ROUTE_AUTH},
 };
 
