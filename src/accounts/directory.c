@@ -78,42 +78,60 @@ static const char *const orgs_of_user =
     "JOIN organizations o ON o.id = m.organization_id "
     "WHERE m.user_id = $1 ORDER BY o.name, o.id LIMIT $2 OFFSET $3";
 
+/*
+ * One statement for the user and their organizations (a LEFT JOIN: the
+ * user's columns repeat on each organization row), so a request reads
+ * the database once.
+ */
 int
 directory_user_me(struct db_conn *c, int64_t user_id, json_t **out)
 {
 	static const char *const sql =
-	    "SELECT id, clerk_id, email, first_name, last_name, username, "
-	    "image_url FROM users WHERE id = $1";
-	struct db_param p[] = {DB_INT(user_id), DB_INT(1000), DB_INT(0)};
+	    "SELECT u.id, u.clerk_id, u.email, u.first_name, u.last_name, "
+	    "u.username, u.image_url, o.id, o.clerk_id, o.name, o.slug, m.role "
+	    "FROM users u "
+	    "LEFT JOIN organization_memberships m ON m.user_id = u.id "
+	    "LEFT JOIN organizations o ON o.id = m.organization_id "
+	    "WHERE u.id = $1 ORDER BY o.name, o.id";
+	struct db_param p[] = {DB_INT(user_id)};
 	struct db_rows *r;
-	json_t         *u = NULL, *orgs;
+	json_t         *u = NULL, *orgs = NULL;
 	int             rc;
 
 	*out = NULL;
 	if ((r = db_query(c, sql, p, 1)) == NULL)
 		return -1;
-	if ((rc = db_rows_next(r)) == 1) {
-		u = json_object();
-		json_object_set_new(u, "id", json_integer(db_col_int(r, 0)));
-		json_object_set_new(u, "clerk_id", col_str(r, 1));
-		json_object_set_new(u, "email", col_str(r, 2));
-		json_object_set_new(u, "first_name", col_str(r, 3));
-		json_object_set_new(u, "last_name", col_str(r, 4));
-		json_object_set_new(u, "username", col_str(r, 5));
-		json_object_set_new(u, "image_url", col_str(r, 6));
+	while ((rc = db_rows_next(r)) == 1) {
+		json_t *o;
+
+		if (u == NULL) {
+			u = json_object();
+			json_object_set_new(u, "id",
+			    json_integer(db_col_int(r, 0)));
+			json_object_set_new(u, "clerk_id", col_str(r, 1));
+			json_object_set_new(u, "email", col_str(r, 2));
+			json_object_set_new(u, "first_name", col_str(r, 3));
+			json_object_set_new(u, "last_name", col_str(r, 4));
+			json_object_set_new(u, "username", col_str(r, 5));
+			json_object_set_new(u, "image_url", col_str(r, 6));
+			orgs = json_array();
+			json_object_set_new(u, "organizations", orgs);
+		}
+		if (db_col_is_null(r, 7))
+			continue; /* no membership */
+		o = json_object();
+		json_object_set_new(o, "id", json_integer(db_col_int(r, 7)));
+		json_object_set_new(o, "clerk_id", col_str(r, 8));
+		json_object_set_new(o, "name", col_str(r, 9));
+		json_object_set_new(o, "slug", col_str(r, 10));
+		json_object_set_new(o, "role", col_str(r, 11));
+		json_array_append_new(orgs, o);
 	}
 	db_rows_free(r);
-	if (rc != 1)
-		return rc;
-	orgs = json_array();
-	json_object_set_new(u, "organizations", orgs);
-	if ((r = db_query(c, orgs_of_user, p, 3)) == NULL ||
-	    org_rows(r, orgs, false) == -1) {
-		db_rows_free(r);
+	if (rc == -1 || u == NULL) {
 		json_decref(u);
-		return -1;
+		return rc == -1 ? -1 : 0;
 	}
-	db_rows_free(r);
 	*out = u;
 	return 1;
 }

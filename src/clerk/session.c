@@ -26,7 +26,7 @@
 #include "core/timeutil.h"
 #include "http/req.h"
 
-#define CACHE_SLOTS 4096
+#define CACHE_SLOTS 16384
 #define CACHE_LOCKS 64
 #define FIELD       128
 #define PERMS       512

@@ -30,7 +30,7 @@
  * the read/write buffers, so it must exceed the 16 KiB header limit, which
  * we enforce ourselves to answer with our own JSON 431.
  */
-#define CONNECTION_MEMORY_LIMIT (64 * 1024)
+#define CONNECTION_MEMORY_LIMIT (32 * 1024)
 #define LISTEN_BACKLOG          1024
 /* How much of an oversized chunked body we read before hanging up. */
 #define MAX_DISCARD_BYTES (16 * 1024 * 1024)
