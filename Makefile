@@ -100,6 +100,12 @@ $(OUT)/tests/%: tests/%.c $(OUT)/libmysaas.a
 
 unit-bins: $(TEST_BINS)
 
+# Benchmark helpers (make bench).
+$(OUT)/bench/%: bench/%.c $(OUT)/libmysaas.a
+	@mkdir -p $(dir $@)
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) -o $@ $< $(OUT)/libmysaas.a $(LDFLAGS) $(LDLIBS)
+
 # The README's commands.
 run: bootstrap-run
 	$(MAKE) all
@@ -113,7 +119,7 @@ check: bootstrap-test
 	sh scripts/test.sh asan
 
 bench: bootstrap-test
-	$(MAKE) all
+	$(MAKE) all build/release/bench/jwt_verify
 	sh bench/run.sh
 
 bootstrap-run:

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/rsa.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -179,29 +180,35 @@ check_header(const json_t *h, const char **kid)
 	return CLERK_JWT_OK;
 }
 
-/* RSASSA-PKCS1-v1_5 with SHA-256 over t->signed_part. */
+/*
+ * RSASSA-PKCS1-v1_5 with SHA-256 over t->signed_part: the digest first,
+ * then a bare verify, which spares the per-call digest set-up of
+ * EVP_DigestVerify (a third of the cost of a verification).
+ */
 static enum clerk_jwt_error
 check_signature(EVP_PKEY *pk, const struct token *t)
 {
-	EVP_MD_CTX          *md = NULL;
-	EVP_PKEY_CTX        *pctx = NULL;
+	unsigned char	     digest[SHA256_DIGEST_LENGTH];
+	EVP_PKEY_CTX	    *ctx = NULL;
 	enum clerk_jwt_error rc = CLERK_JWT_INTERNAL;
-	int                  r;
+	int		     r;
 
 	if (!EVP_PKEY_is_a(pk, "RSA"))
 		return CLERK_JWT_KID_UNKNOWN;
 	if (EVP_PKEY_get_size(pk) <= 0 ||
 	    t->sig_len != (size_t)EVP_PKEY_get_size(pk))
 		return CLERK_JWT_SIGNATURE;
-	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL, pk) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0)
+	if (SHA256((const unsigned char *)t->signed_part.p,
+		t->signed_part.len, digest) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL ||
+	    EVP_PKEY_verify_init(ctx) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) <= 0)
 		goto out;
-	r = EVP_DigestVerify(md, t->sig, t->sig_len,
-	    (const unsigned char *)t->signed_part.p, t->signed_part.len);
+	r = EVP_PKEY_verify(ctx, t->sig, t->sig_len, digest, sizeof(digest));
 	rc = r == 1 ? CLERK_JWT_OK : CLERK_JWT_SIGNATURE;
 out:
-	EVP_MD_CTX_free(md); /* frees pctx too */
+	EVP_PKEY_CTX_free(ctx);
 	ERR_clear_error();
 	return rc;
 }
