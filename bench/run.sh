@@ -1,16 +1,26 @@
 #!/bin/sh
-# Benchmarks against the real binary on loopback (wrk, 2 threads, 64
-# keep-alive connections). Prints throughput, latency percentiles, the
-# server's resident memory after the run and its start-up time.
-# Usage: sh bench/run.sh [DURATION_SECONDS]
+# Benchmarks against the real binary, on loopback only, with wrk:
+#   1. GET /api/v1/health (2 threads, 64 keep-alive connections), resident
+#      memory after the run, start-up time on a migrated SQLite database;
+#   2. fresh signed user.created webhook deliveries at 32 connections, on
+#      SQLite (durable: synchronous=FULL, group commit) and on a throwaway
+#      PostgreSQL cluster with fsync on;
+#   3. GET /api/v1/users/me with 1,000 distinct tokens at 64 connections,
+#      and the single-core verification rate without the token cache next
+#      to "openssl speed rsa2048".
+# Usage: sh bench/run.sh [SECONDS]   (default 10 per wrk run)
 set -eu
 cd "$(dirname "$0")/.."
-BIN=${MYSAAS_BIN:-build/release/mysaas}
+ROOT=$(pwd)
+BIN=${MYSAAS_BIN:-$ROOT/build/release/mysaas}
 DUR=${1:-10}
+SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 tmp=$(mktemp -d)
 pid=
+pgdir=
 cleanup() {
 	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+	if [ -n "$pgdir" ]; then sh scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true; fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -19,27 +29,80 @@ free_port() {
 	node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
-port=$(free_port)
-db="sqlite:$tmp/bench.db"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+# start_server PORT ENV... : serve in the background, wait for health.
+start_server() {
+	port=$1
+	shift
+	env "$@" "$BIN" serve --port "$port" 2>"$tmp/server.log" &
+	pid=$!
+	i=0
+	until curl -fs "http://127.0.0.1:$port/api/v1/health" >/dev/null 2>&1; do
+		i=$((i + 1)); [ $i -lt 200 ] || { echo "server did not start"; cat "$tmp/server.log"; exit 1; }
+		sleep 0.05
+	done
+}
+
+stop_server() {
+	kill "$pid"; wait "$pid" || true; pid=
+}
+
+summary() {
+	grep -E 'Requests/sec|Latency |50%|90%|99%|Non-2xx|Socket errors|requests in'
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  version: $($BIN --version)"
 
-DATABASE_URL=$db $BIN migrate >/dev/null
-# Access log on: it is part of the cost of every request.
-DATABASE_URL=$db $BIN serve --port "$port" 2>"$tmp/server.log" &
-pid=$!
-i=0
-until curl -fs "http://127.0.0.1:$port/api/v1/health" >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 200 ] || { echo "server did not start"; exit 1; }
-	sleep 0.05
-done
-
-echo "== GET /api/v1/health, wrk -t2 -c64 -d${DUR}s (after a 2 s warm-up)"
+echo "== 1. GET /api/v1/health, wrk -t2 -c64 -d${DUR}s (after a 2 s warm-up), access log on"
+db="sqlite:$tmp/health.db"
+DATABASE_URL=$db "$BIN" migrate >/dev/null
+port=$(free_port)
+start_server "$port" DATABASE_URL="$db"
 wrk -t2 -c64 -d2s "http://127.0.0.1:$port/api/v1/health" >/dev/null
-wrk -t2 -c64 -d"${DUR}s" --latency "http://127.0.0.1:$port/api/v1/health" |
-	grep -E 'Requests/sec|Latency|50%|90%|99%|Non-2xx|Socket errors'
+wrk -t2 -c64 -d"${DUR}s" --latency "http://127.0.0.1:$port/api/v1/health" | summary
 echo "rss_kb_after_run=$(ps -o rss= -p "$pid" | tr -d ' ')"
-kill "$pid"; wait "$pid" || true; pid=
-
-echo "== start to listening, migrated SQLite database"
+stop_server
+echo "-- start to listening, migrated SQLite database"
 node bench/startup.mjs "$BIN" "$db" "$port" 20
+
+echo "== 2a. webhooks on SQLite: fresh signed user.created, wrk -t2 -c32"
+n=$((DUR * 25000))
+node bench/webhook-gen.mjs "$SECRET" "$n" "$tmp/deliveries.tsv"
+db="sqlite:$tmp/webhooks.db"
+port=$(free_port)
+start_server "$port" DATABASE_URL="$db" CLERK_WEBHOOK_SIGNING_SECRET="$SECRET"
+wrk -t2 -c32 -d"${DUR}s" --latency -s bench/webhook.lua "http://127.0.0.1:$port" -- "$tmp/deliveries.tsv" 2 | summary
+echo "rss_kb_after_run=$(ps -o rss= -p "$pid" | tr -d ' ')"
+stop_server
+echo "rows_applied=$(sqlite3 "$tmp/webhooks.db" "select count(*) from webhook_events where status='applied'")"
+
+echo "== 2b. webhooks on PostgreSQL (fsync on, synchronous_commit on)"
+pgdir=$tmp/pg/cluster
+url=$(sh scripts/pg-cluster.sh start "$pgdir" | tail -n 1)
+psql "$url" -qAt -c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET synchronous_commit = on" >/dev/null
+sh scripts/pg-cluster.sh halt "$pgdir" >/dev/null
+sh scripts/pg-cluster.sh resume "$pgdir" >/dev/null
+psql "$url" -qAt -c "CREATE DATABASE bench" >/dev/null
+pgurl=${url%/postgres}/bench
+node bench/webhook-gen.mjs "$SECRET" "$n" "$tmp/deliveries-pg.tsv"
+port=$(free_port)
+start_server "$port" DATABASE_URL="$pgurl" CLERK_WEBHOOK_SIGNING_SECRET="$SECRET"
+wrk -t2 -c32 -d"${DUR}s" --latency -s bench/webhook.lua "http://127.0.0.1:$port" -- "$tmp/deliveries-pg.tsv" 2 | summary
+stop_server
+echo "rows_applied=$(psql "$pgurl" -qAt -c "select count(*) from webhook_events where status='applied'")"
+sh scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true
+pgdir=
+
+echo "== 3. GET /api/v1/users/me, 1,000 users with 3 memberships each, 1,000 distinct tokens, wrk -t2 -c64"
+node bench/api-gen.mjs 1000 "$tmp"
+db="sqlite:$tmp/api.db"
+DATABASE_URL=$db "$BIN" migrate >/dev/null
+sqlite3 "$tmp/api.db" <"$tmp/seed.sql"
+port=$(free_port)
+start_server "$port" DATABASE_URL="$db" CLERK_JWT_KEY="$(cat "$tmp/pub.pem")"
+wrk -t2 -c64 -d2s -s bench/api.lua "http://127.0.0.1:$port" -- "$tmp/tokens.txt" >/dev/null
+wrk -t2 -c64 -d"${DUR}s" --latency -s bench/api.lua "http://127.0.0.1:$port" -- "$tmp/tokens.txt" | summary
+stop_server
+echo "-- verification without the token cache, one core"
+build/release/bench/jwt_verify "$tmp/pub.pem" "$tmp/tokens.txt" 3
+openssl speed -seconds 3 rsa2048 2>/dev/null | tail -n 2
