@@ -33,12 +33,13 @@ fi
 pkgs=$RUN_PKGS
 if [ "$PROFILE" = test ]; then
 	pkgs="$pkgs $TEST_PKGS"
-	# Node.js: whatever node is on the PATH is used; Debian's only if none.
-	if ! command -v node >/dev/null 2>&1; then
-		pkgs="$pkgs nodejs npm"
-	elif ! command -v npm >/dev/null 2>&1; then
-		pkgs="$pkgs npm"
-	fi
+fi
+# Node.js builds too (the API docs embed the npm swagger-ui-dist package):
+# whatever node is on the PATH is used; Debian's only if none.
+if ! command -v node >/dev/null 2>&1; then
+	pkgs="$pkgs nodejs npm"
+elif ! command -v npm >/dev/null 2>&1; then
+	pkgs="$pkgs npm"
 fi
 
 missing=
@@ -86,7 +87,7 @@ if [ -n "$missing" ]; then
 	fi
 fi
 
-if [ "$PROFILE" = test ]; then
+if true; then
 	# npm ci when node_modules is missing or older than the lock file.
 	if [ ! -f node_modules/.package-lock.json ] ||
 	    [ -n "$(find package-lock.json \
