@@ -1,0 +1,103 @@
+// API docs: /openapi.json is a valid OpenAPI 3.1 document covering every API
+// route, and /docs (Swagger UI served by mysaas itself) works in a real
+// browser with all networking beyond this server refused.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { chromium } from 'playwright-core';
+
+import { startServer } from './lib/server.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+let srv;
+
+before(async () => { srv = await startServer(); });
+after(async () => { await srv?.stop(); });
+
+test('/openapi.json is a valid OpenAPI 3.1 document of every API route', async () => {
+  const r = await fetch(`${srv.url}/openapi.json`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^application\/json/);
+  assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+  const doc = await r.json();
+  assert.equal(doc.openapi, '3.1.0');
+  // swagger-parser validates against the 3.1 schema and resolves $refs.
+  await SwaggerParser.validate(structuredClone(doc));
+  const ops = {
+    '/api/v1/health': ['get'],
+    '/api/v1/auth/clerk_webhook/': ['post'],
+    '/api/v1/auth/clerk_webhook': ['post'],
+    '/api/v1/users/me': ['get'],
+    '/api/v1/organizations': ['get'],
+    '/api/v1/organizations/{id}': ['get'],
+    '/api/v1/organizations/{id}/members': ['get'],
+  };
+  for (const [path, methods] of Object.entries(ops)) {
+    for (const m of methods) {
+      const op = doc.paths[path]?.[m];
+      assert.ok(op, `${m.toUpperCase()} ${path} documented`);
+      assert.ok(Object.keys(op.responses).length > 0, `${path} has responses`);
+    }
+  }
+  assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['bearerAuth', 'cookieAuth']);
+  assert.equal(doc.components.securitySchemes.bearerAuth.scheme, 'bearer');
+  assert.equal(doc.components.securitySchemes.cookieAuth.name, '__session');
+  for (const path of ['/api/v1/users/me', '/api/v1/organizations']) {
+    assert.ok(doc.paths[path].get.responses['401'], `${path} documents 401`);
+    assert.ok(Array.isArray(doc.paths[path].get.security));
+  }
+  assert.ok(doc.paths['/api/v1/organizations'].get.responses['422']);
+  for (const code of ['200', '400', '413', '422', '503'])
+    assert.ok(doc.paths['/api/v1/auth/clerk_webhook/'].post.responses[code], `webhook ${code}`);
+});
+
+test('/docs serves Swagger UI and its assets from this server', async () => {
+  const r = await fetch(`${srv.url}/docs`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/html/);
+  assert.equal(r.headers.get('x-frame-options'), 'DENY');
+  assert.match(r.headers.get('content-security-policy'), /default-src 'self'/);
+  const html = await r.text();
+  for (const asset of ['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/init.js']) {
+    assert.ok(html.includes(asset), asset);
+    const a = await fetch(srv.url + asset);
+    assert.equal(a.status, 200, asset);
+    assert.ok((await a.arrayBuffer()).byteLength > 100, `${asset} has content`);
+  }
+  assert.equal((await fetch(`${srv.url}/docs/nosuch.js`)).status, 404);
+});
+
+test('/docs shows every operation in chromium with no network beyond this server', async () => {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const context = await browser.newContext();
+    const outside = [];
+    // Networking off: anything not addressed to this server is refused.
+    await context.route('**/*', (route) => {
+      const u = route.request().url();
+      if (u.startsWith(srv.url + '/')) return route.continue();
+      outside.push(u);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${srv.url}/docs`);
+    await page.waitForSelector('.opblock', { timeout: 20000 });
+    const paths = await page.locator('.opblock-summary-path').allInnerTexts();
+    const clean = paths.map((p) => p.replace(/\u200b/g, '').trim());
+    for (const p of ['/api/v1/health', '/api/v1/users/me', '/api/v1/organizations',
+      '/api/v1/organizations/{id}', '/api/v1/organizations/{id}/members',
+      '/api/v1/auth/clerk_webhook/']) {
+      assert.ok(clean.includes(p), `${p} shown (got ${clean.join(', ')})`);
+    }
+    assert.deepEqual(outside, [], 'no request left this server');
+    assert.deepEqual(errors, [], 'no script errors');
+  } finally {
+    await browser.close();
+  }
+});
