@@ -169,17 +169,23 @@ primary_email(const json_t *data)
 	return NULL;
 }
 
-/* Clears email from every user but keep_id (0: none) holding it. */
+/*
+ * Clears email from every other user holding it: not keep_id (0: none),
+ * and never the row of clerk_id itself, which a concurrent transaction
+ * may have just committed.
+ */
 static int
-clear_email_holders(struct ctx *x, const char *email, int64_t keep_id)
+clear_email_holders(struct ctx *x, const char *email, int64_t keep_id,
+    const char *clerk_id)
 {
 	static const char *const sql =
 	    "UPDATE users SET email = NULL, updated_at = $3 "
-	    "WHERE email IS NOT NULL AND lower(email) = lower($1) AND id <> $2";
-	struct db_param p[] = {DB_TEXT(email), DB_INT(keep_id),
-	    DB_TEXT(x->now)};
+	    "WHERE email IS NOT NULL AND lower(email) = lower($1) AND "
+	    "id <> $2 AND (clerk_id IS NULL OR clerk_id <> $4)";
+	struct db_param p[] = {DB_TEXT(email), DB_INT(keep_id), DB_TEXT(x->now),
+	    DB_TEXT(clerk_id)};
 
-	return db_exec(x->c, sql, p, 3, NULL);
+	return db_exec(x->c, sql, p, 4, NULL);
 }
 
 static int
@@ -198,12 +204,17 @@ user_update(struct ctx *x, const struct clerk_user *u, int64_t id,
 	    text_or_null(u->image_url), time_or_null(u->updated_at),
 	    DB_TEXT(x->now)};
 
-	if (u->email != NULL && clear_email_holders(x, u->email, id) == -1)
+	if (u->email != NULL &&
+	    clear_email_holders(x, u->email, id, u->clerk_id) == -1)
 		return -1;
 	return db_exec(x->c, sql, p, ARRAY_LEN(p), changed);
 }
 
-/* 1 inserted (*id set), 0 another transaction did it first, -1 error. */
+/*
+ * 1 inserted (*id set); 0 on a uniqueness conflict: another transaction
+ * created the user or took the email first (the caller looks again);
+ * -1 on error.
+ */
 static int
 user_insert(struct ctx *x, const struct clerk_user *u, int64_t *id)
 {
@@ -211,7 +222,7 @@ user_insert(struct ctx *x, const struct clerk_user *u, int64_t *id)
 	    "INSERT INTO users (clerk_id, email, first_name, last_name, "
 	    "username, image_url, clerk_updated_at, date_joined, created_at, "
 	    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) "
-	    "ON CONFLICT (clerk_id) DO NOTHING RETURNING id";
+	    "ON CONFLICT DO NOTHING RETURNING id";
 	char joined[ISO_TIME_SIZE];
 
 	if (u->created_at != NO_TIME)
@@ -223,7 +234,8 @@ user_insert(struct ctx *x, const struct clerk_user *u, int64_t *id)
 	    text_or_null(u->username), text_or_null(u->image_url),
 	    time_or_null(u->updated_at), DB_TEXT(joined), DB_TEXT(x->now)};
 
-	if (u->email != NULL && clear_email_holders(x, u->email, 0) == -1)
+	if (u->email != NULL &&
+	    clear_email_holders(x, u->email, 0, u->clerk_id) == -1)
 		return -1;
 	return query_int(x, sql, p, ARRAY_LEN(p), id, NULL);
 }
@@ -264,7 +276,7 @@ user_upsert(struct ctx *x, const struct clerk_user *u, int64_t *id, bool *stale)
 	int     attempt, rc;
 
 	*stale = false;
-	for (attempt = 0; attempt < 2; attempt++) {
+	for (attempt = 0; attempt < 3; attempt++) {
 		if ((rc = user_by_clerk_id(x, u->clerk_id, id)) == -1)
 			return -1;
 		if (rc == 1) {
@@ -283,7 +295,8 @@ user_upsert(struct ctx *x, const struct clerk_user *u, int64_t *id, bool *stale)
 		}
 		if ((rc = user_insert(x, u, id)) != 0)
 			return rc == 1 ? 0 : -1;
-		/* Another transaction created it meanwhile: update that. */
+		/* Another transaction created it meanwhile, or took its
+		 * email: look again. */
 	}
 	return -1;
 }

@@ -59,6 +59,31 @@ log_format_parse(const char *s, enum log_format *out)
 	return 0;
 }
 
+const char *
+log_escape(char *out, size_t outlen, const char *in, size_t max)
+{
+	size_t i, o = 0;
+
+	if (outlen == 0)
+		return out;
+	for (i = 0; in != NULL && in[i] != '\0' && i < max; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+			if (o + 5 > outlen)
+				break;
+			(void)snprintf(out + o, 5, "\\x%02x", c);
+			o += 4;
+		} else {
+			if (o + 2 > outlen)
+				break;
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static void
 format_time(char *out, size_t len)
 {

@@ -8,6 +8,7 @@
 #define CORE_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/mem.h"
 
@@ -31,6 +32,13 @@ bool log_enabled(enum log_level level);
 int log_level_parse(const char *s, enum log_level *out) MUST_CHECK;
 /* Parses "text" | "json"; -1 when unknown. */
 int log_format_parse(const char *s, enum log_format *out) MUST_CHECK;
+
+/*
+ * Copies in (at most max bytes of it) into out for use inside a quoted log
+ * value: quotes, backslashes and control bytes become \xHH, so client bytes
+ * cannot forge fields. Returns out.
+ */
+const char *log_escape(char *out, size_t outlen, const char *in, size_t max);
 
 void log_write(enum log_level level, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
