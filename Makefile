@@ -79,6 +79,11 @@ $(OUT)/src/docs/docs.o: CFLAGS += \
 	-DDOCS_SWAGGER_DIR='"$(CURDIR)/$(SWAGGER_DIR)"'
 $(OUT)/src/docs/docs.o: $(DOCS_FILES)
 
+# The stylesheet is embedded the same way (src/html/html.c).
+$(OUT)/src/html/html.o: CFLAGS += \
+	-DHTML_STYLE_CSS='"$(CURDIR)/src/html/style.css"'
+$(OUT)/src/html/html.o: src/html/style.css
+
 # swagger-ui-dist comes from npm (package-lock.json).
 $(SWAGGER_DIR)/%: package-lock.json
 	npm ci --no-audit --no-fund

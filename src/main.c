@@ -58,7 +58,8 @@ main(int argc, char **argv)
 	    strcmp(cmd, "-h") == 0)
 		return help(argc - 2, argv + 2);
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0 &&
-	    strcmp(cmd, "clerk") != 0) {
+	    strcmp(cmd, "clerk") != 0 && strcmp(cmd, "createsuperuser") != 0 &&
+	    strcmp(cmd, "changepassword") != 0) {
 		fprintf(stderr, "mysaas: unknown command \"%s\"\n", cmd);
 		(void)cli_usage(stderr, NULL);
 		return EXIT_USAGE;
@@ -69,6 +70,10 @@ main(int argc, char **argv)
 		rc = cli_serve(argc - 2, argv + 2);
 	else if (strcmp(cmd, "clerk") == 0)
 		rc = cli_clerk(argc - 2, argv + 2);
+	else if (strcmp(cmd, "createsuperuser") == 0)
+		rc = cli_createsuperuser(argc - 2, argv + 2);
+	else if (strcmp(cmd, "changepassword") == 0)
+		rc = cli_changepassword(argc - 2, argv + 2);
 	else
 		rc = cli_migrate(argc - 2, argv + 2);
 	curl_global_cleanup();

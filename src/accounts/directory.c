@@ -51,6 +51,17 @@ directory_user_id(struct db_conn *c, const char *clerk_user_id,
 	return one_int(c, sql, p, 2, user_id);
 }
 
+int
+directory_is_tombstoned(struct db_conn *c, const char *clerk_id)
+{
+	static const char *const sql =
+	    "SELECT deleted_at FROM clerk_tombstones WHERE clerk_id = $1";
+	struct db_param p[] = {DB_TEXT(clerk_id)};
+	int64_t         t;
+
+	return one_int(c, sql, p, 1, &t);
+}
+
 /* Appends {id, clerk_id, name, slug, [image_url,] role} rows to arr. */
 static int
 org_rows(struct db_rows *r, json_t *arr, bool with_image)

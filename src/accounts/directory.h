@@ -16,6 +16,8 @@
 /* The local id of the user mirrored for clerk_user_id. */
 int directory_user_id(struct db_conn *c, const char *clerk_user_id,
     int64_t *user_id) MUST_CHECK;
+/* 1 when clerk_id was deleted (clerk_tombstones), 0 when not. */
+int directory_is_tombstoned(struct db_conn *c, const char *clerk_id) MUST_CHECK;
 /* {id, clerk_id, email, first_name, last_name, username, image_url,
  *  organizations: [{id, clerk_id, name, slug, role}]} */
 int directory_user_me(struct db_conn *c, int64_t user_id,

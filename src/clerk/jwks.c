@@ -1,13 +1,14 @@
 /*
  * JWKS cache. The key set is an immutable array swapped under the mutex;
- * the mutex is never held across the network: one thread fetches (marked
- * by "fetching") while the others use the cached set or wait on a
- * condition variable for a bounded time. Failed fetches keep the old set
- * and are rate-limited like misses.
+ * the mutex is never held across the network. One fetcher thread reads the
+ * set when asked (first use, expiry, an unknown kid) and then calls back
+ * the requests that waited for it. "generation" counts finished fetches:
+ * a ticket is the generation a waiter needs to see pass. Fetches, failed
+ * ones included, happen at most every JWKS_MISS_INTERVAL_S, so a flood of
+ * unknown kids cannot hammer Clerk.
  */
 #include "clerk/jwks.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -18,34 +19,31 @@
 #include "clerk/pubkey.h"
 #include "core/log.h"
 
-#define MAX_KEYS     32
-#define WAIT_FETCH_S 6
+#define MAX_KEYS 32
+
+struct waiter {
+	struct waiter *next;
+	jwks_ready_fn  ready;
+	void          *arg;
+};
 
 struct jwks {
 	char           *api_url;
 	char           *secret_key;
+	pthread_t       thread;
 	pthread_mutex_t mu;
-	pthread_cond_t  fetched;
-	bool            fetching;
+	pthread_cond_t  wake;
+	bool            stopping;
+	bool            want_fetch; /* a fetch is asked for or under way */
+	uint64_t        generation; /* finished fetches */
 	bool            have_set;
 	time_t          fetched_at; /* last successful fetch */
-	time_t          tried_at;   /* last attempt */
+	time_t          tried_at;   /* last attempt started */
+	struct waiter  *waiters;
 	size_t          nkeys;
 	char           *kids[MAX_KEYS];
 	EVP_PKEY       *keys[MAX_KEYS];
 };
-
-struct jwks *
-jwks_new(const char *api_url, const char *secret_key)
-{
-	struct jwks *j = xcalloc(1, sizeof(*j));
-
-	j->api_url = xstrdup(api_url);
-	j->secret_key = xstrdup(secret_key != NULL ? secret_key : "");
-	pthread_mutex_init(&j->mu, NULL);
-	pthread_cond_init(&j->fetched, NULL);
-	return j;
-}
 
 static void
 drop_keys(char **kids, EVP_PKEY **keys, size_t n)
@@ -56,35 +54,6 @@ drop_keys(char **kids, EVP_PKEY **keys, size_t n)
 		free(kids[i]);
 		EVP_PKEY_free(keys[i]);
 	}
-}
-
-void
-jwks_free(struct jwks *j)
-{
-	if (j == NULL)
-		return;
-	drop_keys(j->kids, j->keys, j->nkeys);
-	pthread_cond_destroy(&j->fetched);
-	pthread_mutex_destroy(&j->mu);
-	free(j->api_url);
-	free(j->secret_key);
-	free(j);
-}
-
-/* Under mu: a new reference to kid's key, or NULL. */
-static EVP_PKEY *
-lookup(struct jwks *j, const char *kid)
-{
-	size_t i;
-
-	for (i = 0; i < j->nkeys; i++) {
-		if (kid == NULL || strcmp(j->kids[i], kid) == 0) {
-			if (EVP_PKEY_up_ref(j->keys[i]) != 1)
-				return NULL;
-			return j->keys[i];
-		}
-	}
-	return NULL;
 }
 
 /* Fetches and parses the set, without the lock; -1 on failure (logged). */
@@ -124,16 +93,16 @@ fetch(struct jwks *j, char **kids, EVP_PKEY **keys, size_t *n)
 	return 0;
 }
 
-/* Under mu, as the fetching thread: fetch with the lock released. */
-static void
-refresh(struct jwks *j)
+/* One fetch, run by the fetcher thread with mu held on entry and exit. */
+static struct waiter *
+fetch_once(struct jwks *j)
 {
-	char     *kids[MAX_KEYS];
-	EVP_PKEY *keys[MAX_KEYS];
-	size_t    n = 0;
-	int       rc;
+	char          *kids[MAX_KEYS];
+	EVP_PKEY      *keys[MAX_KEYS];
+	struct waiter *done;
+	size_t         n = 0;
+	int            rc;
 
-	j->fetching = true;
 	j->tried_at = time(NULL);
 	pthread_mutex_unlock(&j->mu);
 	rc = fetch(j, kids, keys, &n);
@@ -146,53 +115,151 @@ refresh(struct jwks *j)
 		j->have_set = true;
 		j->fetched_at = time(NULL);
 	}
-	j->fetching = false;
-	pthread_cond_broadcast(&j->fetched);
+	j->generation++;
+	j->want_fetch = false;
+	done = j->waiters;
+	j->waiters = NULL;
+	return done;
 }
 
-static void
-wait_for_fetch(struct jwks *j)
+static void *
+fetcher_main(void *arg)
 {
-	struct timespec until;
+	struct jwks *j = arg;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += WAIT_FETCH_S;
-	while (j->fetching) {
-		if (pthread_cond_timedwait(&j->fetched, &j->mu, &until) ==
-		    ETIMEDOUT)
-			break;
+	pthread_mutex_lock(&j->mu);
+	while (!j->stopping) {
+		struct waiter *w, *next;
+
+		if (!j->want_fetch) {
+			pthread_cond_wait(&j->wake, &j->mu);
+			continue;
+		}
+		w = fetch_once(j);
+		pthread_mutex_unlock(&j->mu);
+		for (; w != NULL; w = next) {
+			next = w->next;
+			w->ready(w->arg);
+			free(w);
+		}
+		pthread_mutex_lock(&j->mu);
 	}
+	pthread_mutex_unlock(&j->mu);
+	return NULL;
+}
+
+struct jwks *
+jwks_new(const char *api_url, const char *secret_key)
+{
+	struct jwks *j = xcalloc(1, sizeof(*j));
+
+	j->api_url = xstrdup(api_url);
+	j->secret_key = xstrdup(secret_key != NULL ? secret_key : "");
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_cond_init(&j->wake, NULL);
+	j->want_fetch = true; /* warm the cache before the first request */
+	if (pthread_create(&j->thread, NULL, fetcher_main, j) != 0) {
+		log_error("component=jwks msg=\"cannot start the fetcher\"");
+		abort();
+	}
+	return j;
+}
+
+void
+jwks_free(struct jwks *j)
+{
+	struct waiter *w, *next;
+
+	if (j == NULL)
+		return;
+	pthread_mutex_lock(&j->mu);
+	j->stopping = true;
+	pthread_cond_signal(&j->wake);
+	pthread_mutex_unlock(&j->mu);
+	pthread_join(j->thread, NULL);
+	/* Nobody can still wait: the server stopped before this. */
+	for (w = j->waiters; w != NULL; w = next) {
+		next = w->next;
+		w->ready(w->arg);
+		free(w);
+	}
+	drop_keys(j->kids, j->keys, j->nkeys);
+	pthread_cond_destroy(&j->wake);
+	pthread_mutex_destroy(&j->mu);
+	free(j->api_url);
+	free(j->secret_key);
+	free(j);
+}
+
+/* Under mu: a new reference to kid's key, or NULL. */
+static EVP_PKEY *
+lookup(struct jwks *j, const char *kid)
+{
+	size_t i;
+
+	for (i = 0; i < j->nkeys; i++) {
+		if (strcmp(j->kids[i], kid) == 0)
+			return EVP_PKEY_up_ref(j->keys[i]) == 1 ? j->keys[i]
+			                                        : NULL;
+	}
+	return NULL;
 }
 
 enum jwks_result
-jwks_get(struct jwks *j, const char *kid, EVP_PKEY **key)
+jwks_get(struct jwks *j, const char *kid, EVP_PKEY **key, uint64_t *ticket)
 {
 	enum jwks_result result;
 	time_t           now = time(NULL);
 	bool             stale, may_fetch;
 
+	*key = NULL;
+	*ticket = 0;
 	pthread_mutex_lock(&j->mu);
+	if (kid == NULL) {
+		result = j->have_set ? JWKS_UNKNOWN_KID : JWKS_UNAVAILABLE;
+		pthread_mutex_unlock(&j->mu);
+		return result;
+	}
 	*key = lookup(j, kid);
 	stale = !j->have_set || now - j->fetched_at >= JWKS_TTL_S;
-	if (*key != NULL && !stale)
-		goto out;
-	/* Fetches (misses, expiries, failures) at most every
-	 * JWKS_MISS_INTERVAL_S: an unknown-kid flood cannot hammer Clerk. */
 	may_fetch = now - j->tried_at >= JWKS_MISS_INTERVAL_S;
-	if (j->fetching) {
-		if (*key == NULL) {
-			wait_for_fetch(j);
-			*key = lookup(j, kid);
+	if (*key != NULL) {
+		/* An expired set is re-read in the background; meanwhile its
+		 * keys still serve. */
+		if (stale && may_fetch && !j->want_fetch) {
+			j->want_fetch = true;
+			pthread_cond_signal(&j->wake);
 		}
-	} else if (may_fetch) {
-		EVP_PKEY_free(*key);
-		refresh(j);
-		*key = lookup(j, kid);
+		result = JWKS_FOUND;
+	} else if (j->want_fetch || may_fetch) {
+		if (!j->want_fetch) {
+			j->want_fetch = true;
+			pthread_cond_signal(&j->wake);
+		}
+		*ticket = j->generation + 1;
+		result = JWKS_PENDING;
+	} else {
+		result = j->have_set ? JWKS_UNKNOWN_KID : JWKS_UNAVAILABLE;
 	}
-out:
-	result = *key != NULL ? JWKS_FOUND
-	    : j->have_set     ? JWKS_UNKNOWN_KID
-	                      : JWKS_UNAVAILABLE;
 	pthread_mutex_unlock(&j->mu);
 	return result;
+}
+
+void
+jwks_on_ready(struct jwks *j, uint64_t ticket, jwks_ready_fn ready, void *arg)
+{
+	struct waiter *w;
+
+	pthread_mutex_lock(&j->mu);
+	if (j->generation >= ticket) {
+		pthread_mutex_unlock(&j->mu);
+		ready(arg);
+		return;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->ready = ready;
+	w->arg = arg;
+	w->next = j->waiters;
+	j->waiters = w;
+	pthread_mutex_unlock(&j->mu);
 }

@@ -317,10 +317,17 @@ cache_put(struct clerk_session *s, const struct cached *e)
 	pthread_mutex_unlock(mu);
 }
 
+static void
+wake_request(void *arg)
+{
+	req_resume(arg);
+}
+
 struct lookup_ctx {
 	struct clerk_session *s;
 	EVP_PKEY             *held;
 	enum jwks_result      result;
+	uint64_t              ticket; /* for JWKS_PENDING */
 };
 
 static EVP_PKEY *
@@ -334,18 +341,59 @@ lookup_key(const char *kid, void *arg)
 	l->held = NULL;
 	if (kid == NULL)
 		return NULL;
-	l->result = jwks_get(l->s->jwks, kid, &l->held);
+	l->result = jwks_get(l->s->jwks, kid, &l->held, &l->ticket);
 	return l->held;
 }
 
-/* Verifies token; 0 with e filled, else the HTTP status answered. */
+/* Copies verified claims into the request's arena. */
+static void
+claims_to_request(struct req *r, const struct clerk_claims *c,
+    struct session_claims *out)
+{
+	struct buf perms;
+	size_t     i;
+
+	out->exp = c->exp;
+	out->iat = c->has_iat ? c->iat : 0;
+	out->sub = arena_strndup(r->arena, c->sub, strlen(c->sub));
+	out->org_id = arena_strndup(r->arena, c->org_id, strlen(c->org_id));
+	out->org_role =
+	    arena_strndup(r->arena, c->org_role, strlen(c->org_role));
+	out->org_slug =
+	    arena_strndup(r->arena, c->org_slug, strlen(c->org_slug));
+	buf_init(&perms, 0);
+	for (i = 0; i < c->org_permissions_len; i++)
+		(void)!buf_appendf(&perms, "%s%s", i > 0 ? "," : "",
+		    c->org_permissions[i]);
+	out->perms = arena_strndup(r->arena,
+	    perms.data != NULL ? perms.data : "", perms.len);
+	buf_cleanup(&perms);
+}
+
+static void
+claims_from_entry(const struct cached *e, struct session_claims *out)
+{
+	out->exp = e->exp;
+	out->iat = e->iat;
+	out->sub = e->sub;
+	out->org_id = e->org_id;
+	out->org_role = e->org_role;
+	out->org_slug = e->org_slug;
+	out->perms = e->perms;
+}
+
+/*
+ * Verifies token; 0 with out filled (and the token cached when its claims
+ * fit an entry), else the HTTP status answered.
+ */
 static int
 verify(struct req *r, struct clerk_session *s, const char *token,
-    bool azp_optional, struct cached *e)
+    bool azp_optional, const unsigned char *key, struct session_claims *out)
 {
-	struct lookup_ctx     l = {s, NULL, JWKS_FOUND};
+	struct lookup_ctx     l = {s, NULL, JWKS_FOUND, 0};
 	struct clerk_jwt_opts o;
 	struct clerk_claims   c;
+	struct cached         e;
 	enum clerk_jwt_error  rc;
 	int                   status = 0;
 
@@ -359,7 +407,14 @@ verify(struct req *r, struct clerk_session *s, const char *token,
 	rc = clerk_jwt_verify(token, strlen(token), &o, &c);
 	EVP_PKEY_free(l.held);
 	if (rc != CLERK_JWT_OK) {
-		if (l.result == JWKS_UNAVAILABLE) {
+		if (l.result == JWKS_PENDING && r->auth_waits++ == 0) {
+			/* The signing keys are being read: wait for them off
+			 * this thread, then run the route again. */
+			req_suspend(r, req_rerun);
+			jwks_on_ready(s->jwks, l.ticket, wake_request, r);
+			status = HTTP_SUSPENDED;
+		} else if (l.result == JWKS_UNAVAILABLE ||
+		    l.result == JWKS_PENDING) {
 			log_warn("req=%s component=auth msg=\"no signing keys: "
 			         "the JWKS could not be fetched\"",
 			    r->id);
@@ -368,8 +423,13 @@ verify(struct req *r, struct clerk_session *s, const char *token,
 		} else {
 			status = unauthorized(r, clerk_jwt_error_str(rc));
 		}
-	} else if (!entry_from_claims(e, &c)) {
-		status = unauthorized(r, "claims-too-large");
+	} else {
+		claims_to_request(r, &c, out);
+		/* Claims too large for an entry are simply not cached. */
+		memset(&e, 0, sizeof(e));
+		memcpy(e.key, key, SHA256_DIGEST_LENGTH);
+		if (entry_from_claims(&e, &c))
+			cache_put(s, &e);
 	}
 	clerk_claims_cleanup(&c);
 	return status;
@@ -443,6 +503,9 @@ fetch_user(struct req *r, struct clerk_session *s, struct db_conn *c,
 
 	if (s->secret_key == NULL || !is_clerk_id(sub))
 		return 0;
+	/* A deleted user stays deleted, whatever Clerk still answers. */
+	if ((rc = directory_is_tombstoned(c, sub)) != 0)
+		return rc == 1 ? 0 : -1;
 	(void)snprintf(path, sizeof(path), "/v1/users/%s", sub);
 	if (clerk_api_get(s->api_url, s->secret_key, path, &status, &user) ==
 	    -1)
@@ -499,7 +562,7 @@ arena_or_null(struct req *r, const char *s)
 }
 
 static void
-fill_auth(struct req *r, const struct cached *e, int64_t user_id)
+fill_auth(struct req *r, const struct session_claims *e, int64_t user_id)
 {
 	r->auth.user_id = user_id;
 	r->auth.clerk_user_id = arena_strndup(r->arena, e->sub, strlen(e->sub));
@@ -511,7 +574,8 @@ fill_auth(struct req *r, const struct cached *e, int64_t user_id)
 }
 
 static int
-resolve_user(struct req *r, struct clerk_session *s, const struct cached *e)
+resolve_user(struct req *r, struct clerk_session *s,
+    const struct session_claims *e)
 {
 	struct db_conn *c = req_db(r);
 	int64_t         user_id = 0;
@@ -536,6 +600,7 @@ int
 clerk_session_authenticate(struct req *r)
 {
 	struct clerk_session *s = r->app->session;
+	struct session_claims sc;
 	struct cached         e;
 	const char           *token;
 	bool                  bearer, azp_optional;
@@ -550,13 +615,15 @@ clerk_session_authenticate(struct req *r)
 	azp_optional = !bearer &&
 	    (str_eq_cstr(r->method, "GET") || str_eq_cstr(r->method, "HEAD"));
 	memset(&e, 0, sizeof(e));
+	memset(&sc, 0, sizeof(sc));
 	cache_key(token, strlen(token), azp_optional, e.key);
-	if (!cache_get(s, e.key, (int64_t)time(NULL), &e)) {
-		if ((status = verify(r, s, token, azp_optional, &e)) != 0)
-			return status;
-		cache_put(s, &e);
+	if (cache_get(s, e.key, (int64_t)time(NULL), &e)) {
+		claims_from_entry(&e, &sc);
+	} else if ((status = verify(r, s, token, azp_optional, e.key, &sc)) !=
+	    0) {
+		return status;
 	}
-	if (!bearer && stale_for_client(r, s, e.iat))
+	if (!bearer && stale_for_client(r, s, sc.iat))
 		return unauthorized(r, "token-older-than-client-uat");
-	return resolve_user(r, s, &e);
+	return resolve_user(r, s, &sc);
 }

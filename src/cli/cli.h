@@ -15,6 +15,8 @@
 int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_clerk(int argc, char **argv);
+int cli_createsuperuser(int argc, char **argv);
+int cli_changepassword(int argc, char **argv);
 /* Prints the usage of cmd (NULL: the overview) to out; -1 if unknown. */
 int cli_usage(FILE *out, const char *cmd);
 /* Loads the configuration or prints why not; 0 or -1. */

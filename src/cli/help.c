@@ -30,6 +30,23 @@ static const struct usage usages[] = {
         "it to U (default http://HOST:PORT/api/v1/auth/clerk_webhook/),\n"
         "printing the status and the body: local development without a\n"
         "tunnel. Exit 0 on a 2xx answer, 1 otherwise.\n"},
+    {"createsuperuser",
+        "usage: mysaas createsuperuser --email E [--noinput]\n"
+        "\n"
+        "Creates an active staff superuser with email E (no Clerk account)\n"
+        "for the admin. The password is asked twice on the terminal, with\n"
+        "echo off.\n"
+        "  --email E   the new user's email; no user may have it already\n"
+        "              (compared without regard to case)\n"
+        "  --noinput   do not prompt: the password is taken from\n"
+        "              MYSAAS_SUPERUSER_PASSWORD\n"
+        "Needs a migrated database (mysaas migrate).\n"},
+    {"changepassword",
+        "usage: mysaas changepassword E\n"
+        "\n"
+        "Sets the password of the user with email E (any case), asked\n"
+        "twice on the terminal with echo off, and ends that user's admin\n"
+        "sessions. Needs a migrated database (mysaas migrate).\n"},
     {"help",
         "usage: mysaas help [COMMAND]\n"
         "\n"
@@ -45,6 +62,9 @@ static const char overview[] =
     "migrations\n"
     "  clerk send-webhook FILE [--url U]            sign and POST a "
     "webhook\n"
+    "  createsuperuser --email E [--noinput]        create an admin\n"
+    "  changepassword E                             set a user's "
+    "password\n"
     "  help [COMMAND]                               show usage\n"
     "\n"
     "options:\n"

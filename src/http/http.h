@@ -33,7 +33,7 @@ enum http_status {
  * Returned by a handler that suspended its request (req_suspend()): the
  * answer comes later, from its resume function.
  */
-#define HTTP_SUSPENDED 0
+#define HTTP_SUSPENDED 1
 
 struct req;
 

@@ -56,6 +56,7 @@ struct req {
 	http_handler_fn        resume;
 	void                  *state; /* the handler's, across a suspension */
 	struct req_auth        auth;
+	int                    auth_waits; /* suspensions for signing keys */
 
 	/* The response, set by resp_*(). */
 	int                  status;
@@ -89,6 +90,11 @@ struct db_conn *req_db(struct req *r) MUST_CHECK;
 void req_suspend(struct req *r, http_handler_fn resume);
 /* Wakes a suspended request; callable from any thread, once. */
 void req_resume(struct req *r);
+/*
+ * Runs the matched route again from its authentication gate (a resume
+ * function for a gate that suspended the request); returns the status.
+ */
+int req_rerun(struct req *r);
 /* The raw request body (NUL-terminated, len excludes the NUL). */
 struct str req_body(struct req *r);
 

@@ -196,21 +196,31 @@ dispatch(struct req *r)
 		resp_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 		return;
 	}
+	r->status = req_rerun(r);
+}
+
+int
+req_rerun(struct req *r)
+{
+	int status;
+
 	if ((r->match.route->flags & ROUTE_AUTH) != 0) {
 		int denied = r->app->authenticate != NULL
 		    ? r->app->authenticate(r)
 		    : HTTP_UNAUTHORIZED;
 
+		if (denied == HTTP_SUSPENDED)
+			return HTTP_SUSPENDED;
 		if (denied != 0) {
-			r->status = denied;
 			if (r->response == NULL)
 				resp_default(r, denied);
-			return;
+			return denied;
 		}
 	}
-	r->status = r->match.route->handler(r);
-	if (r->status != HTTP_SUSPENDED && r->response == NULL)
-		resp_default(r, r->status);
+	status = r->match.route->handler(r);
+	if (status != HTTP_SUSPENDED && r->response == NULL)
+		resp_default(r, status);
+	return status;
 }
 
 static enum MHD_Result
@@ -254,9 +264,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (r->suspended) {
-		/* Resumed: the handler's second half answers. */
+		/* Resumed: the handler's second half answers (or waits
+		 * again). */
 		r->suspended = false;
 		r->status = r->resume(r);
+		if (r->status == HTTP_SUSPENDED)
+			return MHD_YES;
 		return finish(r);
 	}
 	if (*upload_data_size > 0) {

@@ -1,0 +1,215 @@
+// GET /api/v1/users/me (DESIGN §4) and the active organization taken from
+// the session token's claims, v1 (org_id/org_role/org_slug/org_permissions)
+// and v2 (o = {id, slg, rol, per, fpm} with fea), reference/clerk.md §3.2.
+// The mirror is filled through signed webhooks; tokens are minted with jose.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { rows, startWebhookServer } from './lib/webhook.mjs';
+import {
+  addMember, assertStatus, createOrg, createUser, me, mint, newKey, pemEnv,
+} from './lib/clerk.mjs';
+
+const T = { timeout: 120000 };
+const byClerkId = (a, b) => (a.clerk_id < b.clerk_id ? -1 : a.clerk_id > b.clerk_id ? 1 : 0);
+
+describe('users/me', () => {
+  let srv;
+  let key;
+  let alice;
+  let bob;
+  let phone;
+  let orgs;
+
+  before(async () => {
+    key = await newKey();
+    srv = await startWebhookServer({ env: pemEnv(key) });
+    alice = await createUser(srv, {
+      email: 'alice@acme.example', first_name: 'Alice', last_name: 'Nguyen', username: 'alice',
+    });
+    bob = await createUser(srv, { email: 'bob@acme.example', first_name: 'Bob', last_name: 'Stone' });
+    phone = await createUser(srv, { email: null, first_name: null, last_name: null });
+    orgs = [
+      await createOrg(srv, { name: 'Acme Corp', slug: 'acme-corp' }),
+      await createOrg(srv, { name: 'Beta Labs', slug: 'beta-labs' }),
+      await createOrg(srv, { name: 'Gamma Inc', slug: 'gamma' }),
+    ];
+    await addMember(srv, alice, orgs[0], 'org:admin');
+    await addMember(srv, alice, orgs[1], 'org:member');
+    await addMember(srv, alice, orgs[2], 'org:billing');
+    await addMember(srv, bob, orgs[0], 'org:member');
+  });
+  after(async () => { if (srv) await srv.stop(); });
+
+  test('200 with exactly the fields of DESIGN §4', T, async () => {
+    const r = await me(srv, { token: await mint(key, alice.clerkId) });
+    assertStatus(r, 200, 'users/me');
+    assert.match(r.headers.get('content-type') || '', /^application\/json\b/);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+    assert.deepEqual(Object.keys(r.json).sort(), ['active_organization', 'clerk_id', 'email', 'first_name', 'id',
+      'image_url', 'last_name', 'organizations', 'username']);
+    const { organizations, ...user } = r.json;
+    assert.deepEqual(user, {
+      id: alice.id, clerk_id: alice.clerkId, email: 'alice@acme.example', first_name: 'Alice',
+      last_name: 'Nguyen', username: 'alice', image_url: alice.image_url, active_organization: null,
+    });
+    assert.ok(Array.isArray(organizations));
+    for (const o of organizations) {
+      assert.deepEqual(Object.keys(o).sort(), ['clerk_id', 'id', 'name', 'role', 'slug'], 'organization fields');
+    }
+    const want = [
+      { id: orgs[0].id, clerk_id: orgs[0].clerkId, name: 'Acme Corp', slug: 'acme-corp', role: 'org:admin' },
+      { id: orgs[1].id, clerk_id: orgs[1].clerkId, name: 'Beta Labs', slug: 'beta-labs', role: 'org:member' },
+      { id: orgs[2].id, clerk_id: orgs[2].clerkId, name: 'Gamma Inc', slug: 'gamma', role: 'org:billing' },
+    ];
+    assert.deepEqual([...organizations].sort(byClerkId), [...want].sort(byClerkId));
+    // The ids are the local ones.
+    const local = rows(srv.db, `SELECT id FROM users WHERE clerk_id = '${alice.clerkId}'`)[0];
+    assert.equal(r.json.id, Number(local.id));
+  });
+
+  test('another user sees only their own organizations', T, async () => {
+    const r = await me(srv, { token: await mint(key, bob.clerkId) });
+    assertStatus(r, 200, 'bob');
+    assert.equal(r.json.clerk_id, bob.clerkId);
+    assert.equal(r.json.email, 'bob@acme.example');
+    assert.equal(r.json.username, null);
+    assert.deepEqual(r.json.organizations, [
+      { id: orgs[0].id, clerk_id: orgs[0].clerkId, name: 'Acme Corp', slug: 'acme-corp', role: 'org:member' },
+    ]);
+  });
+
+  test('a phone-only user: email and names are null, organizations empty', T, async () => {
+    const r = await me(srv, { token: await mint(key, phone.clerkId) });
+    assertStatus(r, 200, 'phone-only');
+    assert.equal(r.json.email, null);
+    assert.equal(r.json.first_name, null);
+    assert.equal(r.json.last_name, null);
+    assert.deepEqual(r.json.organizations, []);
+    assert.equal(r.json.active_organization, null);
+  });
+
+  test('v1 org claims give active_organization {clerk_id, role, slug, permissions}', T, async () => {
+    const r = await me(srv, {
+      token: await mint(key, alice.clerkId, {
+        claims: {
+          org_id: orgs[0].clerkId, org_role: 'org:admin', org_slug: 'acme-corp',
+          org_permissions: ['org:dashboard:manage', 'org:dashboard:read'],
+        },
+      }),
+    });
+    assertStatus(r, 200, 'v1');
+    assert.deepEqual(r.json.active_organization, {
+      clerk_id: orgs[0].clerkId, role: 'org:admin', slug: 'acme-corp',
+      permissions: ['org:dashboard:manage', 'org:dashboard:read'],
+    });
+  });
+
+  test('v1 org claims without permissions give an empty list', T, async () => {
+    const r = await me(srv, {
+      token: await mint(key, alice.clerkId, {
+        claims: { org_id: orgs[1].clerkId, org_role: 'org:member', org_slug: 'beta-labs' },
+      }),
+    });
+    assertStatus(r, 200, 'v1 without org_permissions');
+    assert.deepEqual(r.json.active_organization, {
+      clerk_id: orgs[1].clerkId, role: 'org:member', slug: 'beta-labs', permissions: [],
+    });
+  });
+
+  test('v2 "o" claim: role gets the org: prefix back, permissions decoded from per/fpm/fea', T, async (t) => {
+    const r = await me(srv, {
+      token: await mint(key, alice.clerkId, {
+        claims: {
+          v: 2,
+          jti: 'ajt_2mA7mP4rX8kW1qT6nB3vL9cZ5yH',
+          o: { id: orgs[0].clerkId, slg: 'acme-corp', rol: 'admin', per: 'manage,read', fpm: '3,2' },
+          fea: 'o:dashboard,o:teams',
+          pla: 'o:pro',
+        },
+      }),
+    });
+    assertStatus(r, 200, 'v2');
+    const a = r.json.active_organization;
+    assert.deepEqual(Object.keys(a).sort(), ['clerk_id', 'permissions', 'role', 'slug']);
+    assert.equal(a.clerk_id, orgs[0].clerkId);
+    assert.equal(a.role, 'org:admin');
+    assert.equal(a.slug, 'acme-corp');
+    t.diagnostic(`v2 permissions in the server's order: ${JSON.stringify(a.permissions)}`);
+    assert.deepEqual([...a.permissions].sort(),
+      ['org:dashboard:manage', 'org:dashboard:read', 'org:teams:read']);
+    assert.equal(new Set(a.permissions).size, a.permissions.length, 'no duplicates');
+  });
+
+  test('v2: user-scoped features are not org permissions; ou/uo are', T, async () => {
+    const r = await me(srv, {
+      token: await mint(key, alice.clerkId, {
+        claims: {
+          v: 2,
+          o: { id: orgs[0].clerkId, slg: 'acme-corp', rol: 'member', per: 'read,write', fpm: '1,3' },
+          fea: 'u:profile,o:docs,ou:chat',
+        },
+      }),
+    });
+    assertStatus(r, 200, 'v2 mixed scopes');
+    assert.equal(r.json.active_organization.role, 'org:member');
+    assert.deepEqual([...r.json.active_organization.permissions].sort(),
+      ['org:chat:read', 'org:chat:write', 'org:docs:read']);
+  });
+
+  test('v2: a role with many permissions (10 features × 4 permissions) is accepted in full', T, async () => {
+    const features = ['dashboard', 'teams', 'invoices', 'billing', 'reports', 'projects', 'documents',
+      'integrations', 'webhooks', 'audit_logs'];
+    const names = ['manage', 'read', 'create', 'delete'];
+    const token = await mint(key, alice.clerkId, {
+      claims: {
+        v: 2,
+        o: { id: orgs[0].clerkId, slg: 'acme-corp', rol: 'admin', per: names.join(','), fpm: features.map(() => '15').join(',') },
+        fea: features.map((f) => `o:${f}`).join(','),
+      },
+    });
+    assert.ok(token.length < 1200, `a compact token (${token.length} bytes)`);
+    const r = await me(srv, { token });
+    assertStatus(r, 200, 'v2 with 40 permissions');
+    const want = features.flatMap((f) => names.map((n) => `org:${f}:${n}`));
+    assert.deepEqual([...r.json.active_organization.permissions].sort(), [...want].sort());
+  });
+
+  test('v1: 30 custom permissions are accepted in full', T, async () => {
+    const perms = Array.from({ length: 30 }, (_, i) => `org:feature_${String(i).padStart(2, '0')}:manage`);
+    const r = await me(srv, {
+      token: await mint(key, alice.clerkId, {
+        claims: { org_id: orgs[0].clerkId, org_role: 'org:admin', org_slug: 'acme-corp', org_permissions: perms },
+      }),
+    });
+    assertStatus(r, 200, 'v1 with 30 permissions');
+    assert.deepEqual(r.json.active_organization.permissions, perms);
+  });
+
+  test('v2 without "o" and v1 without org_id: active_organization is null', T, async () => {
+    let r = await me(srv, { token: await mint(key, alice.clerkId, { claims: { v: 2, fea: 'u:x' } }) });
+    assertStatus(r, 200, 'v2 no o');
+    assert.equal(r.json.active_organization, null);
+    r = await me(srv, { token: await mint(key, alice.clerkId) });
+    assertStatus(r, 200, 'v1 no org');
+    assert.equal(r.json.active_organization, null);
+  });
+
+  test('the organizations list comes from the mirror, not from the token', T, async () => {
+    // An active org the user is not a member of locally (claims are Clerk's word).
+    const r = await me(srv, {
+      token: await mint(key, bob.clerkId, {
+        claims: { org_id: orgs[2].clerkId, org_role: 'org:admin', org_slug: 'gamma' },
+      }),
+    });
+    assertStatus(r, 200, 'bob with gamma active');
+    assert.equal(r.json.organizations.length, 1, 'still only Acme from the mirror');
+    assert.equal(r.json.active_organization.clerk_id, orgs[2].clerkId);
+  });
+
+  test('POST on users/me answers 405 with Allow: GET', T, async () => {
+    const r = await me(srv, { method: 'POST', token: await mint(key, alice.clerkId) });
+    assert.equal(r.status, 405, `POST: ${r.status} ${r.text}`);
+    assert.match(r.headers.get('allow') || '', /\bGET\b/);
+  });
+});
