@@ -87,12 +87,10 @@ if [ -n "$missing" ]; then
 	fi
 fi
 
-if true; then
-	# npm ci when node_modules is missing or older than the lock file.
-	if [ ! -f node_modules/.package-lock.json ] ||
-	    [ -n "$(find package-lock.json \
-	    -newer node_modules/.package-lock.json 2>/dev/null)" ]; then
-		echo "bootstrap: npm ci"
-		npm ci --no-audit --no-fund --ignore-scripts
-	fi
+# npm ci when node_modules is missing or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] ||
+    [ -n "$(find package-lock.json \
+    -newer node_modules/.package-lock.json 2>/dev/null)" ]; then
+	echo "bootstrap: npm ci"
+	npm ci --no-audit --no-fund --ignore-scripts
 fi
