@@ -12,15 +12,16 @@
 #include <jansson.h>
 
 #include "app.h"
+#include "core/embed.h"
 
-extern const char docs_openapi_json[], docs_openapi_json_end[];
+EMBED_DECLARE(docs_openapi_json);
 
 static json_t *
 load_doc(void)
 {
 	json_error_t err;
-	json_t      *doc = json_loadb(docs_openapi_json,
-	         (size_t)(docs_openapi_json_end - docs_openapi_json), 0, &err);
+	json_t      *doc =
+	    json_loadb(docs_openapi_json, docs_openapi_json_len, 0, &err);
 
 	if (doc == NULL)
 		fail_msg("openapi.json does not parse: %s (line %d)", err.text,

@@ -7,49 +7,40 @@
 
 #include <string.h>
 
+#include "core/embed.h"
 #include "http/req.h"
 
 #ifndef DOCS_OPENAPI_JSON
 #error "DOCS_OPENAPI_JSON (path of openapi.json) must be defined"
 #endif
 
-/* Embeds file as sym[] with sym_end marking its end. */
-#define EMBED(sym, file)                                \
-	__asm__(".section .rodata\n"                    \
-	        ".balign 16\n"                          \
-	        ".global " #sym "\n" #sym ":\n"         \
-	        ".incbin \"" file "\"\n"                \
-	        ".global " #sym "_end\n" #sym "_end:\n" \
-	        ".byte 0\n"                             \
-	        ".previous\n")
+EMBED_FILE(docs_openapi_json, DOCS_OPENAPI_JSON);
+EMBED_FILE(docs_init_js, DOCS_INIT_JS);
+EMBED_FILE(docs_swagger_css, DOCS_SWAGGER_DIR "/swagger-ui.css");
+EMBED_FILE(docs_swagger_js, DOCS_SWAGGER_DIR "/swagger-ui-bundle.js");
+EMBED_FILE(docs_favicon, DOCS_SWAGGER_DIR "/favicon-32x32.png");
 
-EMBED(docs_openapi_json, DOCS_OPENAPI_JSON);
-EMBED(docs_init_js, DOCS_INIT_JS);
-EMBED(docs_swagger_css, DOCS_SWAGGER_DIR "/swagger-ui.css");
-EMBED(docs_swagger_js, DOCS_SWAGGER_DIR "/swagger-ui-bundle.js");
-EMBED(docs_favicon, DOCS_SWAGGER_DIR "/favicon-32x32.png");
-
-extern const char docs_openapi_json[], docs_openapi_json_end[];
-extern const char docs_init_js[], docs_init_js_end[];
-extern const char docs_swagger_css[], docs_swagger_css_end[];
-extern const char docs_swagger_js[], docs_swagger_js_end[];
-extern const char docs_favicon[], docs_favicon_end[];
+EMBED_DECLARE(docs_openapi_json);
+EMBED_DECLARE(docs_init_js);
+EMBED_DECLARE(docs_swagger_css);
+EMBED_DECLARE(docs_swagger_js);
+EMBED_DECLARE(docs_favicon);
 
 struct asset {
-	const char *path;
-	const char *type;
-	const char *start;
-	const char *end;
+	const char     *path;
+	const char     *type;
+	const char     *start;
+	const uint32_t *len;
 };
 
 static const struct asset assets[] = {
     {"/docs/swagger-ui.css", "text/css; charset=utf-8", docs_swagger_css,
-        docs_swagger_css_end},
+        &docs_swagger_css_len},
     {"/docs/swagger-ui-bundle.js", "text/javascript; charset=utf-8",
-        docs_swagger_js, docs_swagger_js_end},
+        docs_swagger_js, &docs_swagger_js_len},
     {"/docs/init.js", "text/javascript; charset=utf-8", docs_init_js,
-        docs_init_js_end},
-    {"/docs/favicon-32x32.png", "image/png", docs_favicon, docs_favicon_end},
+        &docs_init_js_len},
+    {"/docs/favicon-32x32.png", "image/png", docs_favicon, &docs_favicon_len},
 };
 
 static const char page[] =
@@ -75,7 +66,7 @@ int
 docs_openapi(struct req *r)
 {
 	return resp_bytes(r, HTTP_OK, "application/json", docs_openapi_json,
-	    (size_t)(docs_openapi_json_end - docs_openapi_json));
+	    docs_openapi_json_len);
 }
 
 int
@@ -93,8 +84,7 @@ docs_asset(struct req *r)
 		if (str_eq_cstr(r->path, assets[i].path)) {
 			resp_header(r, "Cache-Control", "public, max-age=3600");
 			return resp_bytes(r, HTTP_OK, assets[i].type,
-			    assets[i].start,
-			    (size_t)(assets[i].end - assets[i].start));
+			    assets[i].start, *assets[i].len);
 		}
 	}
 	return HTTP_NOT_FOUND;

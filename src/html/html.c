@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/embed.h"
+
 /*
  * The stylesheet is linked in with the assembler's .incbin, like the docs
  * assets, so it cannot drift from src/html/style.css. The Makefile passes an
@@ -25,26 +27,9 @@
 #define HTML_STYLE_CSS "src/html/style.css"
 #endif
 
-/*
- * Embeds file as sym[] (followed by a NUL byte) and its length as sym_len,
- * computed by the assembler, so no C code subtracts unrelated pointers.
- */
-#define EMBED(sym, file)                                \
-	__asm__(".section .rodata\n"                    \
-	        ".balign 16\n"                          \
-	        ".global " #sym "\n" #sym ":\n"         \
-	        ".incbin \"" file "\"\n"                \
-	        "1:\n"                                  \
-	        ".byte 0\n"                             \
-	        ".balign 4\n"                           \
-	        ".global " #sym "_len\n" #sym "_len:\n" \
-	        ".4byte 1b - " #sym "\n"                \
-	        ".previous\n")
+EMBED_FILE(html_style_css, HTML_STYLE_CSS);
 
-EMBED(html_style_css, HTML_STYLE_CSS);
-
-extern const char     html_style_css[];
-extern const uint32_t html_style_css_len;
+EMBED_DECLARE(html_style_css);
 
 #define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD in UTF-8 */
 
