@@ -28,6 +28,32 @@ init_libraries(void)
 	return 0;
 }
 
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+    {"serve", cli_serve},
+    {"migrate", cli_migrate},
+    {"createsuperuser", cli_createsuperuser},
+    {"changepassword", cli_changepassword},
+    {"clerk", cli_clerk},
+    {"check", cli_check},
+};
+
+static const struct command *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	}
+	return NULL;
+}
+
 static int
 help(int argc, char **argv)
 {
@@ -43,8 +69,9 @@ help(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	const char *cmd = argc > 1 ? argv[1] : NULL;
-	int         rc;
+	const struct command *c;
+	const char           *cmd = argc > 1 ? argv[1] : NULL;
+	int                   rc;
 
 	if (cmd == NULL) {
 		(void)cli_usage(stderr, NULL);
@@ -57,25 +84,14 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "-h") == 0)
 		return help(argc - 2, argv + 2);
-	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0 &&
-	    strcmp(cmd, "clerk") != 0 && strcmp(cmd, "createsuperuser") != 0 &&
-	    strcmp(cmd, "changepassword") != 0) {
+	if ((c = find_command(cmd)) == NULL) {
 		fprintf(stderr, "mysaas: unknown command \"%s\"\n", cmd);
 		(void)cli_usage(stderr, NULL);
 		return EXIT_USAGE;
 	}
 	if (init_libraries() == -1)
 		return 1;
-	if (strcmp(cmd, "serve") == 0)
-		rc = cli_serve(argc - 2, argv + 2);
-	else if (strcmp(cmd, "clerk") == 0)
-		rc = cli_clerk(argc - 2, argv + 2);
-	else if (strcmp(cmd, "createsuperuser") == 0)
-		rc = cli_createsuperuser(argc - 2, argv + 2);
-	else if (strcmp(cmd, "changepassword") == 0)
-		rc = cli_changepassword(argc - 2, argv + 2);
-	else
-		rc = cli_migrate(argc - 2, argv + 2);
+	rc = c->run(argc - 2, argv + 2);
 	curl_global_cleanup();
 	return rc;
 }

@@ -251,3 +251,32 @@ out:
 	BN_free(e);
 	return pk;
 }
+
+/* "\n" escapes become line breaks. */
+static char *
+unescape_pem(const char *pem)
+{
+	char  *out = xstrdup(pem), *w = out;
+	size_t i;
+
+	for (i = 0; pem[i] != '\0'; i++) {
+		if (pem[i] == '\\' && pem[i + 1] == 'n') {
+			*w++ = '\n';
+			i++;
+		} else {
+			*w++ = pem[i];
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
+EVP_PKEY *
+clerk_pubkey_from_config(const char *text)
+{
+	char     *pem = unescape_pem(text);
+	EVP_PKEY *k = clerk_pubkey_from_pem(pem);
+
+	free(pem);
+	return k;
+}

@@ -39,6 +39,9 @@ int clerk_cookie_suffix(const char *publishable_key, char *out) MUST_CHECK;
  * frees the key with EVP_PKEY_free.
  */
 EVP_PKEY *clerk_pubkey_from_pem(const char *pem) MUST_CHECK;
+/* clerk_pubkey_from_pem() of configuration text, where a PEM given on one
+ * line carries "\n" escapes for its line breaks. */
+EVP_PKEY *clerk_pubkey_from_config(const char *text) MUST_CHECK;
 
 /*
  * Builds the key of one JWK: kty "RSA", n and e in unpadded base64url, alg

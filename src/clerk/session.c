@@ -64,34 +64,12 @@ struct session_claims {
 	const char *org_id, *org_role, *org_slug, *perms;
 };
 
-/* CLERK_JWT_KEY given on one line carries "\n" escapes. */
-static char *
-unescape_pem(const char *pem)
-{
-	char  *out = xstrdup(pem), *w = out;
-	size_t i;
-
-	for (i = 0; pem[i] != '\0'; i++) {
-		if (pem[i] == '\\' && pem[i + 1] == 'n') {
-			*w++ = '\n';
-			i++;
-		} else {
-			*w++ = pem[i];
-		}
-	}
-	*w = '\0';
-	return out;
-}
-
 static int
 load_keys(struct clerk_session *s, const struct config *cfg, char *err,
     size_t errlen)
 {
 	if (cfg->clerk_jwt_key != NULL) {
-		char *pem = unescape_pem(cfg->clerk_jwt_key);
-
-		s->pem_key = clerk_pubkey_from_pem(pem);
-		free(pem);
+		s->pem_key = clerk_pubkey_from_config(cfg->clerk_jwt_key);
 		if (s->pem_key == NULL) {
 			(void)snprintf(err, errlen,
 			    "CLERK_JWT_KEY: expected an RSA public key of at "

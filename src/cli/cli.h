@@ -15,6 +15,7 @@
 int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_clerk(int argc, char **argv);
+int cli_check(int argc, char **argv);
 int cli_createsuperuser(int argc, char **argv);
 int cli_changepassword(int argc, char **argv);
 /* Prints the usage of cmd (NULL: the overview) to out; -1 if unknown. */

@@ -47,6 +47,12 @@ static const struct usage usages[] = {
         "Sets the password of the user with email E (any case), asked\n"
         "twice on the terminal with echo off, and ends that user's admin\n"
         "sessions. Needs a migrated database (mysaas migrate).\n"},
+    {"check",
+        "usage: mysaas check\n"
+        "\n"
+        "Checks the configuration, the database (reachable, schema up to\n"
+        "date) and Clerk (keys well-formed, JWKS reachable with the secret\n"
+        "key). One line per check; exit 0 only when nothing is broken.\n"},
     {"help",
         "usage: mysaas help [COMMAND]\n"
         "\n"
@@ -65,6 +71,8 @@ static const char overview[] =
     "  createsuperuser --email E [--noinput]        create an admin\n"
     "  changepassword E                             set a user's "
     "password\n"
+    "  check                                        check configuration, "
+    "database, Clerk\n"
     "  help [COMMAND]                               show usage\n"
     "\n"
     "options:\n"
