@@ -202,19 +202,20 @@ ask_password(const char *cmd, struct secret *pw)
 {
 	struct prompt pr;
 	struct secret again;
-	int           rc, rc2 = 0;
+	int           rc;
 
+	again.len = 0;
 	if (prompt_open(&pr, cmd) == -1)
 		return -1;
 	rc = prompt_read(&pr, "Password: ", pw);
 	if (rc == 0)
-		rc2 = prompt_read(&pr, "Password (again): ", &again);
+		rc = prompt_read(&pr, "Password (again): ", &again);
 	prompt_close(&pr);
-	if (rc == -2 || rc2 == -2)
+	if (rc == -2)
 		fprintf(stderr,
 		    "mysaas %s: the password is longer than %d bytes\n", cmd,
 		    PASSWORD_MAX);
-	else if (rc == -1 || rc2 == -1)
+	else if (rc == -1)
 		fprintf(stderr, "mysaas %s: no password was entered\n", cmd);
 	else if (pw->len != again.len ||
 	    sodium_memcmp(pw->p, again.p, pw->len) != 0)
@@ -234,6 +235,7 @@ ask_password(const char *cmd, struct secret *pw)
 static int
 env_password(struct secret *pw)
 {
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): the CLI has one thread. */
 	const char *v = getenv(PASSWORD_ENV);
 	size_t      len = v != NULL ? strlen(v) : 0;
 
