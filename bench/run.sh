@@ -16,6 +16,7 @@ BIN=${MYSAAS_BIN:-$ROOT/build/release/mysaas}
 DUR=${1:-10}
 SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 tmp=$(mktemp -d)
+chmod 755 "$tmp" # the PostgreSQL cluster runs as another user
 pid=
 pgdir=
 cleanup() {
