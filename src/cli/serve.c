@@ -21,7 +21,8 @@
 #include "http/server.h"
 
 #define SHUTDOWN_GRACE_MS 10000
-#define PG_WRITERS        16
+#define PG_WRITERS        4
+#define PG_BATCH          32
 
 struct serve_opts {
 	const char *host;
@@ -104,15 +105,18 @@ prepare_schema(struct db *db, bool migrate)
 	return 0;
 }
 
-/* Group commit for SQLite (one writer, many jobs per fsync); on
- * PostgreSQL, several writers with a transaction each, so that instances
- * sharing the database never deadlock on each other's batches. */
+/*
+ * Group commit: SQLite has one writer at a time, so one writer thread
+ * batches up to 256 deliveries per transaction (one fsync). PostgreSQL
+ * takes several writers with smaller batches; a job that loses a deadlock
+ * against another instance's batch is retried alone (committer.c).
+ */
 static struct committer *
 start_committer(const struct config *cfg, struct db *db)
 {
 	if (cfg->db.kind == DB_SQLITE)
 		return committer_new(db, 1, 256);
-	return committer_new(db, PG_WRITERS, 1);
+	return committer_new(db, PG_WRITERS, PG_BATCH);
 }
 
 static int

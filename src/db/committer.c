@@ -13,21 +13,21 @@
 #include "core/log.h"
 
 struct job {
-	struct job	 *next;
-	void		 *arg;
+	struct job       *next;
+	void             *arg;
 	committer_job_fn  run;
 	committer_done_fn done;
-	int		  status;
+	int               status;
 };
 
 struct committer {
 	struct db      *db;
 	pthread_mutex_t mu;
-	pthread_cond_t	more;
+	pthread_cond_t  more;
 	struct job     *head, *tail;
-	bool		stopping;
-	size_t		max_batch;
-	int		nthreads;
+	bool            stopping;
+	size_t          max_batch;
+	int             nthreads;
 	pthread_t      *threads;
 };
 
@@ -36,7 +36,7 @@ static struct job *
 take_batch(struct committer *cm)
 {
 	struct job *batch, *last;
-	size_t	    n = 1;
+	size_t      n = 1;
 
 	pthread_mutex_lock(&cm->mu);
 	while (cm->head == NULL && !cm->stopping)
@@ -80,7 +80,7 @@ run_jobs(struct db_conn *c, struct job *batch)
 		if (j->status == -1 &&
 		    db_exec_script(c, "ROLLBACK TO SAVEPOINT job") == -1)
 			log_error("component=committer msg=\"rollback to "
-				  "savepoint failed\" error=\"%s\"",
+			          "savepoint failed\" error=\"%s\"",
 			    db_errmsg(c));
 		if (db_exec_script(c, "RELEASE SAVEPOINT job") == -1)
 			j->status = -1;
@@ -93,13 +93,14 @@ static int
 run_batch(struct committer *cm, struct job *batch)
 {
 	struct db_conn *c = db_acquire(cm->db);
-	int		rc = -1;
+	int             rc = -1;
 
 	if (c == NULL)
 		return -1;
 	if (db_begin(c) == -1) {
 		log_error("component=committer msg=\"begin failed\" "
-			  "error=\"%s\"", db_errmsg(c));
+		          "error=\"%s\"",
+		    db_errmsg(c));
 		goto out;
 	}
 	if (run_jobs(c, batch) == -1) {
@@ -108,7 +109,8 @@ run_batch(struct committer *cm, struct job *batch)
 	}
 	if (db_commit(c) == -1) {
 		log_error("component=committer msg=\"commit failed\" "
-			  "error=\"%s\"", db_errmsg(c));
+		          "error=\"%s\"",
+		    db_errmsg(c));
 		(void)!db_rollback(c);
 		goto out;
 	}
@@ -118,18 +120,32 @@ out:
 	return rc;
 }
 
+/*
+ * Runs a batch; a job that failed inside a batch of several (a deadlock
+ * with another instance's batch on PostgreSQL, say), or all of them when
+ * the batch's commit failed, is tried once more in a transaction of its
+ * own before its caller hears of a failure.
+ */
 static void *
 writer_main(void *arg)
 {
 	struct committer *cm = arg;
-	struct job	 *batch, *j, *next;
+	struct job       *batch, *j, *next;
 
 	while ((batch = take_batch(cm)) != NULL) {
-		int rc = run_batch(cm, batch);
+		bool several = batch->next != NULL;
+		int  rc = run_batch(cm, batch);
 
 		for (j = batch; j != NULL; j = next) {
+			int status = rc == -1 ? -1 : j->status;
+
 			next = j->next;
-			j->done(j->arg, rc == -1 ? -1 : j->status);
+			if (status == -1 && several) {
+				j->next = NULL;
+				status =
+				    run_batch(cm, j) == -1 ? -1 : j->status;
+			}
+			j->done(j->arg, status);
 			free(j);
 		}
 	}
@@ -140,7 +156,7 @@ struct committer *
 committer_new(struct db *db, int nthreads, size_t max_batch)
 {
 	struct committer *cm = xcalloc(1, sizeof(*cm));
-	int		  i;
+	int               i;
 
 	cm->db = db;
 	cm->max_batch = max_batch < 1 ? 1 : max_batch;
@@ -152,7 +168,7 @@ committer_new(struct db *db, int nthreads, size_t max_batch)
 		if (pthread_create(&cm->threads[i], NULL, writer_main, cm) !=
 		    0) {
 			log_error("component=committer msg=\"cannot start a "
-				  "writer thread\"");
+			          "writer thread\"");
 			abort();
 		}
 	}
