@@ -9,6 +9,7 @@
 #include "api/users.h"
 #include "api/webhook.h"
 #include "docs/docs.h"
+#include "http/metrics.h"
 
 const struct route app_routes[] = {
     {"GET", "/api/v1/health", api_health, 0},
@@ -18,6 +19,7 @@ const struct route app_routes[] = {
     {"GET", "/api/v1/organizations", api_orgs_list, ROUTE_AUTH},
     {"GET", "/api/v1/organizations/{id}", api_org_get, ROUTE_AUTH},
     {"GET", "/openapi.json", docs_openapi, 0},
+    {"GET", "/metrics", metrics_handler, 0},
     {"GET", "/docs", docs_page, ROUTE_HTML},
     {"GET", "/docs/{file}", docs_asset, 0},
     {"GET", "/api/v1/organizations/{id}/members", api_org_members, ROUTE_AUTH},

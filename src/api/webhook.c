@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "db/committer.h"
+#include "http/metrics.h"
 #include "http/req.h"
 
 static const char ok_body[] = "\"OK\"";
@@ -55,6 +56,7 @@ log_delivery(struct req *r, const char *svix_id, const char *type,
 {
 	char id[4 * 80 + 1], ty[4 * 80 + 1], er[4 * 200 + 1];
 
+	metrics_webhook(type, outcome);
 	/* The id and type come from the client: escaped, never raw. */
 	log_write(strcmp(outcome, "error") == 0 ? LOG_WARN : LOG_INFO,"req=%s component=webhook svix_id=\"%s\" type=\"%s\" "
 		 "outcome=%s error=\"%s\" ms=%lld",

@@ -24,6 +24,7 @@
 #include "clerk/pubkey.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "http/metrics.h"
 #include "http/req.h"
 
 #define CACHE_SLOTS 16384
@@ -581,7 +582,7 @@ clerk_session_authenticate(struct req *r)
 	struct session_claims sc;
 	struct cached         e;
 	const char           *token;
-	bool                  bearer, azp_optional;
+	bool                  bearer, azp_optional, hit;
 	int                   status;
 
 	if (s == NULL)
@@ -595,7 +596,9 @@ clerk_session_authenticate(struct req *r)
 	memset(&e, 0, sizeof(e));
 	memset(&sc, 0, sizeof(sc));
 	cache_key(token, strlen(token), azp_optional, e.key);
-	if (cache_get(s, e.key, (int64_t)time(NULL), &e)) {
+	hit = cache_get(s, e.key, (int64_t)time(NULL), &e);
+	metrics_token_cache(hit);
+	if (hit) {
 		claims_from_entry(&e, &sc);
 	} else if ((status = verify(r, s, token, azp_optional, e.key, &sc)) !=
 	    0) {

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "http/metrics.h"
 #include "http/server.h"
 
 #define SHUTDOWN_GRACE_MS 10000
@@ -170,6 +171,7 @@ run(const struct config *cfg, const struct serve_opts *o)
 	app.db = db;
 	app.routes = app_routes;
 	app.nroutes = app_nroutes;
+	metrics_init(app_routes, app_nroutes);
 	app.webhook_secret = has_secret ? &secret : NULL;
 	app.session = gate;
 	app.authenticate = clerk_session_authenticate;

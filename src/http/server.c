@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "http/metrics.h"
 #include "http/req.h"
 #include "http/resp_internal.h"
 
@@ -76,8 +77,10 @@ static void
 log_access(const struct req *r)
 {
 	struct buf line;
-	double     ms = (double)(now_ns() - r->start_ns) / 1e6;
+	uint64_t   ns = now_ns() - r->start_ns;
+	double     ms = (double)ns / 1e6;
 
+	metrics_request(r->match.route, r->status, ns);
 	buf_init(&line, 0);
 	(void)!buf_appendf(&line, "req=%s method=", r->id);
 	append_quoted(&line, r->method);

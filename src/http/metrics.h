@@ -1,0 +1,29 @@
+/*
+ * Prometheus metrics (GET /metrics): requests by route and status, latency
+ * histograms by route, webhook deliveries by type and outcome, and the
+ * session-token cache's hits and misses. Counters are atomics, so recording
+ * costs no lock; the route table must be registered before serving.
+ */
+#ifndef HTTP_METRICS_H
+#define HTTP_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/router.h"
+
+struct req;
+
+/* Remembers the route table (for labels); call once before serving. */
+void metrics_init(const struct route *routes, size_t nroutes);
+/* Counts one finished request; route NULL when no route matched. */
+void metrics_request(const struct route *route, int status, uint64_t ns);
+/* Counts one webhook delivery (type as sent; outcome "applied" ...). */
+void metrics_webhook(const char *type, const char *outcome);
+/* Counts a session-token cache lookup. */
+void metrics_token_cache(bool hit);
+/* The GET /metrics handler: loopback clients, or the bearer token. */
+int metrics_handler(struct req *r);
+
+#endif
