@@ -164,6 +164,8 @@ cli_clerk(int argc, char **argv)
 	const char *file = NULL, *url = NULL;
 	int         i;
 
+	if (argc >= 1 && strcmp(argv[0], "sync") == 0)
+		return cli_clerk_sync(argc - 1, argv + 1);
 	if (argc < 1 || strcmp(argv[0], "send-webhook") != 0) {
 		if (argc >= 1)
 			fprintf(stderr,

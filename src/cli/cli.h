@@ -15,6 +15,8 @@
 int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_clerk(int argc, char **argv);
+/* "clerk sync" (src/cli/clerk_sync.c). */
+int cli_clerk_sync(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_createsuperuser(int argc, char **argv);
 int cli_changepassword(int argc, char **argv);

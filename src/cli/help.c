@@ -24,9 +24,15 @@ static const struct usage usages[] = {
         "Applies pending schema migrations to DATABASE_URL.\n"
         "  --list   list the migrations: [X] applied, [ ] pending\n"},
     {"clerk",
-        "usage: mysaas clerk send-webhook FILE [--url U]\n"
+        "usage: mysaas clerk sync\n"
+        "       mysaas clerk send-webhook FILE [--url U]\n"
         "\n"
-        "Signs FILE with CLERK_WEBHOOK_SIGNING_SECRET as Svix does and POSTs\n"
+        "sync: backfills organizations, users and memberships from Clerk's\n"
+        "Backend API (CLERK_SECRET_KEY) with the webhooks' rules: idempotent,\n"
+        "never overwrites newer data; a summary at the end.\n"
+        "\n"
+        "send-webhook: signs FILE with CLERK_WEBHOOK_SIGNING_SECRET as Svix\n"
+        "does and POSTs "
         "it to U (default http://HOST:PORT/api/v1/auth/clerk_webhook/),\n"
         "printing the status and the body: local development without a\n"
         "tunnel. Exit 0 on a 2xx answer, 1 otherwise.\n"},
@@ -66,6 +72,7 @@ static const char overview[] =
     "  serve [--host H] [--port P] [--no-migrate]   serve HTTP\n"
     "  migrate [--list]                             apply or list "
     "migrations\n"
+    "  clerk sync                                   backfill from Clerk\n"
     "  clerk send-webhook FILE [--url U]            sign and POST a "
     "webhook\n"
     "  createsuperuser --email E [--noinput]        create an admin\n"
