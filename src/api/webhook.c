@@ -58,8 +58,9 @@ log_delivery(struct req *r, const char *svix_id, const char *type,
 
 	metrics_webhook(type, outcome);
 	/* The id and type come from the client: escaped, never raw. */
-	log_write(strcmp(outcome, "error") == 0 ? LOG_WARN : LOG_INFO,"req=%s component=webhook svix_id=\"%s\" type=\"%s\" "
-		 "outcome=%s error=\"%s\" ms=%lld",
+	log_write(strcmp(outcome, "error") == 0 ? LOG_WARN : LOG_INFO,
+	    "req=%s component=webhook svix_id=\"%s\" type=\"%s\" "
+	    "outcome=%s error=\"%s\" ms=%lld",
 	    r->id, log_escape(id, sizeof(id), svix_id, 80),
 	    log_escape(ty, sizeof(ty), type, 80), outcome,
 	    log_escape(er, sizeof(er), error, 200),

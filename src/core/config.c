@@ -175,7 +175,8 @@ parse_clerk(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err,
 	    strncmp(v, "pk_live_", 8) != 0) {
 		(void)snprintf(err, errlen,
 		    "%s: expected a key starting with pk_test_ or pk_live_ "
-		    "(Clerk dashboard, API keys)", name);
+		    "(Clerk dashboard, API keys)",
+		    name);
 		return -1;
 	}
 	cfg->clerk_publishable_key = dup_or_null(v);

@@ -18,8 +18,8 @@ time_now_ms(void)
 void
 time_iso_from_ms(int64_t ms, char out[ISO_TIME_SIZE])
 {
-	time_t	  secs = (time_t)(ms / 1000);
-	int	  frac = (int)(ms % 1000);
+	time_t    secs = (time_t)(ms / 1000);
+	int       frac = (int)(ms % 1000);
 	struct tm tm;
 
 	if (frac < 0) {
@@ -30,7 +30,7 @@ time_iso_from_ms(int64_t ms, char out[ISO_TIME_SIZE])
 		(void)snprintf(out, ISO_TIME_SIZE, "1970-01-01T00:00:00.000Z");
 		return;
 	}
-	(void)snprintf(out, ISO_TIME_SIZE, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, frac);
+	(void)snprintf(out, ISO_TIME_SIZE,
+	    "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }

@@ -23,8 +23,8 @@ typedef int (*committer_job_fn)(struct db_conn *c, void *job);
 typedef void (*committer_done_fn)(void *job, int status);
 
 /* Starts nthreads writers taking up to max_batch jobs per transaction. */
-struct committer *committer_new(struct db *db, int nthreads, size_t max_batch)
-    MUST_CHECK;
+struct committer *committer_new(struct db *db, int nthreads,
+    size_t max_batch) MUST_CHECK;
 /* Queues a job; never blocks on the database. */
 void committer_submit(struct committer *cm, void *job, committer_job_fn run,
     committer_done_fn done);

@@ -142,8 +142,8 @@ static PGresult *
 exec_cached(struct pg_conn *c, const char *sql, int n,
     const char *const *values, const int *lengths)
 {
-	char	  name[16];
-	size_t	  i;
+	char      name[16];
+	size_t    i;
 	PGresult *res;
 
 	for (i = 0; i < c->nprepared; i++) {

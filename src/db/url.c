@@ -53,14 +53,14 @@ static void
 reason_without_quote(const char *msg, char *err, size_t errlen)
 {
 	const char *cut;
-	size_t	    n;
+	size_t      n;
 
 	if (msg == NULL || *msg == '\0')
 		msg = "not a valid PostgreSQL URL";
 	/* A query parameter's name is safe, and the useful part. */
 	cut = strncmp(msg, "invalid URI query parameter", 27) == 0
-		  ? NULL
-		  : strstr(msg, ": \"");
+	    ? NULL
+	    : strstr(msg, ": \"");
 	n = cut != NULL ? (size_t)(cut - msg) : strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		n--;
@@ -78,12 +78,12 @@ ports_valid(const char *ports)
 		return true;
 	while (*p != '\0') {
 		const char *end = strchr(p, ',');
-		size_t	    len = end != NULL ? (size_t)(end - p) : strlen(p);
-		int64_t	    v;
+		size_t      len = end != NULL ? (size_t)(end - p) : strlen(p);
+		int64_t     v;
 
-		if (len > 0 && (p[0] == '+' ||
-				   str_to_i64((struct str){p, len}, 1, 65535,
-				       &v) == -1))
+		if (len > 0 &&
+		    (p[0] == '+' ||
+		        str_to_i64((struct str){p, len}, 1, 65535, &v) == -1))
 			return false;
 		p += len;
 		if (*p == ',')
@@ -119,9 +119,8 @@ parse_postgres(const char *s, struct db_url *url, char *err, size_t errlen)
 	buf_init(&d, 0);
 	(void)!buf_appendf(&d, "postgres://%s%s%s%s%s%s%s", user ? user : "",
 	    option_value(opts, "password") ? ":***" : "",
-	    user || option_value(opts, "password") ? "@" : "",
-	    host ? host : "", port ? ":" : "", port ? port : "",
-	    dbname ? "/" : "");
+	    user || option_value(opts, "password") ? "@" : "", host ? host : "",
+	    port ? ":" : "", port ? port : "", dbname ? "/" : "");
 	if (dbname != NULL)
 		(void)!buf_append_cstr(&d, dbname);
 	PQconninfoFree(opts);
