@@ -4,6 +4,7 @@
  */
 #include "app.h"
 
+#include "admin/admin.h"
 #include "api/health.h"
 #include "api/organizations.h"
 #include "api/users.h"
@@ -23,6 +24,23 @@ const struct route app_routes[] = {
     {"GET", "/docs", docs_page, ROUTE_HTML},
     {"GET", "/docs/{file}", docs_asset, 0},
     {"GET", "/api/v1/organizations/{id}/members", api_org_members, ROUTE_AUTH},
+    {"GET", "/static/style.css", admin_static_css, 0},
+    {"GET", "/admin/", admin_index, ROUTE_HTML},
+    {"GET", "/admin/login/", admin_login, ROUTE_HTML},
+    {"POST", "/admin/login/", admin_login, ROUTE_HTML},
+    {"GET", "/admin/logout/", admin_logout, ROUTE_HTML},
+    {"POST", "/admin/logout/", admin_logout, ROUTE_HTML},
+    {"GET", "/admin/{app}/{model}/", admin_changelist, ROUTE_HTML},
+    {"GET", "/admin/{app}/{model}/add/", admin_add, ROUTE_HTML},
+    {"POST", "/admin/{app}/{model}/add/", admin_add, ROUTE_HTML},
+    {"GET", "/admin/{app}/{model}/{id}/", admin_object, ROUTE_HTML},
+    {"GET", "/admin/{app}/{model}/{id}/change/", admin_change, ROUTE_HTML},
+    {"POST", "/admin/{app}/{model}/{id}/change/", admin_change, ROUTE_HTML},
+    {"GET", "/admin/{app}/{model}/{id}/delete/", admin_delete, ROUTE_HTML},
+    {"POST", "/admin/{app}/{model}/{id}/delete/", admin_delete, ROUTE_HTML},
+    {"GET", "/admin/{app}/{model}/{id}/history/", admin_history, ROUTE_HTML},
+    {"POST", "/admin/clerk/webhookevent/{id}/retry/", admin_event_retry,
+        ROUTE_HTML},
 };
 
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "html/html.h"
 #include "http/resp_internal.h"
 
 #define DEFAULT_CSP                                             \
@@ -183,9 +184,46 @@ resp_html(struct req *r, int status, const char *html, size_t len)
 	return resp_bytes(r, status, "text/html; charset=utf-8", html, len);
 }
 
+/* Pages (ROUTE_HTML routes, and anything under /admin/ that matched no
+ * route) get an HTML error page; the API keeps FastAPI's JSON. */
+static bool
+wants_html(const struct req *r)
+{
+	if (r->match.route != NULL)
+		return (r->match.route->flags & ROUTE_HTML) != 0;
+	return str_has_prefix(r->path, "/admin/");
+}
+
+static int
+resp_error_page(struct req *r, int status)
+{
+	struct html      h;
+	struct str       out;
+	char             title[64];
+	struct html_page p;
+	int              rc = HTTP_INTERNAL_ERROR;
+
+	(void)snprintf(title, sizeof(title), "%d %s", status,
+	    http_reason(status));
+	memset(&p, 0, sizeof(p));
+	p.title = title;
+	html_init(&h, 64 * 1024);
+	html_page_begin(&h, &p);
+	html_lit(&h, "<h1>");
+	html_text(&h, title);
+	html_lit(&h, "</h1><p><a href=\"/\">Home</a></p>");
+	html_page_end(&h);
+	if (html_result(&h, &out) == 0)
+		rc = resp_html(r, status, out.p, out.len);
+	html_cleanup(&h);
+	return rc;
+}
+
 void
 resp_default(struct req *r, int status)
 {
+	if (wants_html(r) && resp_error_page(r, status) == status)
+		return;
 	if (status == HTTP_UNAUTHORIZED)
 		resp_header(r, "WWW-Authenticate", "Bearer");
 	if (resp_detail(r, status, http_reason(status)) != status) {

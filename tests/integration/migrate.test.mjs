@@ -64,11 +64,12 @@ test('migrate --list, migrate, migrate again', T, () => {
 
     const m1 = migrate(db);
     assert.equal(m1.code, 0, m1.stderr);
-    assert.match(m1.stdout, /\b1\b/, `reports one migration applied: ${m1.stdout}`);
+    assert.match(m1.stdout, /Applied 2 migration/, `reports both migrations applied: ${m1.stdout}`);
 
     const l2 = migrate(db, ['--list']);
     assert.equal(l2.code, 0, l2.stderr);
     assert.match(l2.stdout, /\[X\] 0001_init\b/);
+    assert.match(l2.stdout, /\[X\] 0002_admin\b/);
     assert.doesNotMatch(l2.stdout, /\[ \]/);
 
     const m2 = migrate(db);
@@ -78,7 +79,7 @@ test('migrate --list, migrate, migrate again', T, () => {
 
     const rows = db.sql('SELECT version, name FROM schema_migrations ORDER BY version;');
     assert.equal(rows.code, 0, rows.stderr);
-    assert.equal(rows.stdout.trim(), '1|0001_init');
+    assert.equal(rows.stdout.trim(), '1|0001_init\n2|0002_admin');
   } finally {
     db.drop();
   }
@@ -88,7 +89,8 @@ test('the schema has the tables and exact columns of DESIGN §3', T, () => {
   const db = freshDb();
   try {
     assert.equal(migrate(db).code, 0);
-    const want = [...Object.keys(SCHEMA), 'schema_migrations'].sort();
+    // DESIGN §3's tables, plus the admin's login throttle and the bookkeeping.
+    const want = [...Object.keys(SCHEMA), 'admin_login_failures', 'schema_migrations'].sort();
     assert.deepEqual(tables(db), want);
     for (const [table, cols] of Object.entries(SCHEMA)) {
       assert.deepEqual(columns(db, table).sort(), [...cols].sort(), table);
@@ -161,7 +163,7 @@ test('serve applies the migrations by itself', T, async () => {
     const l = migrate(db, ['--list']);
     assert.equal(l.code, 0, l.stderr);
     assert.match(l.stdout, /\[X\] 0001_init\b/);
-    assert.deepEqual(tables(db), [...Object.keys(SCHEMA), 'schema_migrations'].sort());
+    assert.deepEqual(tables(db), [...Object.keys(SCHEMA), 'admin_login_failures', 'schema_migrations'].sort());
   } finally {
     await srv.stop();
     db.drop();

@@ -1,0 +1,82 @@
+/*
+ * The delete confirmation page shared by the models: what will be deleted
+ * (the object and the memberships that go with it, as Django lists related
+ * objects), then a POST form whose only field besides the CSRF token is
+ * post=yes.
+ */
+#include "admin/internal.h"
+
+#include <string.h>
+
+#define RELATED_SHOWN 1000
+
+static int
+related(struct admin_ctx *c, const struct admin_object *o, const char *sql)
+{
+	struct db_param p[] = {DB_TEXT(o->id)};
+	struct db_rows *rows;
+	int             rc, n = 0;
+
+	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
+		return -1;
+	while ((rc = db_rows_next(rows)) == 1) {
+		if (n++ == 0)
+			html_lit(&c->h, "<ul>\n");
+		html_lit(&c->h, "<li>Organization membership: <a");
+		html_url_attr(&c->h, "href",
+		    admin_url(c, &admin_members_model, admin_col(c, rows, 0),
+		        "change"));
+		html_lit(&c->h, ">");
+		html_text(&c->h, admin_col(c, rows, 1));
+		html_lit(&c->h, "</a></li>\n");
+	}
+	db_rows_free(rows);
+	if (n > 0)
+		html_lit(&c->h, "</ul>\n");
+	if (n >= RELATED_SHOWN)
+		html_lit(&c->h, "<p class=\"muted\">(and possibly more)</p>\n");
+	return rc;
+}
+
+int
+admin_delete_confirm(struct admin_ctx *c, const struct admin_object *o,
+    const char *related_sql, const char *note)
+{
+	const struct admin_model *m = c->model;
+
+	admin_object_page_begin(c, "Are you sure?", o, "Delete");
+	html_lit(&c->h, "<h1>Are you sure?</h1>\n<p>");
+	html_text(&c->h,
+	    admin_printf(c,
+	        "Are you sure you want to delete the %s "
+	        "\xE2\x80\x9C%s\xE2\x80\x9D? "
+	        "All of the following related items will be deleted:",
+	        m->verbose, o->repr));
+	html_lit(&c->h,
+	    "</p>\n<h2>Objects</h2>\n<ul id=\"deleted-objects\">\n"
+	    "<li>");
+	html_text(&c->h, m->verbose);
+	html_lit(&c->h, ": <a");
+	html_url_attr(&c->h, "href", admin_url(c, m, o->id, "change"));
+	html_lit(&c->h, ">");
+	html_text(&c->h, o->repr);
+	html_lit(&c->h, "</a>\n");
+	if (related_sql != NULL && related(c, o, related_sql) == -1)
+		return admin_db_failed(c, "delete confirmation");
+	html_lit(&c->h, "</li>\n</ul>\n");
+	if (note != NULL) {
+		html_lit(&c->h,
+		    "<ul class=\"messages\"><li class=\"warning\">");
+		html_text(&c->h, note);
+		html_lit(&c->h, "</li></ul>\n");
+	}
+	admin_form_open(c, admin_url(c, m, o->id, "delete"));
+	html_lit(&c->h,
+	    "<input type=\"hidden\" name=\"post\" value=\"yes\">\n"
+	    "<div class=\"form-actions\"><button type=\"submit\" "
+	    "class=\"btn-danger\">Yes, I\xE2\x80\x99m sure</button>"
+	    "<a class=\"btn btn-secondary\"");
+	html_url_attr(&c->h, "href", admin_url(c, m, o->id, "change"));
+	html_lit(&c->h, ">No, take me back</a></div>\n</form>\n");
+	return admin_page_end(c, HTTP_OK);
+}

@@ -1,0 +1,157 @@
+/*
+ * GET .../<id>/history/: the admin_log rows of one object, oldest first
+ * (as Django shows them), and for objects mirrored from Clerk the webhook
+ * deliveries whose payload names the object's Clerk id, newest first, each
+ * linking to the stored event, so an operator can see why a row looks the
+ * way it does.
+ */
+#include "admin/internal.h"
+
+#include <string.h>
+
+#include "core/log.h"
+
+#define HISTORY_MAX    500
+#define DELIVERIES_MAX 100
+
+static int
+log_rows(struct admin_ctx *c, const struct admin_object *o)
+{
+	static const char *const sql =
+	    "SELECT l.created_at, u.email, l.action, l.message "
+	    "FROM admin_log l LEFT JOIN users u ON u.id = l.user_id "
+	    "WHERE l.object_type = $1 AND l.object_id = $2 "
+	    "AND (l.created_at >= $3 OR $3 IS NULL) ORDER BY l.id LIMIT $4";
+	/* SQLite may give a deleted row's id to a new row: the entries of
+	 * an older object with this id predate this one. */
+	struct db_param p[] = {DB_TEXT(c->model->object_type), DB_TEXT(o->id),
+	    o->created_at != NULL ? DB_TEXT(o->created_at) : DB_NULLP,
+	    DB_INT(HISTORY_MAX)};
+	struct db_rows *rows;
+	int             rc, n = 0;
+
+	html_lit(&c->h, "<h2>Changes made in the admin</h2>\n");
+	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
+		return -1;
+	while ((rc = db_rows_next(rows)) == 1) {
+		const char *who = admin_col(c, rows, 1);
+		const char *action = admin_col(c, rows, 2);
+
+		if (n++ == 0)
+			html_lit(&c->h,
+			    "<div class=\"table-wrap\">\n<table "
+			    "id=\"change-history\">\n"
+			    "<thead><tr><th scope=\"col\">Date/time</th>"
+			    "<th scope=\"col\">User</th><th "
+			    "scope=\"col\">Action"
+			    "</th><th scope=\"col\">Message</th></tr></thead>\n"
+			    "<tbody>\n");
+		html_lit(&c->h, "<tr><td>");
+		admin_time(&c->h, admin_col(c, rows, 0));
+		html_lit(&c->h, "</td><td>");
+		html_text(&c->h, who != NULL ? who : "(deleted user)");
+		html_lit(&c->h, "</td><td>");
+		html_text(&c->h,
+		    strcmp(action, "add") == 0          ? "Added"
+		        : strcmp(action, "delete") == 0 ? "Deleted"
+		                                        : "Changed");
+		html_lit(&c->h, "</td><td>");
+		html_text(&c->h, admin_col(c, rows, 3));
+		html_lit(&c->h, "</td></tr>\n");
+	}
+	db_rows_free(rows);
+	if (n > 0)
+		html_lit(&c->h, "</tbody>\n</table>\n</div>\n");
+	else
+		html_lit(&c->h,
+		    "<p class=\"muted\">This object has not been "
+		    "changed through the admin.</p>\n");
+	return rc;
+}
+
+static int
+deliveries(struct admin_ctx *c, const struct admin_object *o)
+{
+	static const char *const sql =
+	    "SELECT svix_id, type, status, received_at, error "
+	    "FROM webhook_events WHERE payload LIKE $1 ESCAPE '\\' "
+	    "ORDER BY received_at DESC, svix_id LIMIT $2";
+	struct db_rows *rows;
+	struct buf      pat;
+	int             rc, n = 0;
+	const char     *quoted;
+
+	html_lit(&c->h,
+	    "<h2>Clerk webhook deliveries</h2>\n<p class=\"muted\">"
+	    "Deliveries whose payload names ");
+	html_text(&c->h, o->clerk_id);
+	html_lit(&c->h, ", newest first.</p>\n");
+	/* The id in quotes: a JSON string equal to it, not a longer id. */
+	quoted = admin_printf(c, "\"%s\"", o->clerk_id);
+	buf_init(&pat, 0);
+	if (admin_like_contains(&pat, quoted, strlen(quoted)) == -1) {
+		buf_cleanup(&pat);
+		return -1;
+	}
+	/* SQLite binds without copying: the pattern must outlive the rows. */
+	struct db_param p[] = {DB_TEXTN(arena_strndup(c->r->arena, pat.data,
+	                                    pat.len),
+	                           pat.len),
+	    DB_INT(DELIVERIES_MAX)};
+
+	buf_cleanup(&pat);
+	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
+		return -1;
+	while ((rc = db_rows_next(rows)) == 1) {
+		const char *id = admin_col(c, rows, 0);
+
+		if (n++ == 0)
+			html_lit(&c->h,
+			    "<div class=\"table-wrap\">\n<table "
+			    "id=\"deliveries\">\n"
+			    "<thead><tr><th scope=\"col\">Received</th>"
+			    "<th scope=\"col\">Event</th><th scope=\"col\">Type"
+			    "</th><th scope=\"col\">Status</th></tr></thead>\n"
+			    "<tbody>\n");
+		html_lit(&c->h, "<tr><td>");
+		admin_time(&c->h, admin_col(c, rows, 3));
+		html_lit(&c->h, "</td><td><a");
+		html_url_attr(&c->h, "href",
+		    admin_url(c, &admin_events_model, id, "change"));
+		html_lit(&c->h, ">");
+		html_text(&c->h, id);
+		html_lit(&c->h, "</a></td><td>");
+		html_text(&c->h, admin_col(c, rows, 1));
+		html_lit(&c->h, "</td><td>");
+		html_text(&c->h, admin_col(c, rows, 2));
+		html_lit(&c->h, "</td></tr>\n");
+	}
+	db_rows_free(rows);
+	if (n > 0)
+		html_lit(&c->h, "</tbody>\n</table>\n</div>\n");
+	else
+		html_lit(&c->h, "<p class=\"muted\">None stored.</p>\n");
+	return rc;
+}
+
+int
+admin_history_render(struct admin_ctx *c, const struct admin_object *o)
+{
+	admin_object_page_begin(c,
+	    admin_printf(c, "Change history: %s", o->repr), o, "History");
+	html_lit(&c->h, "<h1>Change history: ");
+	html_text(&c->h, o->repr);
+	html_lit(&c->h, "</h1>\n");
+	if (log_rows(c, o) == -1)
+		goto failed;
+	if (o->clerk_id != NULL && *o->clerk_id != '\0' &&
+	    deliveries(c, o) == -1)
+		goto failed;
+	return admin_page_end(c, HTTP_OK);
+failed:
+	log_error("req=%s component=admin msg=\"history query failed\" "
+	          "error=\"%s\"",
+	    c->r->id, db_errmsg(c->db));
+	return admin_error(c, HTTP_SERVICE_UNAVAILABLE, "Service unavailable",
+	    "The database did not answer. Try again in a moment.");
+}

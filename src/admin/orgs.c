@@ -1,0 +1,693 @@
+/*
+ * The organization model (/admin/users/organization/): changelist, add,
+ * delete, and a change page with an inline table of the organization's
+ * memberships, saved by the same POST as Django's inline formsets: change a
+ * role, tick "Delete" to remove a member, or fill an empty row (email or
+ * Clerk user id, role) to add one. The whole save is one transaction with
+ * an admin_log row for the organization and one per membership touched.
+ */
+#include "admin/internal.h"
+
+#include <string.h>
+
+#include "core/timeutil.h"
+
+#define INLINE_MAX 200 /* memberships shown inline; more: the changelist */
+#define EXTRA_ROWS 3   /* empty rows for new members */
+
+/* No filters; $1..$3 search words, $4 sort key, $5 limit, $6 offset. */
+#define ORG_WORD(n, L)                                                 \
+	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("o.name", L, n) \
+	    ADMIN_LIKE("o.slug", L, n) ADMIN_LIKE("o.clerk_id", L, n) ")"
+#define ORG_WHERE(L)                                          \
+	" FROM organizations o WHERE 1 = 1" ORG_WORD("$1", L) \
+	    ORG_WORD("$2", L) ORG_WORD("$3", L)
+#define ORG_MEMBERS                                         \
+	"(SELECT count(*) FROM organization_memberships m " \
+	"WHERE m.organization_id = o.id)"
+#define SORT(k, e)                                              \
+	"CASE WHEN $4 = " #k " THEN " e " END ASC NULLS LAST, " \
+	"CASE WHEN $4 = -" #k " THEN " e " END DESC NULLS FIRST, "
+#define ORG_PAGE(L)                                             \
+	"SELECT o.id, o.name, o.slug, o.clerk_id, " ORG_MEMBERS \
+	"" ORG_WHERE(L) " ORDER BY " SORT(1, "lower(o.name)")   \
+	    SORT(2, "o.slug") SORT(3, "o.clerk_id")             \
+	        SORT(4, ORG_MEMBERS) "o.id LIMIT $5 OFFSET $6"
+
+static const char orgs_count_sqlite[] = "SELECT count(*)" ORG_WHERE("LIKE");
+static const char orgs_count_pg[] = "SELECT count(*)" ORG_WHERE("ILIKE");
+static const char orgs_page_sqlite[] = ORG_PAGE("LIKE");
+static const char orgs_page_pg[] = ORG_PAGE("ILIKE");
+
+static const struct admin_column org_cols[] = {
+    {"name", "Name", ADMIN_COL_TEXT},
+    {"slug", "Slug", ADMIN_COL_TEXT},
+    {"clerk_id", "Clerk ID", ADMIN_COL_TEXT},
+    {"members", "Members", ADMIN_COL_INT},
+};
+
+static const struct admin_list org_list = {{orgs_count_sqlite, orgs_count_pg},
+    {orgs_page_sqlite, orgs_page_pg}, "SELECT count(*) FROM organizations",
+    org_cols, ARRAY_LEN(org_cols), NULL, 0, 1, "Name, slug or Clerk ID"};
+
+static const struct admin_field org_fields[] = {
+    {"name", "Name", ADMIN_F_TEXT, true, 256, NULL},
+    {"slug", "Slug", ADMIN_F_TEXT, false, 256, NULL},
+    {"image_url", "Image URL", ADMIN_F_URL, false, 2048, NULL},
+};
+
+/* One membership row of the inline table. */
+struct inline_row {
+	const char *id, *user_id, *user_repr, *role; /* as stored */
+	const char *new_role;                        /* as posted */
+	bool        del;
+	const char *err;
+};
+
+/* One empty row for a new member. */
+struct new_row {
+	const char *user, *role; /* as posted */
+	const char *user_id, *user_repr;
+	const char *err;
+};
+
+struct org_form {
+	struct admin_values old, v;
+	const char         *clerk_id, *created_at, *updated_at;
+	struct inline_row  *rows;
+	size_t              nrows;
+	int64_t             total; /* memberships, shown or not */
+	struct new_row      extra[EXTRA_ROWS];
+};
+
+static const char *
+org_repr(struct admin_ctx *c, const char *id, const char *name,
+    const char *clerk_id)
+{
+	if (name != NULL && *name != '\0')
+		return name;
+	if (clerk_id != NULL && *clerk_id != '\0')
+		return clerk_id;
+	return admin_printf(c, "organization #%s", id);
+}
+
+static int
+org_lookup(struct admin_ctx *c, const char *id, struct admin_object *o)
+{
+	static const char *const sql =
+	    "SELECT id, name, clerk_id, created_at FROM organizations "
+	    "WHERE id = $1";
+	struct db_rows *rows;
+	int64_t         n;
+	int             rc;
+
+	if (str_to_i64(str_from_cstr(id), 1, INT64_MAX, &n) == -1)
+		return 0;
+	struct db_param p[] = {DB_INT(n)};
+
+	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
+		return -1;
+	if ((rc = db_rows_next(rows)) == 1) {
+		o->id = admin_col(c, rows, 0);
+		o->clerk_id = admin_col(c, rows, 2);
+		o->created_at = admin_col(c, rows, 3);
+		o->repr =
+		    org_repr(c, o->id, admin_col(c, rows, 1), o->clerk_id);
+	}
+	db_rows_free(rows);
+	return rc;
+}
+
+static int
+org_load(struct admin_ctx *c, const char *id, struct org_form *f)
+{
+	static const char *const sql =
+	    "SELECT name, slug, image_url, clerk_id, created_at, updated_at, "
+	    "(SELECT count(*) FROM organization_memberships m "
+	    "WHERE m.organization_id = o.id) FROM organizations o WHERE id = "
+	    "$1";
+	static const char *const members =
+	    "SELECT m.id, u.id, COALESCE(u.email, u.clerk_id, ''), m.role "
+	    "FROM organization_memberships m JOIN users u ON u.id = m.user_id "
+	    "WHERE m.organization_id = $1 ORDER BY m.id LIMIT $2";
+	struct db_param p[] = {DB_TEXT(id), DB_INT(INLINE_MAX)};
+	struct db_rows *rows;
+	int             rc, i;
+
+	memset(f, 0, sizeof(*f));
+	if ((rows = db_query(c->db, sql, p, 1)) == NULL)
+		return -1;
+	if ((rc = db_rows_next(rows)) == 1) {
+		for (i = 0; i < 3; i++)
+			f->old.v[i] = admin_col(c, rows, i);
+		f->clerk_id = admin_col(c, rows, 3);
+		f->created_at = admin_col(c, rows, 4);
+		f->updated_at = admin_col(c, rows, 5);
+		f->total = db_col_int(rows, 6);
+	}
+	db_rows_free(rows);
+	if (rc != 1)
+		return rc;
+	f->v = f->old;
+	f->rows = arena_alloc(c->r->arena, INLINE_MAX * sizeof(*f->rows));
+	if ((rows = db_query(c->db, members, p, 2)) == NULL)
+		return -1;
+	while (f->nrows < INLINE_MAX && (rc = db_rows_next(rows)) == 1) {
+		struct inline_row *r = &f->rows[f->nrows++];
+
+		memset(r, 0, sizeof(*r));
+		r->id = admin_col(c, rows, 0);
+		r->user_id = admin_col(c, rows, 1);
+		r->user_repr = admin_col(c, rows, 2);
+		r->role = admin_col(c, rows, 3);
+		r->new_role = r->role;
+	}
+	db_rows_free(rows);
+	return rc == -1 ? -1 : 1;
+}
+
+static void
+role_datalist(struct admin_ctx *c)
+{
+	html_lit(&c->h,
+	    "<datalist id=\"role-choices\"><option value=\"org:admin\">"
+	    "<option value=\"org:member\"></datalist>\n");
+}
+
+static void
+inline_input(struct admin_ctx *c, const char *name, const char *value,
+    const char *label, bool role, bool disabled, bool invalid)
+{
+	html_lit(&c->h, "<input type=\"text\"");
+	html_attr(&c->h, "name", name);
+	html_attr(&c->h, "value", value != NULL ? value : "");
+	html_attr(&c->h, "aria-label", label);
+	if (role)
+		html_lit(&c->h, " list=\"role-choices\" maxlength=\"64\"");
+	else
+		html_lit(&c->h, " maxlength=\"254\"");
+	if (invalid)
+		html_lit(&c->h, " aria-invalid=\"true\"");
+	if (disabled)
+		html_lit(&c->h, " disabled");
+	html_lit(&c->h, ">");
+}
+
+static void
+error_cell(struct admin_ctx *c, const char *err)
+{
+	if (err == NULL)
+		return;
+	html_lit(&c->h, "<ul class=\"errorlist\"><li>");
+	html_text(&c->h, err);
+	html_lit(&c->h, "</li></ul>");
+}
+
+static void
+inline_table(struct admin_ctx *c, const struct admin_object *o,
+    const struct org_form *f, bool edit)
+{
+	size_t i;
+
+	html_lit(&c->h,
+	    "<h2 id=\"memberships\">Organization memberships</h2>\n");
+	if (f->total > (int64_t)f->nrows) {
+		html_lit(&c->h, "<p class=\"muted\">Showing the first ");
+		html_int(&c->h, (int64_t)f->nrows);
+		html_lit(&c->h, " of ");
+		html_int(&c->h, f->total);
+		html_lit(&c->h, ". <a");
+		html_url_attr(&c->h, "href",
+		    admin_printf(c,
+		        "/admin/users/organizationmembership/"
+		        "?organization=%s",
+		        o->id));
+		html_lit(&c->h, ">See them all</a>.</p>\n");
+	}
+	if (edit)
+		html_lit(&c->h,
+		    "<p class=\"help\">Changes here are made in this "
+		    "database only; Clerk is not told.</p>\n");
+	html_lit(&c->h,
+	    "<div class=\"table-wrap\">\n<table id=\"inline-memberships\">\n"
+	    "<thead><tr><th scope=\"col\">User</th><th scope=\"col\">"
+	    "Role</th><th scope=\"col\">Delete?</th></tr></thead>\n"
+	    "<tbody>\n");
+	for (i = 0; i < f->nrows; i++) {
+		const struct inline_row *r = &f->rows[i];
+
+		html_lit(&c->h, "<tr><td><a");
+		html_url_attr(&c->h, "href",
+		    admin_url(c, &admin_users_model, r->user_id, "change"));
+		html_lit(&c->h, ">");
+		html_text(&c->h, r->user_repr);
+		html_lit(&c->h, "</a></td><td>");
+		inline_input(c, admin_printf(c, "m-%s-role", r->id),
+		    r->new_role, admin_printf(c, "Role of %s", r->user_repr),
+		    true, !edit, r->err != NULL);
+		error_cell(c, r->err);
+		html_lit(&c->h,
+		    "</td><td><label><input type=\"checkbox\" "
+		    "value=\"1\"");
+		html_attr(&c->h, "name", admin_printf(c, "m-%s-DELETE", r->id));
+		if (r->del)
+			html_lit(&c->h, " checked");
+		if (!edit)
+			html_lit(&c->h, " disabled");
+		html_lit(&c->h, ">Delete</label></td></tr>\n");
+	}
+	for (i = 0; edit && i < EXTRA_ROWS; i++) {
+		const struct new_row *n = &f->extra[i];
+
+		html_lit(&c->h, "<tr class=\"new-member\"><td>");
+		inline_input(c, admin_printf(c, "new-%zu-user", i), n->user,
+		    "New member: email or Clerk user ID", false, false,
+		    n->err != NULL);
+		error_cell(c, n->err);
+		html_lit(&c->h, "</td><td>");
+		inline_input(c, admin_printf(c, "new-%zu-role", i),
+		    n->role != NULL ? n->role : "org:member",
+		    "Role of the new member", true, false, false);
+		html_lit(&c->h, "</td><td></td></tr>\n");
+	}
+	if (f->nrows == 0 && !edit)
+		html_lit(&c->h,
+		    "<tr><td colspan=\"3\" class=\"muted\">No "
+		    "members.</td></tr>\n");
+	html_lit(&c->h, "</tbody>\n</table>\n</div>\n");
+	if (edit)
+		html_lit(&c->h,
+		    "<p class=\"help\">Add a member by email address or "
+		    "Clerk user ID (user_...).</p>\n");
+}
+
+static int
+change_page(struct admin_ctx *c, const struct admin_object *o,
+    const struct org_form *f)
+{
+	bool edit = c->user.is_superuser;
+
+	admin_object_page_begin(c, o->repr, o, NULL);
+	if (edit)
+		html_lit(&c->h, "<h1>Change organization</h1>\n");
+	else
+		html_lit(&c->h, "<h1>View organization</h1>\n");
+	html_lit(&c->h, "<h2 class=\"muted\">");
+	html_text(&c->h, o->repr);
+	html_lit(&c->h, "</h2>\n<p><a class=\"btn btn-secondary\"");
+	html_url_attr(&c->h, "href", admin_url(c, c->model, o->id, "history"));
+	html_lit(&c->h, ">History</a></p>\n<dl class=\"fields\">\n");
+	admin_readonly(c, "ID", o->id);
+	admin_readonly(c, "Clerk ID", f->clerk_id);
+	html_lit(&c->h, "<dt>Created</dt><dd>");
+	admin_time(&c->h, f->created_at);
+	html_lit(&c->h, "</dd>\n<dt>Updated</dt><dd>");
+	admin_time(&c->h, f->updated_at);
+	html_lit(&c->h, "</dd>\n</dl>\n");
+	if (edit && f->clerk_id != NULL)
+		html_lit(&c->h,
+		    "<p class=\"help\">Mirrored from Clerk: the "
+		    "next Clerk event for it overwrites what is "
+		    "changed here.</p>\n");
+	if (edit)
+		admin_form_open(c, admin_url(c, c->model, o->id, "change"));
+	else
+		html_lit(&c->h, "<form>\n");
+	role_datalist(c);
+	admin_fields_render(c, org_fields, ARRAY_LEN(org_fields), &f->v, !edit);
+	inline_table(c, o, f, edit);
+	if (edit)
+		admin_submit_row(c, admin_url(c, c->model, o->id, "delete"));
+	html_lit(&c->h, "</form>\n");
+	return admin_page_end(c, HTTP_OK);
+}
+
+/* The user named by an email or a Clerk user id: 1, 0 none, -1 error. */
+static int
+find_user(struct admin_ctx *c, const char *ref, struct new_row *n)
+{
+	static const char *const by_clerk =
+	    "SELECT id, COALESCE(email, clerk_id, '') FROM users "
+	    "WHERE clerk_id = $1";
+	static const char *const by_email =
+	    "SELECT id, COALESCE(email, clerk_id, '') FROM users "
+	    "WHERE email IS NOT NULL AND lower(email) = lower($1)";
+	struct db_param p[] = {DB_TEXT(ref)};
+	struct db_rows *rows;
+	int             rc;
+
+	rows = db_query(c->db, strchr(ref, '@') != NULL ? by_email : by_clerk,
+	    p, 1);
+	if (rows == NULL)
+		return -1;
+	if ((rc = db_rows_next(rows)) == 1) {
+		n->user_id = admin_col(c, rows, 0);
+		n->user_repr = admin_col(c, rows, 1);
+	}
+	db_rows_free(rows);
+	return rc;
+}
+
+/* Reads the inline rows of the POST into f; returns the errors (or -1). */
+static int
+read_inline(struct admin_ctx *c, struct org_form *f)
+{
+	size_t i, j;
+	int    errors = 0, rc;
+
+	for (i = 0; i < f->nrows; i++) {
+		struct inline_row *r = &f->rows[i];
+		const char        *role, *del;
+
+		role = admin_form_get(&c->form,
+		    admin_printf(c, "m-%s-role", r->id));
+		del = admin_form_get(&c->form,
+		    admin_printf(c, "m-%s-DELETE", r->id));
+		if (role == NULL)
+			continue; /* not on the page that was posted */
+		r->del = del != NULL && *del != '\0';
+		r->new_role = role;
+		if (!r->del && !admin_role_ok(role)) {
+			r->err = "Enter a role key such as org:admin or "
+			         "org:member.";
+			errors++;
+		}
+	}
+	for (i = 0; i < EXTRA_ROWS; i++) {
+		struct new_row *n = &f->extra[i];
+		const char     *role;
+
+		n->user = admin_form_get(&c->form,
+		    admin_printf(c, "new-%zu-user", i));
+		role = admin_form_get(&c->form,
+		    admin_printf(c, "new-%zu-role", i));
+		n->role = role;
+		if (n->user == NULL || *n->user == '\0') {
+			n->user = NULL;
+			continue;
+		}
+		if (role == NULL || *role == '\0')
+			n->role = "org:member";
+		if (strlen(n->user) > 254 ||
+		    !admin_text_ok(n->user, strlen(n->user), false)) {
+			n->err = "Enter an email address or a Clerk user ID.";
+			errors++;
+			continue;
+		}
+		if (!admin_role_ok(n->role)) {
+			n->err = "Enter a role key such as org:admin or "
+			         "org:member.";
+			errors++;
+			continue;
+		}
+		if ((rc = find_user(c, n->user, n)) == -1)
+			return -1;
+		if (rc == 0) {
+			n->err = "No user has this email address or Clerk ID.";
+			errors++;
+			continue;
+		}
+		for (j = 0; j < f->nrows && n->err == NULL; j++) {
+			if (strcmp(f->rows[j].user_id, n->user_id) == 0 &&
+			    !f->rows[j].del)
+				n->err = "This user is already a member.";
+		}
+		for (j = 0; j < i && n->err == NULL; j++) {
+			if (f->extra[j].user_id != NULL &&
+			    strcmp(f->extra[j].user_id, n->user_id) == 0)
+				n->err = "This user is listed twice.";
+		}
+		errors += n->err != NULL;
+	}
+	return errors;
+}
+
+/* Appends "<what> “<repr>”." to the organization's change message. */
+static void
+note(struct buf *msg, const char *what, const char *repr)
+{
+	(void)!buf_appendf(msg, "%s%s \xE2\x80\x9C%s\xE2\x80\x9D.",
+	    msg->len > 0 ? " " : "", what, repr);
+}
+
+static int
+save_members(struct admin_ctx *c, const struct admin_object *o,
+    const char *org_repr, struct org_form *f, const char *now, struct buf *msg)
+{
+	static const char *const del =
+	    "DELETE FROM organization_memberships WHERE id = $1 AND "
+	    "organization_id = $2";
+	static const char *const upd =
+	    "UPDATE organization_memberships SET role = $1, updated_at = $2 "
+	    "WHERE id = $3 AND organization_id = $4";
+	static const char *const ins =
+	    "INSERT INTO organization_memberships (user_id, organization_id, "
+	    "role, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) "
+	    "RETURNING id";
+	const char *mt = admin_members_model.object_type;
+	size_t      i;
+
+	for (i = 0; i < f->nrows; i++) {
+		struct inline_row *r = &f->rows[i];
+		const char        *repr =
+		    admin_printf(c, "%s in %s", r->user_repr, org_repr);
+
+		if (r->del) {
+			struct db_param p[] = {DB_TEXT(r->id), DB_TEXT(o->id)};
+
+			if (db_exec(c->db, del, p, 2, NULL) == -1 ||
+			    admin_log_write(c, "delete", mt, r->id, repr,
+			        "Deleted from the organization's page.") == -1)
+				return -1;
+			note(msg, "Deleted organization membership", repr);
+		} else if (strcmp(r->new_role, r->role) != 0) {
+			struct db_param p[] = {DB_TEXT(r->new_role),
+			    DB_TEXT(now), DB_TEXT(r->id), DB_TEXT(o->id)};
+
+			if (db_exec(c->db, upd, p, 4, NULL) == -1 ||
+			    admin_log_write(c, "change", mt, r->id, repr,
+			        admin_printf(c, "Changed Role from %s to %s.",
+			            r->role, r->new_role)) == -1)
+				return -1;
+			note(msg, "Changed Role for organization membership",
+			    repr);
+		}
+	}
+	for (i = 0; i < EXTRA_ROWS; i++) {
+		struct new_row *n = &f->extra[i];
+		struct db_rows *rows;
+		const char     *id = NULL, *repr;
+		int             rc;
+
+		if (n->user_id == NULL)
+			continue;
+		struct db_param p[] = {DB_TEXT(n->user_id), DB_TEXT(o->id),
+		    DB_TEXT(n->role), DB_TEXT(now)};
+
+		if ((rows = db_query(c->db, ins, p, 4)) == NULL)
+			return -1;
+		if ((rc = db_rows_next(rows)) == 1)
+			id = admin_col(c, rows, 0);
+		while (rc == 1 && (rc = db_rows_next(rows)) == 1)
+			;
+		db_rows_free(rows);
+		if (rc == -1 || id == NULL)
+			return -1;
+		repr = admin_printf(c, "%s in %s", n->user_repr, org_repr);
+		if (admin_log_write(c, "add", mt, id, repr,
+		        admin_printf(c,
+		            "Added from the organization's page, "
+		            "role %s.",
+		            n->role)) == -1)
+			return -1;
+		note(msg, "Added organization membership", repr);
+	}
+	return 0;
+}
+
+/* The save in one transaction; -2 when a membership conflicted. */
+static int
+org_save(struct admin_ctx *c, const struct admin_object *o, struct org_form *f)
+{
+	static const char *const upd =
+	    "UPDATE organizations SET name = $1, slug = $2, image_url = $3, "
+	    "updated_at = $4 WHERE id = $5";
+	const char *fields = admin_fields_changed(c, org_fields,
+	    ARRAY_LEN(org_fields), &f->old, &f->v);
+	const char *repr = org_repr(c, o->id, f->v.v[0], f->clerk_id);
+	char        now[ISO_TIME_SIZE];
+	struct buf  msg;
+	int         rc = -1;
+
+	time_iso_from_ms(time_now_ms(), now);
+	struct db_param p[] = {admin_field_param(org_fields, 0, &f->v),
+	    admin_field_param(org_fields, 1, &f->v),
+	    admin_field_param(org_fields, 2, &f->v), DB_TEXT(now),
+	    DB_TEXT(o->id)};
+
+	buf_init(&msg, 0);
+	if (strcmp(fields, "No fields changed.") != 0)
+		(void)!buf_append_cstr(&msg, fields);
+	if (admin_tx_begin(c) == -1)
+		goto out;
+	if (db_exec(c->db, upd, p, ARRAY_LEN(p), NULL) == -1 ||
+	    save_members(c, o, repr, f, now, &msg) == -1 ||
+	    admin_log_write(c, "change", c->model->object_type, o->id, repr,
+	        msg.len > 0 ? msg.data : "No fields changed.") == -1 ||
+	    admin_tx_commit(c) == -1) {
+		rc = db_is_unique_violation(c->db) ? -2 : -1;
+		(void)!db_rollback(c->db);
+		goto out;
+	}
+	rc = admin_saved(c, "changed", repr,
+	    admin_url(c, c->model, o->id, "change"));
+out:
+	buf_cleanup(&msg);
+	return rc;
+}
+
+static int
+org_change(struct admin_ctx *c, const struct admin_object *o)
+{
+	struct org_form f;
+	int             rc, errors;
+
+	if ((rc = org_load(c, o->id, &f)) != 1)
+		return rc == -1 ? admin_db_failed(c, "organization load")
+		                : admin_error(c, HTTP_NOT_FOUND, "Not found",
+		                      "This organization no longer exists.");
+	if (!c->is_post)
+		return change_page(c, o, &f);
+	errors =
+	    (int)admin_fields_read(c, org_fields, ARRAY_LEN(org_fields), &f.v);
+	if ((rc = read_inline(c, &f)) == -1)
+		return admin_db_failed(c, "membership lookup");
+	errors += rc;
+	if (errors == 0) {
+		if ((rc = org_save(c, o, &f)) >= 0)
+			return rc;
+		if (rc == -1)
+			return admin_db_failed(c, "organization save");
+		admin_message(c, ADMIN_ERROR,
+		    "A membership changed while you were editing (a webhook "
+		    "may have added it). Review the table and save again.");
+		if (org_load(c, o->id, &f) != 1)
+			return admin_db_failed(c, "organization load");
+		return change_page(c, o, &f);
+	}
+	admin_message(c, ADMIN_ERROR, "Please correct the errors below.");
+	return change_page(c, o, &f);
+}
+
+static int
+add_page(struct admin_ctx *c, const struct admin_values *v)
+{
+	admin_object_page_begin(c, "Add organization", NULL,
+	    "Add organization");
+	html_lit(&c->h, "<h1>Add organization</h1>\n");
+	admin_form_open(c, admin_url(c, c->model, NULL, "add"));
+	admin_fields_render(c, org_fields, ARRAY_LEN(org_fields), v, false);
+	html_lit(&c->h,
+	    "<p class=\"help\">Members can be added on the next page.</p>\n"
+	    "<div class=\"form-actions\"><button type=\"submit\" "
+	    "name=\"_save\" "
+	    "value=\"1\">Save</button><button type=\"submit\" "
+	    "class=\"btn-secondary\" name=\"_continue\" value=\"1\">Save and "
+	    "continue editing</button></div>\n</form>\n");
+	return admin_page_end(c, HTTP_OK);
+}
+
+static int
+org_add(struct admin_ctx *c)
+{
+	static const char *const sql =
+	    "INSERT INTO organizations (name, slug, image_url, created_at, "
+	    "updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id";
+	struct admin_values v;
+	struct db_rows     *rows;
+	char                now[ISO_TIME_SIZE];
+	const char         *id = NULL;
+	int                 rc;
+
+	memset(&v, 0, sizeof(v));
+	if (!c->is_post)
+		return add_page(c, &v);
+	if (admin_fields_read(c, org_fields, ARRAY_LEN(org_fields), &v) > 0) {
+		admin_message(c, ADMIN_ERROR,
+		    "Please correct the errors below.");
+		return add_page(c, &v);
+	}
+	time_iso_from_ms(time_now_ms(), now);
+	struct db_param p[] = {admin_field_param(org_fields, 0, &v),
+	    admin_field_param(org_fields, 1, &v),
+	    admin_field_param(org_fields, 2, &v), DB_TEXT(now)};
+
+	if (admin_tx_begin(c) == -1)
+		return admin_db_failed(c, "organization add");
+	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
+		return admin_db_failed(c, "organization add");
+	if ((rc = db_rows_next(rows)) == 1)
+		id = admin_col(c, rows, 0);
+	while (rc == 1 && (rc = db_rows_next(rows)) == 1)
+		;
+	db_rows_free(rows);
+	if (rc == -1 || id == NULL ||
+	    admin_log_write(c, "add", c->model->object_type, id, v.v[0],
+	        "Added.") == -1 ||
+	    admin_tx_commit(c) == -1)
+		return admin_db_failed(c, "organization add");
+	return admin_saved(c, "added", v.v[0],
+	    admin_url(c, c->model, id, "change"));
+}
+
+static int
+org_delete(struct admin_ctx *c, const struct admin_object *o)
+{
+	static const char *const del =
+	    "DELETE FROM organizations WHERE id = $1";
+	struct db_param p[] = {DB_TEXT(o->id)};
+
+	if (!c->is_post)
+		return admin_delete_confirm(c, o,
+		    "SELECT m.id, COALESCE(u.email, u.clerk_id, '') || ' in ' "
+		    "|| "
+		    "o.name || ' (' || m.role || ')' FROM "
+		    "organization_memberships m "
+		    "JOIN users u ON u.id = m.user_id JOIN organizations o ON "
+		    "o.id = m.organization_id WHERE m.organization_id = $1 "
+		    "ORDER BY m.id LIMIT 1000",
+		    o->clerk_id != NULL ? "This organization is mirrored from "
+		                          "Clerk: unless it is "
+		                          "deleted in Clerk too, the next "
+		                          "webhook or sync for it "
+		                          "brings it back."
+		                        : NULL);
+	if (admin_tx_begin(c) == -1)
+		return admin_db_failed(c, "organization delete");
+	if (db_exec(c->db, del, p, ARRAY_LEN(p), NULL) == -1 ||
+	    admin_log_write(c, "delete", c->model->object_type, o->id, o->repr,
+	        "Deleted.") == -1 ||
+	    admin_tx_commit(c) == -1)
+		return admin_db_failed(c, "organization delete");
+	admin_flash(c, ADMIN_SUCCESS,
+	    admin_printf(c,
+	        "The organization \xE2\x80\x9C%s\xE2\x80\x9D was deleted "
+	        "successfully.",
+	        o->repr));
+	return admin_redirect(c->r, admin_url(c, c->model, NULL, NULL));
+}
+
+const struct admin_model admin_orgs_model = {
+    .app = "users",
+    .name = "organization",
+    .object_type = "users.organization",
+    .verbose = "organization",
+    .verbose_plural = "organizations",
+    .title_plural = "Organizations",
+    .read_only = false,
+    .list = &org_list,
+    .lookup = org_lookup,
+    .change = org_change,
+    .add = org_add,
+    .del = org_delete,
+};
