@@ -84,6 +84,11 @@ $(OUT)/src/html/html.o: CFLAGS += \
 	-DHTML_STYLE_CSS='"$(CURDIR)/src/html/style.css"'
 $(OUT)/src/html/html.o: src/html/style.css
 
+# Our page script, embedded the same way (src/pages/script.c).
+$(OUT)/src/pages/script.o: CFLAGS += \
+	-DPAGES_JS='"$(CURDIR)/src/pages/pages.js"'
+$(OUT)/src/pages/script.o: src/pages/pages.js
+
 # swagger-ui-dist comes from npm (package-lock.json).
 $(SWAGGER_DIR)/%: package-lock.json
 	npm ci --no-audit --no-fund

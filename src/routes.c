@@ -11,6 +11,7 @@
 #include "api/webhook.h"
 #include "docs/docs.h"
 #include "http/metrics.h"
+#include "pages/pages.h"
 
 const struct route app_routes[] = {
     {"GET", "/api/v1/health", api_health, 0},
@@ -24,6 +25,19 @@ const struct route app_routes[] = {
     {"GET", "/docs", docs_page, ROUTE_HTML},
     {"GET", "/docs/{file}", docs_asset, 0},
     {"GET", "/api/v1/organizations/{id}/members", api_org_members, ROUTE_AUTH},
+    {"GET", "/", pages_landing, ROUTE_HTML},
+    {"GET", "/sign-in", pages_sign_in, ROUTE_HTML},
+    {"GET", "/sign-in/{a}", pages_sign_in, ROUTE_HTML},
+    {"GET", "/sign-in/{a}/{b}", pages_sign_in, ROUTE_HTML},
+    {"GET", "/sign-in/{a}/{b}/{c}", pages_sign_in, ROUTE_HTML},
+    {"GET", "/sign-in/{a}/{b}/{c}/{d}", pages_sign_in, ROUTE_HTML},
+    {"GET", "/sign-up", pages_sign_up, ROUTE_HTML},
+    {"GET", "/sign-up/{a}", pages_sign_up, ROUTE_HTML},
+    {"GET", "/sign-up/{a}/{b}", pages_sign_up, ROUTE_HTML},
+    {"GET", "/sign-up/{a}/{b}/{c}", pages_sign_up, ROUTE_HTML},
+    {"GET", "/sign-up/{a}/{b}/{c}/{d}", pages_sign_up, ROUTE_HTML},
+    {"GET", "/dashboard", pages_dashboard, ROUTE_HTML},
+    {"GET", "/static/pages.js", pages_script, 0},
     {"GET", "/static/style.css", admin_static_css, 0},
     {"GET", "/admin/", admin_index, ROUTE_HTML},
     {"GET", "/admin/login/", admin_login, ROUTE_HTML},

@@ -349,32 +349,45 @@ claims_to_request(struct req *r, const struct clerk_claims *c,
 	buf_cleanup(&perms);
 }
 
+/* Copies a cached entry's claims into the request's arena. */
 static void
-claims_from_entry(const struct cached *e, struct session_claims *out)
+claims_from_entry(struct req *r, const struct cached *e,
+    struct session_claims *out)
 {
 	out->exp = e->exp;
 	out->iat = e->iat;
-	out->sub = e->sub;
-	out->org_id = e->org_id;
-	out->org_role = e->org_role;
-	out->org_slug = e->org_slug;
-	out->perms = e->perms;
+	out->sub = arena_strndup(r->arena, e->sub, strlen(e->sub));
+	out->org_id = arena_strndup(r->arena, e->org_id, strlen(e->org_id));
+	out->org_role =
+	    arena_strndup(r->arena, e->org_role, strlen(e->org_role));
+	out->org_slug =
+	    arena_strndup(r->arena, e->org_slug, strlen(e->org_slug));
+	out->perms = arena_strndup(r->arena, e->perms, strlen(e->perms));
 }
 
+/* What verify() found. */
+enum verdict {
+	VERDICT_OK,
+	VERDICT_REFUSED,     /* *why says why */
+	VERDICT_UNAVAILABLE, /* no signing keys */
+	VERDICT_SUSPENDED,   /* waiting for the JWKS; the route reruns */
+};
+
 /*
- * Verifies token; 0 with out filled (and the token cached when its claims
- * fit an entry), else the HTTP status answered.
+ * Verifies token; VERDICT_OK with out filled (and the token cached when its
+ * claims fit an entry). Writes no response.
  */
-static int
+static enum verdict
 verify(struct req *r, struct clerk_session *s, const char *token,
-    bool azp_optional, const unsigned char *key, struct session_claims *out)
+    bool azp_optional, const unsigned char *key, struct session_claims *out,
+    enum clerk_jwt_error *why)
 {
 	struct lookup_ctx     l = {s, NULL, JWKS_FOUND, 0};
 	struct clerk_jwt_opts o;
 	struct clerk_claims   c;
 	struct cached         e;
 	enum clerk_jwt_error  rc;
-	int                   status = 0;
+	enum verdict          v = VERDICT_OK;
 
 	memset(&o, 0, sizeof(o));
 	o.lookup = lookup_key;
@@ -384,6 +397,7 @@ verify(struct req *r, struct clerk_session *s, const char *token,
 	o.azp_may_be_missing = azp_optional;
 	o.now = (int64_t)time(NULL);
 	rc = clerk_jwt_verify(token, strlen(token), &o, &c);
+	*why = rc;
 	EVP_PKEY_free(l.held);
 	if (rc != CLERK_JWT_OK) {
 		if (l.result == JWKS_PENDING && r->auth_waits++ == 0) {
@@ -391,16 +405,15 @@ verify(struct req *r, struct clerk_session *s, const char *token,
 			 * this thread, then run the route again. */
 			req_suspend(r, req_rerun);
 			jwks_on_ready(s->jwks, l.ticket, wake_request, r);
-			status = HTTP_SUSPENDED;
+			v = VERDICT_SUSPENDED;
 		} else if (l.result == JWKS_UNAVAILABLE ||
 		    l.result == JWKS_PENDING) {
 			log_warn("req=%s component=auth msg=\"no signing keys: "
 			         "the JWKS could not be fetched\"",
 			    r->id);
-			status = resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
-			    "Authentication is temporarily unavailable");
+			v = VERDICT_UNAVAILABLE;
 		} else {
-			status = unauthorized(r, clerk_jwt_error_str(rc));
+			v = VERDICT_REFUSED;
 		}
 	} else {
 		claims_to_request(r, &c, out);
@@ -411,7 +424,28 @@ verify(struct req *r, struct clerk_session *s, const char *token,
 			cache_put(s, &e);
 	}
 	clerk_claims_cleanup(&c);
-	return status;
+	return v;
+}
+
+/* A cached or freshly verified token's claims; see verify(). */
+static enum verdict
+check_token(struct req *r, struct clerk_session *s, const char *token,
+    bool azp_optional, struct session_claims *sc, enum clerk_jwt_error *why)
+{
+	struct cached e;
+	bool          hit;
+
+	memset(&e, 0, sizeof(e));
+	memset(sc, 0, sizeof(*sc));
+	*why = CLERK_JWT_OK;
+	cache_key(token, strlen(token), azp_optional, e.key);
+	hit = cache_get(s, e.key, (int64_t)time(NULL), &e);
+	metrics_token_cache(hit);
+	if (hit) {
+		claims_from_entry(r, &e, sc);
+		return VERDICT_OK;
+	}
+	return verify(r, s, token, azp_optional, e.key, sc, why);
 }
 
 /*
@@ -552,27 +586,28 @@ fill_auth(struct req *r, const struct session_claims *e, int64_t user_id)
 	arena_defer(r->arena, decref_json, r->auth.org_permissions);
 }
 
+/*
+ * The local user of verified claims, fetched just in time when not
+ * mirrored: 1 found (r->auth filled), 0 unknown, -1 database or Clerk
+ * unreachable (*no_db set when there was no database connection).
+ */
 static int
-resolve_user(struct req *r, struct clerk_session *s,
-    const struct session_claims *e)
+find_user(struct req *r, struct clerk_session *s,
+    const struct session_claims *e, bool *no_db)
 {
 	struct db_conn *c = req_db(r);
 	int64_t         user_id = 0;
 	int             rc;
 
+	*no_db = c == NULL;
 	if (c == NULL)
-		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
-		    "Database unavailable");
+		return -1;
 	rc = directory_user_id(c, e->sub, &user_id);
 	if (rc == 0)
 		rc = fetch_user(r, s, c, e->sub, &user_id);
-	if (rc == -1)
-		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
-		    "Service temporarily unavailable");
-	if (rc == 0)
-		return resp_detail(r, HTTP_NOT_FOUND, "User not synced yet");
-	fill_auth(r, e, user_id);
-	return 0;
+	if (rc == 1)
+		fill_auth(r, e, user_id);
+	return rc;
 }
 
 int
@@ -580,10 +615,10 @@ clerk_session_authenticate(struct req *r)
 {
 	struct clerk_session *s = r->app->session;
 	struct session_claims sc;
-	struct cached         e;
+	enum clerk_jwt_error  why;
 	const char           *token;
-	bool                  bearer, azp_optional, hit;
-	int                   status;
+	bool                  bearer, azp_optional, no_db;
+	int                   rc;
 
 	if (s == NULL)
 		return unauthorized(r, "clerk-not-configured");
@@ -593,18 +628,91 @@ clerk_session_authenticate(struct req *r)
 	 * one is good only for requests that change nothing. */
 	azp_optional = !bearer &&
 	    (str_eq_cstr(r->method, "GET") || str_eq_cstr(r->method, "HEAD"));
-	memset(&e, 0, sizeof(e));
-	memset(&sc, 0, sizeof(sc));
-	cache_key(token, strlen(token), azp_optional, e.key);
-	hit = cache_get(s, e.key, (int64_t)time(NULL), &e);
-	metrics_token_cache(hit);
-	if (hit) {
-		claims_from_entry(&e, &sc);
-	} else if ((status = verify(r, s, token, azp_optional, e.key, &sc)) !=
-	    0) {
-		return status;
+	switch (check_token(r, s, token, azp_optional, &sc, &why)) {
+	case VERDICT_OK:
+		break;
+	case VERDICT_SUSPENDED:
+		return HTTP_SUSPENDED;
+	case VERDICT_UNAVAILABLE:
+		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
+		    "Authentication is temporarily unavailable");
+	case VERDICT_REFUSED:
+	default:
+		return unauthorized(r, clerk_jwt_error_str(why));
 	}
 	if (!bearer && stale_for_client(r, s, sc.iat))
 		return unauthorized(r, "token-older-than-client-uat");
-	return resolve_user(r, s, &sc);
+	rc = find_user(r, s, &sc, &no_db);
+	if (rc == -1 && no_db)
+		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
+		    "Database unavailable");
+	if (rc == -1)
+		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
+		    "Service temporarily unavailable");
+	if (rc == 0)
+		return resp_detail(r, HTTP_NOT_FOUND, "User not synced yet");
+	return 0;
+}
+
+/* True when __client_uat says a session is signed in in this browser. */
+static bool
+client_signed_in(struct req *r, const struct clerk_session *s)
+{
+	const char *uat = suffixed_cookie(r, s, "__client_uat");
+	int64_t     v;
+
+	return uat != NULL &&
+	    str_to_i64(str_from_cstr(uat), 0, INT64_MAX, &v) == 0 && v > 0;
+}
+
+enum clerk_page_auth
+clerk_session_page_auth(struct req *r)
+{
+	struct clerk_session *s = r->app->session;
+	struct session_claims sc;
+	enum clerk_jwt_error  why;
+	const char           *token;
+	bool                  no_db;
+	int                   rc;
+
+	if (s == NULL)
+		return CLERK_PAGE_UNAVAILABLE;
+	token = suffixed_cookie(r, s, "__session");
+	if (token == NULL || *token == '\0') {
+		/* Signed in, but no cookie yet: ClerkJS writes one. */
+		return client_signed_in(r, s) ? CLERK_PAGE_REFRESH
+		                              : CLERK_PAGE_NO_SESSION;
+	}
+	/* Page requests are GET navigations: a missing azp is fine. */
+	switch (check_token(r, s, token, true, &sc, &why)) {
+	case VERDICT_OK:
+		break;
+	case VERDICT_SUSPENDED:
+		return CLERK_PAGE_SUSPENDED;
+	case VERDICT_UNAVAILABLE:
+		return CLERK_PAGE_UNAVAILABLE;
+	case VERDICT_REFUSED:
+	default:
+		log_info("req=%s component=auth outcome=refused reason=%s",
+		    r->id, clerk_jwt_error_str(why));
+		/* A token that is only out of date (what Clerk's SDK would
+		 * send through its handshake) while the browser is signed
+		 * in: let ClerkJS write a fresh one. */
+		if ((why == CLERK_JWT_EXPIRED ||
+		        why == CLERK_JWT_NOT_YET_VALID ||
+		        why == CLERK_JWT_IAT_FUTURE) &&
+		    client_signed_in(r, s))
+			return CLERK_PAGE_REFRESH;
+		return CLERK_PAGE_INVALID;
+	}
+	if (stale_for_client(r, s, sc.iat)) {
+		log_info("req=%s component=auth outcome=refused "
+		         "reason=token-older-than-client-uat",
+		    r->id);
+		return CLERK_PAGE_REFRESH;
+	}
+	rc = find_user(r, s, &sc, &no_db);
+	if (rc == 0)
+		return CLERK_PAGE_NOT_SYNCED;
+	return rc == 1 ? CLERK_PAGE_OK : CLERK_PAGE_UNAVAILABLE;
 }

@@ -29,4 +29,24 @@ void clerk_session_free(struct clerk_session *s);
  * already answered (401 with WWW-Authenticate, 404, 503). */
 int clerk_session_authenticate(struct req *r);
 
+/* The session of an HTML page request, from the cookies only. */
+enum clerk_page_auth {
+	CLERK_PAGE_OK,          /* r->auth is filled */
+	CLERK_PAGE_NO_SESSION,  /* no token, and __client_uat not signed in */
+	CLERK_PAGE_REFRESH,     /* out of date or missing while __client_uat
+	                         * says signed in: ClerkJS can refresh it */
+	CLERK_PAGE_INVALID,     /* any other refused token */
+	CLERK_PAGE_NOT_SYNCED,  /* valid, but the user is not mirrored */
+	CLERK_PAGE_UNAVAILABLE, /* no key source, JWKS, database or Clerk */
+	CLERK_PAGE_SUSPENDED,   /* waiting for the JWKS: return
+	                         * HTTP_SUSPENDED; the route runs again */
+};
+
+/*
+ * The gate's verification for pages: like clerk_session_authenticate()
+ * with the cookie token (a missing azp accepted, as on any GET), but it
+ * writes no response; the page decides what to answer.
+ */
+enum clerk_page_auth clerk_session_page_auth(struct req *r);
+
 #endif
