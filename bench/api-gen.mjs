@@ -30,6 +30,7 @@ const tokens = [];
 for (let u = 1; u <= n; u++) {
   tokens.push(await new SignJWT({
     sub: `user_bench${u}`, sid: `sess_bench${u}`, azp: 'http://localhost:3000',
+    iss: 'https://example.accounts.dev',
     org_id: `org_bench${((u) % orgs) + 1}`, org_role: 'org:admin', org_slug: `org-${(u % orgs) + 1}`,
     org_permissions: [],
   }).setProtectedHeader({ alg: 'RS256', kid: 'ins_bench', typ: 'JWT' })

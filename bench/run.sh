@@ -7,7 +7,9 @@
 #      PostgreSQL cluster with fsync on;
 #   3. GET /api/v1/users/me with 1,000 distinct tokens at 64 connections,
 #      and the single-core verification rate without the token cache next
-#      to "openssl speed rsa2048".
+#      to "openssl speed rsa2048";
+#   4. the pages' server time (access log) and size, the dashboard with 50+
+#      organizations.
 # Usage: sh bench/run.sh [SECONDS]   (default 10 per wrk run)
 set -eu
 cd "$(dirname "$0")/.."
@@ -107,3 +109,31 @@ stop_server
 echo "-- verification without the token cache, one core"
 build/release/bench/jwt_verify "$tmp/pub.pem" "$tmp/tokens.txt" 3
 openssl speed -seconds 3 rsa2048 2>/dev/null | tail -n 2
+
+echo "== 4. pages: server time from the access log (200 requests each), sizes"
+i=101
+{
+	echo "BEGIN;"
+	while [ $i -le 150 ]; do
+		echo "INSERT INTO organizations (id, clerk_id, name, slug) VALUES ($i, 'org_page$i', 'Org $i', 'org-$i');"
+		echo "INSERT INTO organization_memberships (user_id, organization_id, role) VALUES (1, $i, 'org:member');"
+		i=$((i + 1))
+	done
+	echo "COMMIT;"
+} | sqlite3 "$tmp/api.db"
+token=$(head -n 1 "$tmp/tokens.txt")
+port=$(free_port)
+start_server "$port" DATABASE_URL="$db" CLERK_JWT_KEY="$(cat "$tmp/pub.pem")" \
+	CLERK_PUBLISHABLE_KEY=pk_test_ZXhhbXBsZS5hY2NvdW50cy5kZXYk
+for page in / /sign-in /sign-up /sign-in/factor-one /dashboard; do
+	n=0
+	while [ $n -lt 200 ]; do
+		curl -s -o /dev/null -H "Cookie: __session=$token" "http://127.0.0.1:$port$page"
+		n=$((n + 1))
+	done
+	size=$(curl -s -H "Cookie: __session=$token" "http://127.0.0.1:$port$page" | wc -c)
+	grep "path=\"$page\" status=200" "$tmp/server.log" | sed 's/.*ms=\([0-9.]*\).*/\1/' | sort -n |
+		awk -v p="$page" -v s="$size" '{a[NR]=$1} END {printf "%-20s median_ms=%s p99_ms=%s max_ms=%s html_bytes=%s\n", p, a[int(NR/2)+1], a[int(NR*0.99)], a[NR], s}'
+done
+echo "/static/style.css bytes=$(curl -s "http://127.0.0.1:$port/static/style.css" | wc -c)"
+stop_server
