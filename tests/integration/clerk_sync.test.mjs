@@ -1,29 +1,15 @@
 // mysaas clerk sync: backfill from a fake Backend API, through the same
 // rules as webhooks — idempotent, and never overwriting newer data.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { BIN, ROOT, cleanEnv, freshDb, rmDir, runCli, tmpDir } from './lib/server.mjs';
+import { ROOT, freshDb, runCli, runCliAsync } from './lib/server.mjs';
 
 const FIX = path.join(ROOT, 'tests', 'fixtures', 'clerk');
 const fixture = (name) => JSON.parse(fs.readFileSync(path.join(FIX, name), 'utf8')).data;
-
-function runAsync(args, env) {
-  const cwd = tmpDir('mysaas-sync-');
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('sync timed out')); }, 60000);
-    child.on('exit', (code) => { clearTimeout(timer); rmDir(cwd); resolve({ code, stdout, stderr }); });
-  });
-}
 
 // 250 users (3 pages), 2 organizations, memberships; serves /v1 like Clerk.
 function fakeBackend() {
@@ -73,7 +59,7 @@ test('clerk sync backfills everything, pages through users, backs off on 429, an
   try {
     assert.equal(runCli(['migrate'], { env: { DATABASE_URL: db.url } }).code, 0);
     const env = { DATABASE_URL: db.url, CLERK_SECRET_KEY: 'sk_test_sync', CLERK_API_URL: `http://127.0.0.1:${fake.port}` };
-    let r = await runAsync(['clerk', 'sync'], env);
+    let r = await runCliAsync(['clerk', 'sync'], { env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Synced 2 organizations, 250 users, 2 memberships/);
     const q = (sql) => db.sql(sql).stdout.trim();
@@ -91,7 +77,7 @@ test('clerk sync backfills everything, pages through users, backs off on 429, an
     assert.ok(fake.state.requests.every((x) => x.auth === 'Bearer sk_test_sync'));
     // Again: nothing new, nothing duplicated.
     const before = q('SELECT count(*) FROM users') + q('SELECT count(*) FROM organization_memberships');
-    r = await runAsync(['clerk', 'sync'], env);
+    r = await runCliAsync(['clerk', 'sync'], { env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(q('SELECT count(*) FROM users') + q('SELECT count(*) FROM organization_memberships'), before);
   } finally {
@@ -109,7 +95,7 @@ test('clerk sync needs CLERK_SECRET_KEY; a wrong key fails with exit 1', async (
     assert.equal(r.code, 1);
     assert.match(r.stderr, /CLERK_SECRET_KEY/);
     fake.state.throttleOnce = false;
-    r = await runAsync(['clerk', 'sync'], { DATABASE_URL: db.url, CLERK_SECRET_KEY: 'sk_test_wrong', CLERK_API_URL: `http://127.0.0.1:${fake.port}` });
+    r = await runCliAsync(['clerk', 'sync'], { env: { DATABASE_URL: db.url, CLERK_SECRET_KEY: 'sk_test_wrong', CLERK_API_URL: `http://127.0.0.1:${fake.port}` } });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /401/);
     assert.equal(runCli(['clerk', 'sync', 'extra'], { env: { DATABASE_URL: db.url } }).code, 2);

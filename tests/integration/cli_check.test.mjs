@@ -3,27 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
 
-import { BIN, cleanEnv, freshDb, runCli, tmpDir, rmDir } from './lib/server.mjs';
-import { spawn } from 'node:child_process';
-
-// The fake Backend API lives in this process, so the CLI must run without
-// blocking the event loop (runCli waits synchronously).
-function runCliAsync(args, env) {
-  const cwd = tmpDir('mysaas-check-');
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('check timed out')); }, 20000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      rmDir(cwd);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { freshDb, runCli, runCliAsync } from './lib/server.mjs';
 
 function fakeJwks(status, body) {
   return new Promise((resolve) => {
@@ -61,15 +41,15 @@ test('the JWKS is fetched with the secret key: reachable ok, 401 or unreachable 
   try {
     assert.equal(runCli(['migrate'], { env: { DATABASE_URL: db.url } }).code, 0);
     const env = { DATABASE_URL: db.url, CLERK_SECRET_KEY: 'sk_test_x' };
-    let r = await runCliAsync(['check'], { ...env, CLERK_API_URL: `http://127.0.0.1:${good.address().port}` });
+    let r = await runCliAsync(['check'], { env: { ...env, CLERK_API_URL: `http://127.0.0.1:${good.address().port}` } });
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.stdout, /^ok\s+CLERK_SECRET_KEY\s+JWKS reachable/m);
     const badPort = bad.address().port;
-    r = await runCliAsync(['check'], { ...env, CLERK_API_URL: `http://127.0.0.1:${badPort}` });
+    r = await runCliAsync(['check'], { env: { ...env, CLERK_API_URL: `http://127.0.0.1:${badPort}` } });
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stdout, /^error\s+CLERK_SECRET_KEY\s+.*401/m);
     await new Promise((res) => bad.close(res));
-    r = await runCliAsync(['check'], { ...env, CLERK_API_URL: `http://127.0.0.1:${badPort}` });
+    r = await runCliAsync(['check'], { env: { ...env, CLERK_API_URL: `http://127.0.0.1:${badPort}` } });
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stdout, /^error\s+CLERK_SECRET_KEY\s+.*not reachable/m);
   } finally {

@@ -143,6 +143,31 @@ export function runCli(args, { env = {}, cwd, timeout = 20000, input } = {}) {
   }
 }
 
+// Runs the CLI without blocking the event loop (for tests that serve a fake
+// Backend API from this same process): resolves {code, stdout, stderr}.
+export function runCliAsync(args, { env = {}, timeout = 60000 } = {}) {
+  const cwd = tmpDir('mysaas-cli-');
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rmDir(cwd);
+      reject(new Error(`mysaas ${args.join(' ')}: no exit within ${timeout} ms`));
+    }, timeout);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      live.delete(child);
+      rmDir(cwd);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 // Spawns the binary (asynchronously) and returns {proc, logs(), wait(ms)}.
 // For processes a test wants to watch itself (e.g. ones expected to fail).
 export function spawnMysaas(args, { env = {}, cwd } = {}) {
