@@ -101,6 +101,13 @@ char *admin_printf(struct admin_ctx *c, const char *fmt, ...)
     PRINTF_LIKE(2, 3) MUST_CHECK;
 /* A copy of a column's text (NULL for SQL NULL) in the arena. */
 char *admin_col(struct admin_ctx *c, struct db_rows *rows, int col);
+/*
+ * Runs sql, whose one parameter $1 is the local id given as text in id,
+ * and moves to its row: 1 with *rows on it (db_rows_free() it), 0 when id
+ * is not an id or no row matches, -1 on a database error.
+ */
+int admin_row_by_id(struct admin_ctx *c, const char *sql, const char *id,
+    struct db_rows **rows) MUST_CHECK;
 /* s percent-encoded for a URL component, in the arena. */
 const char *admin_enc(struct admin_ctx *c, const char *s);
 /* The request's database, or NULL after rendering a 503 page. */

@@ -84,27 +84,20 @@ member_load(struct admin_ctx *c, const char *id, struct member *m)
 	    "FROM organization_memberships m JOIN users u ON u.id = m.user_id "
 	    "JOIN organizations o ON o.id = m.organization_id WHERE m.id = $1";
 	struct db_rows *rows;
-	int64_t         n;
 	int             rc;
 
-	if (str_to_i64(str_from_cstr(id), 1, INT64_MAX, &n) == -1)
-		return 0;
-	struct db_param p[] = {DB_INT(n)};
-
-	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
-		return -1;
-	if ((rc = db_rows_next(rows)) == 1) {
-		m->user_id = admin_col(c, rows, 0);
-		m->user = admin_col(c, rows, 1);
-		m->org_id = admin_col(c, rows, 2);
-		m->org = admin_col(c, rows, 3);
-		m->role = admin_col(c, rows, 4);
-		m->clerk_id = admin_col(c, rows, 5);
-		m->created_at = admin_col(c, rows, 6);
-		m->updated_at = admin_col(c, rows, 7);
-	}
+	if ((rc = admin_row_by_id(c, sql, id, &rows)) != 1)
+		return rc;
+	m->user_id = admin_col(c, rows, 0);
+	m->user = admin_col(c, rows, 1);
+	m->org_id = admin_col(c, rows, 2);
+	m->org = admin_col(c, rows, 3);
+	m->role = admin_col(c, rows, 4);
+	m->clerk_id = admin_col(c, rows, 5);
+	m->created_at = admin_col(c, rows, 6);
+	m->updated_at = admin_col(c, rows, 7);
 	db_rows_free(rows);
-	return rc;
+	return 1;
 }
 
 static int

@@ -57,6 +57,27 @@ admin_col(struct admin_ctx *c, struct db_rows *rows, int col)
 	return arena_strndup(c->r->arena, p, len);
 }
 
+int
+admin_row_by_id(struct admin_ctx *c, const char *sql, const char *id,
+    struct db_rows **rows)
+{
+	int64_t n;
+	int     rc;
+
+	*rows = NULL;
+	if (str_to_i64(str_from_cstr(id), 1, INT64_MAX, &n) == -1)
+		return 0;
+	struct db_param p[] = {DB_INT(n)};
+
+	if ((*rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
+		return -1;
+	if ((rc = db_rows_next(*rows)) != 1) {
+		db_rows_free(*rows);
+		*rows = NULL;
+	}
+	return rc;
+}
+
 const char *
 admin_enc(struct admin_ctx *c, const char *s)
 {

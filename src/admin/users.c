@@ -133,24 +133,16 @@ user_lookup(struct admin_ctx *c, const char *id, struct admin_object *o)
 	static const char *const sql =
 	    "SELECT id, email, clerk_id, created_at FROM users WHERE id = $1";
 	struct db_rows *rows;
-	int64_t         n;
 	int             rc;
 
-	if (str_to_i64(str_from_cstr(id), 1, INT64_MAX, &n) == -1)
-		return 0;
-	struct db_param p[] = {DB_INT(n)};
-
-	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
-		return -1;
-	if ((rc = db_rows_next(rows)) == 1) {
-		o->id = admin_col(c, rows, 0);
-		o->clerk_id = admin_col(c, rows, 2);
-		o->created_at = admin_col(c, rows, 3);
-		o->repr =
-		    user_repr(c, o->id, admin_col(c, rows, 1), o->clerk_id);
-	}
+	if ((rc = admin_row_by_id(c, sql, id, &rows)) != 1)
+		return rc;
+	o->id = admin_col(c, rows, 0);
+	o->clerk_id = admin_col(c, rows, 2);
+	o->created_at = admin_col(c, rows, 3);
+	o->repr = user_repr(c, o->id, admin_col(c, rows, 1), o->clerk_id);
 	db_rows_free(rows);
-	return rc;
+	return 1;
 }
 
 struct user_row {

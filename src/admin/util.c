@@ -149,39 +149,6 @@ admin_is_hex(const char *s, size_t len)
 	return s[len] == '\0';
 }
 
-/* Length of the well-formed UTF-8 sequence at p, or 0 (RFC 3629). */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t        need, i;
-
-	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
-		need = 2;
-	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-		need = 3;
-		if (p[0] == 0xE0)
-			lo = 0xA0;
-		else if (p[0] == 0xED)
-			hi = 0x9F;
-	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-		need = 4;
-		if (p[0] == 0xF0)
-			lo = 0x90;
-		else if (p[0] == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < need; i++) {
-		if (i >= n || p[i] < lo || p[i] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xBF;
-	}
-	return need;
-}
-
 bool
 admin_text_ok(const char *p, size_t len, bool multiline)
 {
@@ -190,7 +157,7 @@ admin_text_ok(const char *p, size_t len, bool multiline)
 
 	while (i < len) {
 		if (s[i] >= 0x80) {
-			if ((n = utf8_len(s + i, len - i)) == 0)
+			if ((n = str_utf8_seq(s + i, len - i, NULL)) == 0)
 				return false;
 			i += n;
 			continue;

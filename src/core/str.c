@@ -100,3 +100,40 @@ str_to_i64(struct str s, int64_t min, int64_t max, int64_t *out)
 	*out = (int64_t)acc;
 	return 0;
 }
+
+size_t
+str_utf8_seq(const unsigned char *p, size_t n, size_t *bad)
+{
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t        need, i, ignored;
+
+	if (bad == NULL)
+		bad = &ignored;
+	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+		need = 2;
+	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+		need = 3;
+		if (p[0] == 0xE0)
+			lo = 0xA0;
+		else if (p[0] == 0xED)
+			hi = 0x9F;
+	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+		need = 4;
+		if (p[0] == 0xF0)
+			lo = 0x90;
+		else if (p[0] == 0xF4)
+			hi = 0x8F;
+	} else {
+		*bad = 1;
+		return 0;
+	}
+	for (i = 1; i < need; i++) {
+		if (i >= n || p[i] < lo || p[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		lo = 0x80;
+		hi = 0xBF;
+	}
+	return need;
+}

@@ -31,6 +31,14 @@ bool str_eq_nocase(struct str a, struct str b);
 bool str_has_prefix(struct str a, const char *prefix);
 
 /*
+ * Length of the well-formed UTF-8 sequence at p (n > 0 bytes available;
+ * Unicode table 3-7: no overlong forms, surrogates or code points past
+ * U+10FFFF), or 0 when ill-formed, with *bad (may be NULL) set to the
+ * length of the maximal ill-formed subpart (what one U+FFFD replaces).
+ */
+size_t str_utf8_seq(const unsigned char *p, size_t n, size_t *bad);
+
+/*
  * Parses a whole decimal integer in [min, max]. Leading/trailing spaces,
  * signs on unsigned ranges, empty input and overflow are refused: -1.
  */

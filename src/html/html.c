@@ -34,7 +34,6 @@ EMBED_DECLARE(html_style_css);
 #define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD in UTF-8 */
 
 static void        append(struct html *, const void *, size_t);
-static size_t      utf8_valid(const unsigned char *, size_t, size_t *);
 static const char *text_entity(unsigned char);
 static bool        is_attr_name(const char *);
 static bool        is_unsafe_attr(const char *);
@@ -92,47 +91,6 @@ html_text(struct html *h, const char *s)
 		html_textn(h, s, strlen(s));
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at p (Unicode table 3-7: no
- * overlong forms, surrogates or code points past U+10FFFF), or 0 with *skip
- * set to the maximal ill-formed subpart, which becomes one U+FFFD (the
- * Unicode and WHATWG practice).
- */
-static size_t
-utf8_valid(const unsigned char *p, size_t n, size_t *skip)
-{
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t        need, i;
-
-	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
-		need = 2;
-	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-		need = 3;
-		if (p[0] == 0xE0)
-			lo = 0xA0;
-		else if (p[0] == 0xED)
-			hi = 0x9F;
-	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-		need = 4;
-		if (p[0] == 0xF0)
-			lo = 0x90;
-		else if (p[0] == 0xF4)
-			hi = 0x8F;
-	} else {
-		*skip = 1;
-		return 0;
-	}
-	for (i = 1; i < need; i++) {
-		if (i >= n || p[i] < lo || p[i] > hi) {
-			*skip = i;
-			return 0;
-		}
-		lo = 0x80;
-		hi = 0xBF;
-	}
-	return need;
-}
-
 /* The replacement for an ASCII byte, or NULL when it is written as is. */
 static const char *
 text_entity(unsigned char c)
@@ -176,7 +134,7 @@ html_textn(struct html *h, const char *p, size_t len)
 				continue;
 			}
 			skip = 1;
-		} else if ((n = utf8_valid(s + i, len - i, &skip)) > 0) {
+		} else if ((n = str_utf8_seq(s + i, len - i, &skip)) > 0) {
 			i += n;
 			continue;
 		} else {
