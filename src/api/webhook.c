@@ -8,7 +8,6 @@
 #include "api/webhook.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "accounts/clerk_delivery.h"
 #include "clerk/svix.h"
@@ -154,7 +153,7 @@ api_clerk_webhook(struct req *r)
 		    "CLERK_WEBHOOK_SIGNING_SECRET");
 	read_headers(r, &h);
 	vr = svix_verify(app->webhook_secret, h.id, h.timestamp, h.signature,
-	    body.p, body.len, (int64_t)time(NULL));
+	    body.p, body.len, time_now_ms() / 1000);
 	if (vr != SVIX_OK) {
 		log_delivery(r, arena_strndup(r->arena, h.id.p, h.id.len), "",
 		    "rejected", svix_result_str(vr), start);

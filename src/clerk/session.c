@@ -395,7 +395,7 @@ verify(struct req *r, struct clerk_session *s, const char *token,
 	o.issuer = s->issuer;
 	o.authorized_parties = s->authorized_parties;
 	o.azp_may_be_missing = azp_optional;
-	o.now = (int64_t)time(NULL);
+	o.now = time_now_ms() / 1000;
 	rc = clerk_jwt_verify(token, strlen(token), &o, &c);
 	*why = rc;
 	EVP_PKEY_free(l.held);
@@ -439,7 +439,7 @@ check_token(struct req *r, struct clerk_session *s, const char *token,
 	memset(sc, 0, sizeof(*sc));
 	*why = CLERK_JWT_OK;
 	cache_key(token, strlen(token), azp_optional, e.key);
-	hit = cache_get(s, e.key, (int64_t)time(NULL), &e);
+	hit = cache_get(s, e.key, time_now_ms() / 1000, &e);
 	metrics_token_cache(hit);
 	if (hit) {
 		claims_from_entry(r, &e, sc);
