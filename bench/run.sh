@@ -9,13 +9,19 @@
 #      and the single-core verification rate without the token cache next
 #      to "openssl speed rsa2048";
 #   4. the pages' server time (access log) and size, the dashboard with 50+
-#      organizations.
-# Usage: sh bench/run.sh [SECONDS]   (default 10 per wrk run)
+#      organizations;
+#   5. the admin with 100,000 users on SQLite and on PostgreSQL: login POST
+#      (argon2id) and the users changelist with and without a search.
+# Usage: sh bench/run.sh [SECONDS] [SECTIONS]
+#   SECONDS per wrk run (default 10); SECTIONS a list such as "2 5"
+#   (default "1 2 3 4 5"; 4 runs with 3, whose database it reuses).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BIN=${MYSAAS_BIN:-$ROOT/build/release/mysaas}
 DUR=${1:-10}
+SECTIONS=" ${2:-1 2 3 4 5} "
+want() { case "$SECTIONS" in *" $1 "*) return 0 ;; esac; return 1; }
 SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 tmp=$(mktemp -d)
 chmod 755 "$tmp" # the PostgreSQL cluster runs as another user
@@ -56,6 +62,7 @@ summary() {
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  version: $($BIN --version)"
 
+if want 1; then
 echo "== 1. GET /api/v1/health, wrk -t2 -c64 -d${DUR}s (after a 2 s warm-up), access log on"
 db="sqlite:$tmp/health.db"
 DATABASE_URL=$db "$BIN" migrate >/dev/null
@@ -67,7 +74,9 @@ echo "rss_kb_after_run=$(ps -o rss= -p "$pid" | tr -d ' ')"
 stop_server
 echo "-- start to listening, migrated SQLite database"
 node bench/startup.mjs "$BIN" "$db" "$port" 20
+fi
 
+if want 2; then
 echo "== 2a. webhooks on SQLite: fresh signed user.created, wrk -t2 -c32"
 n=$((DUR * 25000))
 node bench/webhook-gen.mjs "$SECRET" "$n" "$tmp/deliveries.tsv"
@@ -95,7 +104,9 @@ stop_server
 echo "rows_applied=$(psql "$pgurl" -qAt -c "select count(*) from webhook_events where status='applied'")"
 sh scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true
 pgdir=
+fi
 
+if want 3 || want 4; then
 echo "== 3. GET /api/v1/users/me, 1,000 users with 3 memberships each, 1,000 distinct tokens, wrk -t2 -c64"
 node bench/api-gen.mjs 1000 "$tmp"
 db="sqlite:$tmp/api.db"
@@ -137,3 +148,40 @@ for page in / /sign-in /sign-up /sign-in/factor-one /dashboard; do
 done
 echo "/static/style.css bytes=$(curl -s "http://127.0.0.1:$port/static/style.css" | wc -c)"
 stop_server
+fi
+
+if want 5; then
+echo "== 5. admin, 100,000 users: server time from the access log"
+admin_pw=Bench-Admin-Password-77
+seed_users() { # $1: DATABASE_URL; $2: the SQL client command
+	DATABASE_URL=$1 "$BIN" migrate >/dev/null
+	DATABASE_URL=$1 MYSAAS_SUPERUSER_PASSWORD=$admin_pw "$BIN" createsuperuser --email admin@bench.test --noinput >/dev/null
+}
+db="sqlite:$tmp/admin.db"
+seed_users "$db"
+sqlite3 "$tmp/admin.db" "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 100000)
+	INSERT INTO users (clerk_id, email, first_name, last_name)
+	SELECT 'user_' || i, 'person' || i || '@example.com', 'First' || i, 'Last' || i FROM s"
+port=$(free_port)
+start_server "$port" DATABASE_URL="$db"
+echo "-- SQLite"
+node bench/admin.mjs "http://127.0.0.1:$port" "$tmp/server.log" admin@bench.test "$admin_pw" 20
+stop_server
+
+pgdir=$tmp/pg/cluster
+url=$(sh scripts/pg-cluster.sh start "$pgdir" | tail -n 1)
+psql "$url" -qAt -c "CREATE DATABASE admin" >/dev/null
+pgurl=${url%/postgres}/admin
+seed_users "$pgurl"
+psql "$pgurl" -qAt -c "INSERT INTO users (clerk_id, email, first_name, last_name)
+	SELECT 'user_' || i, 'person' || i || '@example.com', 'First' || i, 'Last' || i
+	FROM generate_series(1, 100000) AS s(i)" -c "VACUUM ANALYZE users" >/dev/null
+port=$(free_port)
+start_server "$port" DATABASE_URL="$pgurl"
+echo "-- PostgreSQL"
+node bench/admin.mjs "http://127.0.0.1:$port" "$tmp/server.log" admin@bench.test "$admin_pw" 20
+stop_server
+sh scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true
+pgdir=
+fi
+

@@ -198,7 +198,7 @@ count_rows(struct admin_ctx *c, const struct cl_state *s, int64_t *out)
 	struct db_rows *rows;
 	int             rc;
 
-	rows = db_query(c->db,
+	rows = db_query_planned(c->db,
 	    c->model->list->count_sql[db_kind(c->r->app->db)], p, n);
 	if (rows == NULL)
 		return -1;
@@ -409,25 +409,44 @@ cell(struct admin_ctx *c, struct db_rows *rows, int col, int kind,
 	html_lit(&c->h, "</td>");
 }
 
+/* The probe walks at most this many rows per row it shows. */
+#define PROBE_FACTOR 64
+
+enum page_read {
+	READ_SORT,  /* page_sql */
+	READ_WALK,  /* walk_sql */
+	READ_PROBE, /* probe_sql */
+};
+
 /*
- * Renders the page of rows into out (not c->h: the count, which the rows
- * may tell, goes above them); *n gets the rows on this page.
+ * Renders a page of rows into out (not c->h: the counts go above the
+ * rows), read as how says (see fetch); *n gets the rows on this page.
  */
 static int
-table(struct admin_ctx *c, const struct cl_state *s, struct html *out, int *n)
+table(struct admin_ctx *c, const struct cl_state *s, enum page_read how,
+    struct html *out, int *n)
 {
 	const struct admin_list *l = c->model->list;
+	enum db_kind             kind = db_kind(c->r->app->db);
 	struct db_param          p[MAX_FILTERS + SEARCH_WORDS + 3];
 	size_t                   np = where_params(c, s, p), i;
+	int64_t                  offset = (s->page - 1) * ADMIN_PER_PAGE;
 	struct db_rows          *rows;
 	struct html              saved = c->h;
 	int                      rc;
 
-	p[np++] = DB_INT(s->order);
+	const char *sql = how == READ_WALK ? l->walk_sql[kind]
+	    : how == READ_PROBE            ? l->probe_sql[kind]
+	                                   : l->page_sql[kind];
+
+	if (how == READ_SORT)
+		p[np++] = DB_INT(s->order);
 	p[np++] = DB_INT(ADMIN_PER_PAGE);
-	p[np++] = DB_INT((s->page - 1) * ADMIN_PER_PAGE);
+	p[np++] = DB_INT(offset);
+	if (how == READ_PROBE)
+		p[np++] = DB_INT((offset + ADMIN_PER_PAGE) * PROBE_FACTOR);
 	*n = 0;
-	rows = db_query(c->db, l->page_sql[db_kind(c->r->app->db)], p, np);
+	rows = db_query_planned(c->db, sql, p, np);
 	if (rows == NULL)
 		return -1;
 	c->h = *out; /* cell() and friends write to c->h */
@@ -511,34 +530,61 @@ is_filtered(const struct admin_list *l, const struct cl_state *s)
 	return s->q != NULL;
 }
 
+static void
+table_reset(struct html *tbl)
+{
+	html_cleanup(tbl);
+	html_init(tbl, ADMIN_PAGE_MAX);
+}
+
 /*
- * The rows into tbl, then s->count and s->total, scanning as little as
- * possible: a page that is not full tells the count by itself, and with
- * no search or filter the count is the table's (an index count). Past the
- * end: the last page.
+ * The page into tbl, then s->count and s->total, reading as little as
+ * possible. In the default order with nothing to narrow it, the page is
+ * the next rows down the order's index (walk_sql). With a search or a
+ * filter, a probe (probe_sql) reads the first (offset + page) *
+ * PROBE_FACTOR rows down that index and shows those that match: a term
+ * kept by 1 row in PROBE_FACTOR or more fills the page at once, where
+ * page_sql would sort every match. A rarer term leaves the page short and
+ * page_sql, whose sort then has few rows, runs instead. A page that is
+ * not full tells the count by itself; with no search or filter the count
+ * is the table's (an index count). Past the end: the last page.
  */
 static int
 fetch(struct admin_ctx *c, struct cl_state *s, struct html *tbl)
 {
-	bool filtered = is_filtered(c->model->list, s);
-	int  n = 0;
+	const struct admin_list *l = c->model->list;
+	enum db_kind             kind = db_kind(c->r->app->db);
+	bool                     filtered = is_filtered(l, s);
+	bool                     by_index = s->order == l->default_order &&
+	    l->walk_sql[kind] != NULL && l->probe_sql[kind] != NULL;
+	int                      n = 0;
 
-	if (table(c, s, tbl, &n) == -1)
+	if (count_total(c, &s->total) == -1)
+		return -1;
+	if (by_index && !filtered) {
+		if (table(c, s, READ_WALK, tbl, &n) == -1)
+			return -1;
+	} else if (by_index &&
+	    s->page * ADMIN_PER_PAGE * PROBE_FACTOR < s->total) {
+		if (table(c, s, READ_PROBE, tbl, &n) == -1)
+			return -1;
+		if (n < ADMIN_PER_PAGE)
+			table_reset(tbl);
+	}
+	if (n < ADMIN_PER_PAGE && (filtered || !by_index) &&
+	    table(c, s, READ_SORT, tbl, &n) == -1)
 		return -1;
 	if ((n > 0 && n < ADMIN_PER_PAGE) || (n == 0 && s->page == 1))
 		s->count = (s->page - 1) * ADMIN_PER_PAGE + n;
-	else if (!filtered && count_total(c, &s->count) == -1)
-		return -1;
-	else if (filtered && count_rows(c, s, &s->count) == -1)
-		return -1;
-	s->total = s->count;
-	if (filtered && count_total(c, &s->total) == -1)
+	else if (!filtered)
+		s->count = s->total;
+	else if (count_rows(c, s, &s->count) == -1)
 		return -1;
 	if (n == 0 && s->page > 1 && s->count > 0) {
 		s->page = (s->count + ADMIN_PER_PAGE - 1) / ADMIN_PER_PAGE;
-		html_cleanup(tbl);
-		html_init(tbl, ADMIN_PAGE_MAX);
-		if (table(c, s, tbl, &n) == -1)
+		table_reset(tbl);
+		if (table(c, s, by_index && !filtered ? READ_WALK : READ_SORT,
+		        tbl, &n) == -1)
 			return -1;
 	}
 	return 0;

@@ -20,23 +20,43 @@
 #define EV_WORD(n, L)                                                     \
 	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("e.svix_id", L, n) \
 	    ADMIN_LIKE("e.type", L, n) ")"
-#define EV_WHERE(L)                                                  \
-	" FROM webhook_events e WHERE (CAST($1 AS text) IS NULL OR " \
-	"e.type = $1) AND (CAST($2 AS text) IS NULL OR e.status = "  \
+#define EV_COND(L)                                                  \
+	" WHERE (CAST($1 AS text) IS NULL OR "                      \
+	"e.type = $1) AND (CAST($2 AS text) IS NULL OR e.status = " \
 	"$2)" EV_WORD("$3", L) EV_WORD("$4", L) EV_WORD("$5", L)
+#define EV_WHERE(L) " FROM webhook_events e" EV_COND(L)
 #define SORT(k, e)                                              \
 	"CASE WHEN $6 = " #k " THEN " e " END ASC NULLS LAST, " \
 	"CASE WHEN $6 = -" #k " THEN " e " END DESC NULLS FIRST, "
-#define EV_PAGE(L)                                                      \
-	"SELECT e.svix_id, e.svix_id, e.type, e.status, e.attempts, "   \
-	"e.received_at" EV_WHERE(L) " ORDER BY " SORT(1, "e.svix_id")   \
+#define EV_COLUMNS                                                    \
+	"SELECT e.svix_id, e.svix_id, e.type, e.status, e.attempts, " \
+	"e.received_at"
+#define EV_PAGE(L)                             \
+	EV_COLUMNS EV_WHERE(L) " ORDER BY " SORT(1, "e.svix_id")   \
 	    SORT(2, "e.type") SORT(3, "e.status") SORT(4, "e.attempts") \
 	        SORT(5, "e.received_at") "e.svix_id LIMIT $7 OFFSET $8"
+
+/*
+ * The default order, newest first, down webhook_events_received_idx: the
+ * walk, and the probe over the newest $8 events only (struct admin_list).
+ */
+#define EV_ORDER "e.received_at DESC, e.svix_id"
+#define EV_WALK(L) \
+	EV_COLUMNS EV_WHERE(L) " ORDER BY " EV_ORDER " LIMIT $6 OFFSET $7"
+#define EV_PROBE(L)                                                       \
+	EV_COLUMNS " FROM (SELECT svix_id, type, status, attempts, "      \
+	           "received_at FROM webhook_events e ORDER BY " EV_ORDER \
+	           " LIMIT $8) e" EV_COND(L) " ORDER BY " EV_ORDER        \
+	           " LIMIT $6 OFFSET $7"
 
 static const char ev_count_sqlite[] = "SELECT count(*)" EV_WHERE("LIKE");
 static const char ev_count_pg[] = "SELECT count(*)" EV_WHERE("ILIKE");
 static const char ev_page_sqlite[] = EV_PAGE("LIKE");
 static const char ev_page_pg[] = EV_PAGE("ILIKE");
+static const char ev_walk_sqlite[] = EV_WALK("LIKE");
+static const char ev_walk_pg[] = EV_WALK("ILIKE");
+static const char ev_probe_sqlite[] = EV_PROBE("LIKE");
+static const char ev_probe_pg[] = EV_PROBE("ILIKE");
 
 static const struct admin_column ev_cols[] = {
     {"svix_id", "Svix ID", ADMIN_COL_TEXT},
@@ -57,7 +77,8 @@ static const struct admin_filter ev_filters[] = {
 static const struct admin_list ev_list = {{ev_count_sqlite, ev_count_pg},
     {ev_page_sqlite, ev_page_pg}, "SELECT count(*) FROM webhook_events",
     ev_cols, ARRAY_LEN(ev_cols), ev_filters, ARRAY_LEN(ev_filters), -5,
-    "Svix ID or type"};
+    "Svix ID or type", {ev_walk_sqlite, ev_walk_pg},
+    {ev_probe_sqlite, ev_probe_pg}};
 
 struct event {
 	const char *svix_id, *type, *status, *error, *payload, *received_at;

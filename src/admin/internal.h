@@ -143,6 +143,12 @@ struct admin_filter {
  * OFFSET $F+6. page_sql's first column is the object's id (for its link),
  * then one column per entry of cols. total_sql counts every row, with no
  * parameter.
+ *
+ * Optional, per backend, for default_order only (page_sql's CASE sort keys
+ * can use no index), without the sort key: walk_sql is page_sql written
+ * as a plain ORDER BY that an index serves (LIMIT $F+4, OFFSET $F+5), and
+ * probe_sql the same over the first $F+6 rows in that order only (a
+ * subquery with its own LIMIT): the changelist's probe.
  */
 struct admin_list {
 	const char                *count_sql[2];
@@ -154,6 +160,8 @@ struct admin_list {
 	size_t                     nfilters;
 	int                        default_order;
 	const char                *search_help; /* NULL: no search box */
+	const char                *walk_sql[2];
+	const char                *probe_sql[2];
 };
 
 /* What history, delete and breadcrumbs need to know of one object. */

@@ -55,7 +55,7 @@ static const struct admin_list mem_list = {{mem_count_sqlite, mem_count_pg},
     {mem_page_sqlite, mem_page_pg},
     "SELECT count(*) FROM organization_memberships", mem_cols,
     ARRAY_LEN(mem_cols), mem_filters, ARRAY_LEN(mem_filters), 2,
-    "User email or Clerk ID, organization name"};
+    "User email or Clerk ID, organization name", {NULL, NULL}, {NULL, NULL}};
 
 static const struct admin_field role_field[] = {
     {"role", "Role", ADMIN_F_ROLE, true, 64,

@@ -48,7 +48,7 @@ static const struct admin_column org_cols[] = {
 
 static const struct admin_list org_list = {{orgs_count_sqlite, orgs_count_pg},
     {orgs_page_sqlite, orgs_page_pg}, "SELECT count(*) FROM organizations",
-    org_cols, ARRAY_LEN(org_cols), NULL, 0, 1, "Name, slug or Clerk ID"};
+    org_cols, ARRAY_LEN(org_cols), NULL, 0, 1, "Name, slug or Clerk ID", {NULL, NULL}, {NULL, NULL}};
 
 static const struct admin_field org_fields[] = {
     {"name", "Name", ADMIN_F_TEXT, true, 256, NULL},

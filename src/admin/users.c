@@ -14,34 +14,72 @@
 #include "core/timeutil.h"
 
 /*
- * $1 is_staff, $2 is_active, $3..$5 search words. SQLite's LIKE ignores
- * ASCII case (as its lower() does); PostgreSQL's ILIKE ignores case.
+ * $1 is_staff, $2 is_active, $3..$5 search words (LIKE patterns), each
+ * kept when it is in the email, a name or the Clerk id. SQLite tries the
+ * four columns in turn with LIKE, which ignores ASCII case. PostgreSQL
+ * matches the four joined by a separator that no search word contains,
+ * lowercased: the expression of users_search_trgm_idx (migration 0004),
+ * one trigram index that finds a rare word without reading the table.
  */
-#define USER_WORD(n, L)                                                      \
-	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("u.email", L, n)      \
-	    ADMIN_LIKE("u.first_name", L, n) ADMIN_LIKE("u.last_name", L, n) \
-	        ADMIN_LIKE("u.clerk_id", L, n) ")"
-#define USER_WHERE(L)                                             \
-	" FROM users u WHERE (CAST($1 AS boolean) IS NULL OR "    \
-	"u.is_staff = $1) AND (CAST($2 AS boolean) IS NULL OR "   \
-	"u.is_active = $2)" USER_WORD("$3", L) USER_WORD("$4", L) \
-	    USER_WORD("$5", L)
+#define USER_WORD_SQLITE(n)                                                  \
+	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("u.email", "LIKE", n) \
+	    ADMIN_LIKE("u.first_name", "LIKE", n)                            \
+	        ADMIN_LIKE("u.last_name", "LIKE", n)                         \
+	            ADMIN_LIKE("u.clerk_id", "LIKE", n) ")"
+#define USER_SEARCH_PG                                                 \
+	"lower(coalesce(u.email, '') || E'\\x1f' || "                  \
+	"coalesce(u.first_name, '') || E'\\x1f' || "                   \
+	"coalesce(u.last_name, '') || E'\\x1f' || coalesce(u.clerk_id, " \
+	"''))"
+#define USER_WORD_PG(n)                                                     \
+	" AND (CAST(" n " AS text) IS NULL OR " USER_SEARCH_PG " LIKE lower(" \
+	n ") ESCAPE '\\')"
+#define USER_COND(W)                                            \
+	" WHERE (CAST($1 AS boolean) IS NULL OR "               \
+	"u.is_staff = $1) AND (CAST($2 AS boolean) IS NULL OR " \
+	"u.is_active = $2)" W("$3") W("$4") W("$5")
+#define USER_WHERE(W) " FROM users u" USER_COND(W)
+#define USER_COLUMNS                                                    \
+	"SELECT u.id, u.email, u.first_name, u.last_name, u.clerk_id, " \
+	"u.is_staff, u.is_active, u.date_joined"
 /* Sort key $6: +/- column number; NULLs last whichever the backend. */
 #define SORT(k, e)                                              \
 	"CASE WHEN $6 = " #k " THEN " e " END ASC NULLS LAST, " \
 	"CASE WHEN $6 = -" #k " THEN " e " END DESC NULLS FIRST, "
-#define USER_PAGE(L)                                                           \
-	"SELECT u.id, u.email, u.first_name, u.last_name, u.clerk_id, "        \
-	"u.is_staff, u.is_active, u.date_joined" USER_WHERE(                   \
-	    L) " ORDER BY " SORT(1, "lower(u.email)") SORT(2, "u.first_name")  \
-	    SORT(3, "u.last_name") SORT(4, "u.clerk_id") SORT(5, "u.is_staff") \
-	        SORT(6, "u.is_active")                                         \
-	            SORT(7, "u.date_joined") "u.id LIMIT $7 OFFSET $8"
+#define USER_PAGE(W)                                                       \
+	USER_COLUMNS USER_WHERE(W) " ORDER BY " SORT(1, "lower(u.email)")  \
+	    SORT(2, "u.first_name") SORT(3, "u.last_name") SORT(4,         \
+	        "u.clerk_id") SORT(5, "u.is_staff") SORT(6, "u.is_active") \
+	        SORT(7, "u.date_joined") "u.id LIMIT $7 OFFSET $8"
 
-static const char users_count_sqlite[] = "SELECT count(*)" USER_WHERE("LIKE");
-static const char users_count_pg[] = "SELECT count(*)" USER_WHERE("ILIKE");
-static const char users_page_sqlite[] = USER_PAGE("LIKE");
-static const char users_page_pg[] = USER_PAGE("ILIKE");
+/*
+ * The default order (email, NULLs last) down users_email_order_idx
+ * (migration 0004): the walk, and the probe over the first $8 users only
+ * (struct admin_list).
+ */
+#define ORDER_SQLITE "u.email IS NULL, lower(u.email), u.id"
+#define ORDER_PG     "lower(u.email) ASC NULLS LAST, u.id"
+#define USER_WALK(W, ORDER)                                  \
+	USER_COLUMNS USER_WHERE(W) " ORDER BY " ORDER " LIMIT $6 " \
+	                           "OFFSET $7"
+#define USER_PROBE(W, ORDER)                                              \
+	USER_COLUMNS " FROM (SELECT id, email, first_name, last_name, "    \
+	             "clerk_id, is_staff, is_active, date_joined FROM "    \
+	             "users u ORDER BY " ORDER " LIMIT $8) u" USER_COND(W) \
+	                 " ORDER BY " ORDER " LIMIT $6 OFFSET $7"
+static const char users_walk_sqlite[] = USER_WALK(
+    USER_WORD_SQLITE, ORDER_SQLITE);
+static const char users_walk_pg[] = USER_WALK(USER_WORD_PG, ORDER_PG);
+static const char users_probe_sqlite[] = USER_PROBE(
+    USER_WORD_SQLITE, ORDER_SQLITE);
+static const char users_probe_pg[] = USER_PROBE(USER_WORD_PG, ORDER_PG);
+
+static const char users_count_sqlite[] =
+    "SELECT count(*)" USER_WHERE(USER_WORD_SQLITE);
+static const char users_count_pg[] =
+    "SELECT count(*)" USER_WHERE(USER_WORD_PG);
+static const char users_page_sqlite[] = USER_PAGE(USER_WORD_SQLITE);
+static const char users_page_pg[] = USER_PAGE(USER_WORD_PG);
 
 static const struct admin_column user_cols[] = {
     {"email", "Email address", ADMIN_COL_TEXT},
@@ -62,7 +100,8 @@ static const struct admin_list user_list = {{users_count_sqlite,
                                                 users_count_pg},
     {users_page_sqlite, users_page_pg}, "SELECT count(*) FROM users", user_cols,
     ARRAY_LEN(user_cols), user_filters, ARRAY_LEN(user_filters), 1,
-    "Email, name or Clerk ID"};
+    "Email, name or Clerk ID", {users_walk_sqlite, users_walk_pg},
+    {users_probe_sqlite, users_probe_pg}};
 
 static const struct admin_field user_fields[] = {
     {"email", "Email address", ADMIN_F_EMAIL, false, 254,

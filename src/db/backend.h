@@ -22,6 +22,9 @@ struct db_backend {
 	    const struct db_param *params, size_t nparams, int64_t *changes);
 	struct db_rows *(*query)(struct db_conn *c, const char *sql,
 	    const struct db_param *params, size_t nparams);
+	/* Optional (NULL: query): plans with the parameters' values. */
+	struct db_rows *(*query_planned)(struct db_conn *c, const char *sql,
+	    const struct db_param *params, size_t nparams);
 	int (*rows_next)(struct db_rows *r);
 	bool (*col_is_null)(struct db_rows *r, int col);
 	const char *(*col_text)(struct db_rows *r, int col, size_t *len);

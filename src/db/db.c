@@ -240,6 +240,15 @@ db_query(struct db_conn *c, const char *sql, const struct db_param *params,
 	return c->ops->query(c, sql, params, nparams);
 }
 
+struct db_rows *
+db_query_planned(struct db_conn *c, const char *sql,
+    const struct db_param *params, size_t nparams)
+{
+	if (c->ops->query_planned == NULL)
+		return c->ops->query(c, sql, params, nparams);
+	return c->ops->query_planned(c, sql, params, nparams);
+}
+
 int
 db_rows_next(struct db_rows *r)
 {

@@ -77,6 +77,14 @@ int db_exec(struct db_conn *c, const char *sql, const struct db_param *params,
 /* Runs a query; NULL on error. Free the result with db_rows_free(). */
 struct db_rows *db_query(struct db_conn *c, const char *sql,
     const struct db_param *params, size_t nparams) MUST_CHECK;
+/*
+ * db_query for a statement whose best plan depends on its parameters'
+ * values (a LIKE pattern that keeps every row or none): PostgreSQL plans
+ * it afresh for each call rather than settling on one generic plan for a
+ * prepared statement. SQLite plans the same either way.
+ */
+struct db_rows *db_query_planned(struct db_conn *c, const char *sql,
+    const struct db_param *params, size_t nparams) MUST_CHECK;
 /* Moves to the next row: 1 when there is one, 0 at the end, -1 on error. */
 int     db_rows_next(struct db_rows *r) MUST_CHECK;
 bool    db_col_is_null(struct db_rows *r, int col);

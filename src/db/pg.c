@@ -136,16 +136,20 @@ pg_in_transaction(struct db_conn *c)
 
 /*
  * Executes sql as a named prepared statement, preparing it on first use;
- * past the cache size, as a one-off statement.
+ * past the cache size, or when it must be planned with these values, as
+ * a one-off statement.
  */
 static PGresult *
 exec_cached(struct pg_conn *c, const char *sql, int n,
-    const char *const *values, const int *lengths)
+    const char *const *values, const int *lengths, bool planned)
 {
 	char      name[16];
 	size_t    i;
 	PGresult *res;
 
+	if (planned)
+		return PQexecParams(c->h, sql, n, NULL, values, lengths, NULL,
+		    0);
 	for (i = 0; i < c->nprepared; i++) {
 		if (c->prepared[i] == sql)
 			break;
@@ -170,7 +174,8 @@ exec_cached(struct pg_conn *c, const char *sql, int n,
  * died while idle (the server restarted) is retried once on a new one.
  */
 static PGresult *
-run(struct pg_conn *c, const char *sql, const struct db_param *params, size_t n)
+run(struct pg_conn *c, const char *sql, const struct db_param *params,
+    size_t n, bool planned)
 {
 	const char *values[PG_MAX_PARAMS];
 	int         lengths[PG_MAX_PARAMS];
@@ -199,7 +204,7 @@ run(struct pg_conn *c, const char *sql, const struct db_param *params, size_t n)
 		bool      was_idle = !pg_in_transaction(&c->base);
 		PGresult *res;
 
-		res = exec_cached(c, sql, (int)n, values, lengths);
+		res = exec_cached(c, sql, (int)n, values, lengths, planned);
 		if (res != NULL &&
 		    (PQresultStatus(res) == PGRES_COMMAND_OK ||
 		        PQresultStatus(res) == PGRES_TUPLES_OK))
@@ -217,7 +222,7 @@ static int
 pg_exec(struct db_conn *base, const char *sql, const struct db_param *params,
     size_t n, int64_t *changes)
 {
-	PGresult *res = run(pgc(base), sql, params, n);
+	PGresult *res = run(pgc(base), sql, params, n, false);
 
 	if (res == NULL)
 		return -1;
@@ -231,10 +236,8 @@ pg_exec(struct db_conn *base, const char *sql, const struct db_param *params,
 }
 
 static struct db_rows *
-pg_query(struct db_conn *base, const char *sql, const struct db_param *params,
-    size_t n)
+rows_of(PGresult *res)
 {
-	PGresult       *res = run(pgc(base), sql, params, n);
 	struct pg_rows *r;
 
 	if (res == NULL)
@@ -245,6 +248,20 @@ pg_query(struct db_conn *base, const char *sql, const struct db_param *params,
 	r->row = -1;
 	r->nrows = PQntuples(res);
 	return &r->base;
+}
+
+static struct db_rows *
+pg_query(struct db_conn *base, const char *sql, const struct db_param *params,
+    size_t n)
+{
+	return rows_of(run(pgc(base), sql, params, n, false));
+}
+
+static struct db_rows *
+pg_query_planned(struct db_conn *base, const char *sql,
+    const struct db_param *params, size_t n)
+{
+	return rows_of(run(pgc(base), sql, params, n, true));
 }
 
 static int
@@ -350,6 +367,7 @@ const struct db_backend db_pg_backend = {
     .exec_script = pg_exec_script,
     .exec = pg_exec,
     .query = pg_query,
+    .query_planned = pg_query_planned,
     .rows_next = pg_rows_next,
     .col_is_null = pg_col_is_null,
     .col_text = pg_col_text,
