@@ -58,32 +58,21 @@ take_batch(struct committer *cm)
 }
 
 /*
- * Runs each job under its own savepoint, so one job's database error does
- * not undo the others. A batch of one needs none: its failure fails the
- * whole transaction anyway. Returns -1 when a single job failed.
+ * Runs the jobs of a batch one after the other; -1 at the first that
+ * fails, and the caller rolls the whole batch back. No savepoints: they
+ * would cost two round trips per job on PostgreSQL for a failure that
+ * almost never happens (a deadlock with another instance's batch, a
+ * connection lost), and writer_main() runs the jobs of a failed batch
+ * again one transaction each.
  */
 static int
 run_jobs(struct db_conn *c, struct job *batch)
 {
 	struct job *j;
 
-	if (batch->next == NULL) {
-		batch->status = batch->run(c, batch->arg);
-		return batch->status;
-	}
 	for (j = batch; j != NULL; j = j->next) {
-		if (db_exec_script(c, "SAVEPOINT job") == -1) {
-			j->status = -1;
-			continue;
-		}
-		j->status = j->run(c, j->arg);
-		if (j->status == -1 &&
-		    db_exec_script(c, "ROLLBACK TO SAVEPOINT job") == -1)
-			log_error("component=committer msg=\"rollback to "
-			          "savepoint failed\" error=\"%s\"",
-			    db_errmsg(c));
-		if (db_exec_script(c, "RELEASE SAVEPOINT job") == -1)
-			j->status = -1;
+		if ((j->status = j->run(c, j->arg)) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -121,10 +110,9 @@ out:
 }
 
 /*
- * Runs a batch; a job that failed inside a batch of several (a deadlock
- * with another instance's batch on PostgreSQL, say), or all of them when
- * the batch's commit failed, is tried once more in a transaction of its
- * own before its caller hears of a failure.
+ * Runs a batch; when a batch of several failed (a job's error, or the
+ * commit's), nothing of it was kept, and each of its jobs is tried once
+ * more in a transaction of its own before its caller hears of a failure.
  */
 static void *
 writer_main(void *arg)
@@ -137,7 +125,7 @@ writer_main(void *arg)
 		int  rc = run_batch(cm, batch);
 
 		for (j = batch; j != NULL; j = next) {
-			int status = rc == -1 ? -1 : j->status;
+			int status = rc == -1 ? -1 : 0;
 
 			next = j->next;
 			if (status == -1 && several) {

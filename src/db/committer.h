@@ -1,8 +1,10 @@
 /*
  * Group commit: writes submitted from many request threads are run by a
- * few writer threads, each batch in one transaction (one fsync), every job
- * under its own savepoint. A job's completion callback runs only after its
- * batch committed, so an answer sent from it is durable.
+ * few writer threads, each batch in one transaction (one fsync). When a
+ * job fails, its batch is rolled back and each of its jobs runs again
+ * alone, so a job must leave nothing but database writes behind a failed
+ * run. A job's completion callback runs only after its batch committed,
+ * so an answer sent from it is durable.
  */
 #ifndef DB_COMMITTER_H
 #define DB_COMMITTER_H
@@ -14,7 +16,7 @@
 
 struct committer;
 
-/* Runs one job on c; -1 on a database error (its savepoint is undone). */
+/* Runs one job on c; -1 on a database error (its batch is rolled back). */
 typedef int (*committer_job_fn)(struct db_conn *c, void *job);
 /*
  * Called once per job from a writer thread after the batch ended: status 0
