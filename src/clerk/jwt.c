@@ -4,7 +4,9 @@
  * and only then look at the claims. Every byte of the token travels with its
  * length (it may hold NUL); JSON comes from jansson's json_loadb, which
  * refuses "\u0000" inside strings, so decoded strings are safe C strings.
- * No globals: thread-safe. Claims are copied out as owned strings.
+ * Thread-safe: what is kept between calls is per thread (struct
+ * verifier), but for SHA-256 fetched once. Claims are copied out as owned
+ * strings.
  */
 #include "clerk/jwt.h"
 
@@ -17,18 +19,24 @@
 #include <openssl/rsa.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "core/buf.h"
+#include "core/mem.h"
 #include "core/str.h"
 
 #define ALG_RS256 "RS256"
 
+/* RSA-8192 at most: 1,024 bytes; longer signatures are malformed. */
+#define SIG_MAX 1024
+
 struct token {
-	struct str     signed_part; /* "header.payload", what the key signed */
-	json_t        *header;
-	json_t        *payload;
-	unsigned char *sig;
-	size_t         sig_len;
+	struct str    signed_part; /* "header.payload", what the key signed */
+	struct str    header_part; /* base64url, as it came */
+	json_t       *header;      /* when not remembered (check_header_part) */
+	json_t       *payload;
+	unsigned char sig[SIG_MAX];
+	size_t        sig_len;
 };
 
 static bool
@@ -88,62 +96,57 @@ b64url_value(unsigned char c)
 
 /*
  * Decodes one unpadded base64url part (RFC 7515 2: no '='), canonical
- * encodings only. The part is checked and mapped to the standard alphabet
- * here; OpenSSL's EVP_DecodeBlock does the decoding (libsodium's
- * constant-time decoder cost a seventh of a verification, and nothing
- * here is secret). Returns a malloc'd buffer, or NULL when invalid.
+ * encodings only, into out (cap bytes). The part is checked and mapped to
+ * the standard alphabet here, in a stack buffer; OpenSSL's EVP_DecodeBlock
+ * does the decoding (libsodium's constant-time decoder cost a seventh of
+ * a verification, and nothing here is secret). Returns the length, or -1
+ * when invalid or longer than cap.
  */
-static unsigned char *
-b64url_decode(struct str s, size_t *outlen)
+static ssize_t
+b64url_decode(struct str s, unsigned char *out, size_t cap)
 {
 	static const int unused_bits[4] = {0, -1, 4, 2};
-	unsigned char   *in, *out = NULL;
+	unsigned char    in[CLERK_JWT_MAX_LEN + 4];
 	size_t           i, padded, pad;
-	int              n, last;
+	int              n, last = 0;
 
-	if (s.len == 0 || unused_bits[s.len % 4] < 0 || s.len > INT_MAX / 2)
-		return NULL;
+	if (s.len == 0 || unused_bits[s.len % 4] < 0 ||
+	    s.len > CLERK_JWT_MAX_LEN)
+		return -1;
 	pad = (4 - s.len % 4) % 4;
 	padded = s.len + pad;
-	in = xmalloc(padded + 1);
+	if (padded / 4 * 3 > cap)
+		return -1;
 	for (i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.p[i];
 
 		if ((last = b64url_value(c)) < 0)
-			goto out;
+			return -1;
 		in[i] = c == '-' ? '+' : c == '_' ? '/' : c;
 	}
 	/* Canonical: the bits past the last byte must be zero. */
 	if ((last & ((1 << unused_bits[s.len % 4]) - 1)) != 0)
-		goto out;
+		return -1;
 	memset(in + s.len, '=', pad);
-	in[padded] = '\0';
-	out = xmalloc(padded / 4 * 3 + 1);
 	n = EVP_DecodeBlock(out, in, (int)padded);
-	if (n < 0 || (size_t)n < pad || (size_t)n - pad == 0) {
-		free(out);
-		out = NULL;
-		goto out;
-	}
-	*outlen = (size_t)n - pad;
-out:
-	free(in);
-	return out;
+	if (n < 0 || (size_t)n < pad || (size_t)n - pad == 0)
+		return -1;
+	return (ssize_t)((size_t)n - pad);
 }
 
 /* A part that decodes to a JSON object, or NULL. */
 static json_t *
 decode_object(struct str part)
 {
-	unsigned char *raw;
-	json_t        *j;
-	json_error_t   err;
-	size_t         n = 0;
+	unsigned char raw[CLERK_JWT_MAX_LEN / 4 * 3 + 3];
+	ssize_t       n = b64url_decode(part, raw, sizeof(raw));
+	json_t       *j;
+	json_error_t  err;
 
-	if ((raw = b64url_decode(part, &n)) == NULL)
+	if (n < 0)
 		return NULL;
-	j = json_loadb((const char *)raw, n, JSON_REJECT_DUPLICATES, &err);
-	free(raw);
+	j = json_loadb((const char *)raw, (size_t)n, JSON_REJECT_DUPLICATES,
+	    &err);
 	if (j != NULL && !json_is_object(j)) {
 		json_decref(j);
 		j = NULL;
@@ -156,18 +159,21 @@ token_cleanup(struct token *t)
 {
 	json_decref(t->header);
 	json_decref(t->payload);
-	free(t->sig);
-	memset(t, 0, sizeof(*t));
+	t->header = t->payload = NULL;
 }
 
-/* Exactly three non-empty parts, each valid base64url; JSON objects. */
+/*
+ * Exactly three non-empty parts, each valid base64url; the payload a JSON
+ * object (the header is checked by check_header_part).
+ */
 static int
 token_parse(const char *s, size_t len, struct token *t)
 {
 	struct str rest = {s, len}, part[3];
 	size_t     i;
+	ssize_t    n;
 
-	memset(t, 0, sizeof(*t));
+	t->header = t->payload = NULL;
 	if (s == NULL || len == 0 || len > CLERK_JWT_MAX_LEN)
 		return -1;
 	for (i = 0; i < 3; i++) {
@@ -177,12 +183,11 @@ token_parse(const char *s, size_t len, struct token *t)
 	if (rest.p != NULL) /* a fourth part */
 		return -1;
 	t->signed_part = (struct str){s, part[0].len + 1 + part[1].len};
-	if ((t->header = decode_object(part[0])) == NULL ||
-	    (t->payload = decode_object(part[1])) == NULL ||
-	    (t->sig = b64url_decode(part[2], &t->sig_len)) == NULL) {
-		token_cleanup(t);
+	t->header_part = part[0];
+	if ((n = b64url_decode(part[2], t->sig, sizeof(t->sig))) < 0 ||
+	    (t->payload = decode_object(part[1])) == NULL)
 		return -1;
-	}
+	t->sig_len = (size_t)n;
 	return 0;
 }
 
@@ -223,73 +228,159 @@ check_header(const json_t *h, const char **kid)
 	return CLERK_JWT_OK;
 }
 
+/* Header parts and kids up to this long are remembered. */
+#define HEADER_MEMO_MAX 256
+
 /*
- * A set-up verify context per thread, kept for the last key it served and
- * used for every verification with that key (as "openssl speed" does):
- * setting one up (provider look-ups, padding, digest) costs a good part of
- * an RSA-2048 verification. The context holds a reference to its key, so
- * the key cannot be freed and its address reused while it is cached. The
- * context stays owned by the thread.
+ * What each thread keeps between verifications, set up once rather than
+ * per token (as "openssl speed" does), since setting up costs a good part
+ * of an RSA-2048 verification:
+ * - a verify context for the last key it served, with that key's checks.
+ *   The context holds a reference to its key, so the key cannot be freed
+ *   and its address reused while it is cached;
+ * - a digest context for SHA-256 fetched once (SHA256() looks the
+ *   algorithm up by name on every call);
+ * - the last header part and what check_header made of it: every token
+ *   signed with one key has the same header, and check_header is a
+ *   function of those bytes alone.
  */
-static pthread_key_t  verify_ctx_key;
-static pthread_once_t verify_ctx_once = PTHREAD_ONCE_INIT;
+struct verifier {
+	EVP_PKEY_CTX        *ctx;
+	int                  sig_size; /* of ctx's key */
+	EVP_MD_CTX          *md;
+	size_t               header_len; /* 0: nothing remembered */
+	char                 header[HEADER_MEMO_MAX];
+	enum clerk_jwt_error header_rc;
+	bool                 has_kid;
+	char                 kid[HEADER_MEMO_MAX];
+};
+
+static pthread_key_t  verifier_key;
+static pthread_once_t verifier_once = PTHREAD_ONCE_INIT;
+static EVP_MD        *sha256_md;
 
 static void
-verify_ctx_free(void *p)
+verifier_free(void *p)
 {
-	EVP_PKEY_CTX_free(p);
+	struct verifier *v = p;
+
+	EVP_PKEY_CTX_free(v->ctx);
+	EVP_MD_CTX_free(v->md);
+	free(v);
 }
 
 static void
-verify_ctx_init(void)
+verifier_init(void)
 {
-	(void)pthread_key_create(&verify_ctx_key, verify_ctx_free);
+	(void)pthread_key_create(&verifier_key, verifier_free);
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-static EVP_PKEY_CTX *
-verify_ctx_for(EVP_PKEY *pk)
+/* This thread's verifier, or NULL when OpenSSL could not set one up. */
+static struct verifier *
+verifier_get(void)
 {
-	EVP_PKEY_CTX *ctx;
+	struct verifier *v;
 
-	(void)pthread_once(&verify_ctx_once, verify_ctx_init);
-	ctx = pthread_getspecific(verify_ctx_key);
-	if (ctx != NULL && EVP_PKEY_CTX_get0_pkey(ctx) == pk)
-		return ctx;
-	EVP_PKEY_CTX_free(ctx);
-	(void)pthread_setspecific(verify_ctx_key, NULL);
-	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL)
+	(void)pthread_once(&verifier_once, verifier_init);
+	if ((v = pthread_getspecific(verifier_key)) != NULL)
+		return v;
+	if (sha256_md == NULL)
 		return NULL;
-	if (EVP_PKEY_verify_init(ctx) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0 ||
-	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) <= 0 ||
-	    pthread_setspecific(verify_ctx_key, ctx) != 0) {
-		EVP_PKEY_CTX_free(ctx);
+	v = xcalloc(1, sizeof(*v));
+	if ((v->md = EVP_MD_CTX_new()) == NULL ||
+	    pthread_setspecific(verifier_key, v) != 0) {
+		verifier_free(v);
 		return NULL;
 	}
-	return ctx;
+	return v;
+}
+
+/*
+ * Makes v's verify context the one for pk, set up when pk is not the last
+ * key: CLERK_JWT_OK, CLERK_JWT_KID_UNKNOWN when pk is no RSA key, or
+ * CLERK_JWT_INTERNAL.
+ */
+static enum clerk_jwt_error
+verifier_use(struct verifier *v, EVP_PKEY *pk)
+{
+	if (v->ctx != NULL && EVP_PKEY_CTX_get0_pkey(v->ctx) == pk)
+		return CLERK_JWT_OK;
+	EVP_PKEY_CTX_free(v->ctx);
+	v->ctx = NULL;
+	if (!EVP_PKEY_is_a(pk, "RSA"))
+		return CLERK_JWT_KID_UNKNOWN;
+	if ((v->sig_size = EVP_PKEY_get_size(pk)) <= 0 ||
+	    (v->ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL)
+		return CLERK_JWT_INTERNAL;
+	if (EVP_PKEY_verify_init(v->ctx) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(v->ctx, RSA_PKCS1_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_signature_md(v->ctx, EVP_sha256()) <= 0) {
+		EVP_PKEY_CTX_free(v->ctx);
+		v->ctx = NULL;
+		return CLERK_JWT_INTERNAL;
+	}
+	return CLERK_JWT_OK;
+}
+
+/*
+ * The header part's checks (check_header), remembered per thread for the
+ * last header seen; *kid borrows the kid (from v or t->header) or is NULL.
+ */
+static enum clerk_jwt_error
+check_header_part(struct verifier *v, struct token *t, const char **kid)
+{
+	struct str           part = t->header_part;
+	const char          *k = NULL;
+	enum clerk_jwt_error rc;
+
+	if (part.len == v->header_len && memcmp(part.p, v->header, part.len) == 0) {
+		*kid = v->has_kid ? v->kid : NULL;
+		return v->header_rc;
+	}
+	if ((t->header = decode_object(part)) == NULL)
+		rc = CLERK_JWT_MALFORMED;
+	else
+		rc = check_header(t->header, &k);
+	*kid = k;
+	if (part.len >= HEADER_MEMO_MAX ||
+	    (k != NULL && strlen(k) >= HEADER_MEMO_MAX))
+		return rc;
+	memcpy(v->header, part.p, part.len);
+	v->header_len = part.len;
+	v->header_rc = rc;
+	v->has_kid = k != NULL;
+	if (k != NULL) {
+		memcpy(v->kid, k, strlen(k) + 1);
+		*kid = v->kid;
+	}
+	return rc;
 }
 
 /* RSASSA-PKCS1-v1_5 with SHA-256 over t->signed_part. */
 static enum clerk_jwt_error
-check_signature(EVP_PKEY *pk, const struct token *t)
+check_signature(struct verifier *v, EVP_PKEY *pk, const struct token *t)
 {
 	unsigned char        digest[SHA256_DIGEST_LENGTH];
-	EVP_PKEY_CTX        *ctx;
-	enum clerk_jwt_error rc = CLERK_JWT_INTERNAL;
+	unsigned int         dlen = 0;
+	enum clerk_jwt_error rc;
 
-	if (!EVP_PKEY_is_a(pk, "RSA"))
-		return CLERK_JWT_KID_UNKNOWN;
-	if (EVP_PKEY_get_size(pk) <= 0 ||
-	    t->sig_len != (size_t)EVP_PKEY_get_size(pk))
-		return CLERK_JWT_SIGNATURE;
-	if (SHA256((const unsigned char *)t->signed_part.p, t->signed_part.len,
-	        digest) != NULL &&
-	    (ctx = verify_ctx_for(pk)) != NULL) {
-		rc = EVP_PKEY_verify(ctx, t->sig, t->sig_len, digest,
-		         sizeof(digest)) == 1
-		    ? CLERK_JWT_OK
-		    : CLERK_JWT_SIGNATURE;
-	}
+	if ((rc = verifier_use(v, pk)) != CLERK_JWT_OK)
+		goto out;
+	rc = CLERK_JWT_SIGNATURE;
+	if (t->sig_len != (size_t)v->sig_size)
+		goto out;
+	rc = CLERK_JWT_INTERNAL;
+	if (EVP_DigestInit_ex2(v->md, sha256_md, NULL) != 1 ||
+	    EVP_DigestUpdate(v->md, t->signed_part.p, t->signed_part.len) !=
+	        1 ||
+	    EVP_DigestFinal_ex(v->md, digest, &dlen) != 1 ||
+	    dlen != sizeof(digest))
+		goto out;
+	rc = EVP_PKEY_verify(v->ctx, t->sig, t->sig_len, digest, dlen) == 1
+	    ? CLERK_JWT_OK
+	    : CLERK_JWT_SIGNATURE;
+out:
 	ERR_clear_error();
 	return rc;
 }
@@ -594,20 +685,26 @@ clerk_jwt_verify(const char *token, size_t len, const struct clerk_jwt_opts *o,
     struct clerk_claims *out)
 {
 	struct token         t;
+	struct verifier     *v;
 	const char          *kid = NULL;
 	EVP_PKEY            *pk;
 	enum clerk_jwt_error rc;
 
 	memset(out, 0, sizeof(*out));
-	if (token_parse(token, len, &t) == -1)
+	if (token_parse(token, len, &t) == -1) {
+		token_cleanup(&t);
 		return CLERK_JWT_MALFORMED;
-	if ((rc = check_header(t.header, &kid)) != CLERK_JWT_OK)
+	}
+	rc = CLERK_JWT_INTERNAL;
+	if ((v = verifier_get()) == NULL)
+		goto out;
+	if ((rc = check_header_part(v, &t, &kid)) != CLERK_JWT_OK)
 		goto out;
 	rc = CLERK_JWT_KID_UNKNOWN;
 	if (o->lookup == NULL || (pk = o->lookup(kid, o->lookup_ctx)) == NULL)
 		goto out;
 	/* The signature first: no claim is read from an unverified token. */
-	if ((rc = check_signature(pk, &t)) != CLERK_JWT_OK)
+	if ((rc = check_signature(v, pk, &t)) != CLERK_JWT_OK)
 		goto out;
 	if ((rc = check_claims(t.payload, o, out)) != CLERK_JWT_OK)
 		goto out;

@@ -607,6 +607,49 @@ key_selection(void **state)
 	    CLERK_JWT_KID_UNKNOWN);
 }
 
+/*
+ * Each thread remembers the last header and the last key's context: the
+ * answer for a header or a key must never leak into the next token's.
+ */
+static void
+remembered_per_thread(void **state)
+{
+	struct clerk_jwt_opts o = opts();
+	json_t               *h;
+	int                   i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(check(mint(base_header(), base_payload())),
+		    CLERK_JWT_OK);
+		assert_int_equal(check_header_member("alg", json_string("none")),
+		    CLERK_JWT_ALG);
+		assert_int_equal(
+		    check_header_member("kid", json_string("ins_other")),
+		    CLERK_JWT_KID_UNKNOWN);
+		/* The same header bytes twice, then another key. */
+		assert_int_equal(check(mint(base_header(), base_payload())),
+		    CLERK_JWT_OK);
+		assert_int_equal(check(mint_with(base_header(), base_payload(),
+		                     EVP_sha256(), other_key)),
+		    CLERK_JWT_SIGNATURE);
+		o.lookup = lookup_single;
+		o.lookup_ctx = ec_key;
+		assert_int_equal(check_with(mint(base_header(), base_payload()),
+		                     &o),
+		    CLERK_JWT_KID_UNKNOWN);
+		o = opts();
+		/* A header too long to remember still verifies. */
+		h = base_header();
+		set(h, "x-pad", json_string("padding padding padding padding "
+		                            "padding padding padding padding "
+		                            "padding padding padding padding "
+		                            "padding padding padding padding "
+		                            "padding padding padding padding"));
+		assert_int_equal(check(mint(h, base_payload())), CLERK_JWT_OK);
+	}
+}
+
 static void
 wrong_key(void **state)
 {
@@ -925,6 +968,7 @@ main(void)
 	    cmocka_unit_test(other_rsa_algs),
 	    cmocka_unit_test(key_selection),
 	    cmocka_unit_test(wrong_key),
+	    cmocka_unit_test(remembered_per_thread),
 	    cmocka_unit_test(tampered),
 	    cmocka_unit_test(bad_base64),
 	    cmocka_unit_test(part_count),
