@@ -5,6 +5,10 @@
  * the stored clerk_updated_at, and by clerk_tombstones for deletions;
  * guarded UPDATEs ("... AND clerk_updated_at <= $n") make the check and the
  * write one statement, so concurrent writers on PostgreSQL stay correct.
+ * An event equal to the stored row (the same updated_at and the same
+ * columns) is left out by that guard too: it writes nothing and is applied
+ * but unchanged (sync_result.changed), so "mysaas clerk sync" can record
+ * only real changes.
  */
 #include "accounts/clerk_sync.h"
 
@@ -15,6 +19,13 @@
 #include "core/timeutil.h"
 
 #define NO_TIME INT64_MIN
+
+/* What an upsert did to the stored row. */
+enum write {
+	WROTE = 0, /* inserted or changed */
+	SAME,      /* already held exactly this: nothing written */
+	STALE,     /* the stored row is newer: nothing written */
+};
 
 /* A user as Clerk describes it, from a user event or a membership's
  * public_user_data (a stub: no updated_at). */
@@ -48,6 +59,7 @@ static enum sync_outcome
 outcome(struct ctx *x, enum sync_outcome o, const char *error)
 {
 	x->res->outcome = o;
+	x->res->changed = o == SYNC_APPLIED;
 	if (error != NULL)
 		(void)snprintf(x->res->error, sizeof(x->res->error), "%s",
 		    error);
@@ -61,6 +73,17 @@ db_failed(struct ctx *x)
 	(void)snprintf(x->res->error, sizeof(x->res->error), "database: %s",
 	    db_errmsg(x->c));
 	return SYNC_DB_ERROR;
+}
+
+/* The outcome of an upsert that did w. */
+static enum sync_outcome
+written(struct ctx *x, enum write w)
+{
+	if (w == STALE)
+		return outcome(x, SYNC_IGNORED, "stale");
+	outcome(x, SYNC_APPLIED, NULL);
+	x->res->changed = w == WROTE;
+	return SYNC_APPLIED;
 }
 
 static struct db_param
@@ -197,7 +220,15 @@ user_update(struct ctx *x, const struct clerk_user *u, int64_t id,
 	    "last_name = $5, username = $6, image_url = $7, "
 	    "clerk_updated_at = $8, updated_at = $9 "
 	    "WHERE id = $1 AND (clerk_updated_at IS NULL OR "
-	    "clerk_updated_at <= $8)";
+	    "clerk_updated_at < $8 OR (clerk_updated_at = $8 AND NOT ("
+	    /* Null-safe equality in both dialects (IS NOT DISTINCT FROM
+	     * needs SQLite 3.39): only an equal row is left alone. */
+	    "COALESCE(clerk_id = $2, clerk_id IS NULL AND $2 IS NULL) AND "
+	    "COALESCE(email = $3, email IS NULL AND $3 IS NULL) AND "
+	    "COALESCE(first_name = $4, first_name IS NULL AND $4 IS NULL) AND "
+	    "COALESCE(last_name = $5, last_name IS NULL AND $5 IS NULL) AND "
+	    "COALESCE(username = $6, username IS NULL AND $6 IS NULL) AND "
+	    "COALESCE(image_url = $7, image_url IS NULL AND $7 IS NULL))))";
 	struct db_param p[] = {DB_INT(id), DB_TEXT(u->clerk_id),
 	    text_or_null(u->email), text_or_null(u->first_name),
 	    text_or_null(u->last_name), text_or_null(u->username),
@@ -208,6 +239,29 @@ user_update(struct ctx *x, const struct clerk_user *u, int64_t id,
 	    clear_email_holders(x, u->email, id, u->clerk_id) == -1)
 		return -1;
 	return db_exec(x->c, sql, p, ARRAY_LEN(p), changed);
+}
+
+/* Updates user id from u; *w says whether it wrote, or why not. */
+static int
+user_write(struct ctx *x, const struct clerk_user *u, int64_t id, enum write *w)
+{
+	static const char *const sql =
+	    "SELECT clerk_updated_at FROM users WHERE id = $1";
+	struct db_param p[] = {DB_INT(id)};
+	int64_t         changed = 0, stored = 0;
+	bool            is_null = true;
+	int             rc;
+
+	if (user_update(x, u, id, &changed) == -1)
+		return -1;
+	*w = WROTE;
+	if (changed > 0)
+		return 0;
+	/* Not written: equal (SAME) or newer (STALE). */
+	if ((rc = query_int(x, sql, p, 1, &stored, &is_null)) == -1)
+		return -1;
+	*w = rc == 1 && !is_null && stored == u->updated_at ? SAME : STALE;
+	return 0;
 }
 
 /*
@@ -265,33 +319,31 @@ user_linkable(struct ctx *x, const char *email, int64_t *id)
 
 /*
  * Creates or updates the mirror of u. A stub (u->updated_at NO_TIME) never
- * overwrites an existing user. *id gets the local id; *stale is set when
- * the stored row is newer.
+ * overwrites an existing user. *id gets the local id; *w what was done.
  */
 static int
-user_upsert(struct ctx *x, const struct clerk_user *u, int64_t *id, bool *stale)
+user_upsert(struct ctx *x, const struct clerk_user *u, int64_t *id,
+    enum write *w)
 {
-	bool    is_stub = u->updated_at == NO_TIME;
-	int64_t changed = 0;
-	int     attempt, rc;
+	bool is_stub = u->updated_at == NO_TIME;
+	int  attempt, rc;
 
-	*stale = false;
+	*w = WROTE;
 	for (attempt = 0; attempt < 3; attempt++) {
 		if ((rc = user_by_clerk_id(x, u->clerk_id, id)) == -1)
 			return -1;
 		if (rc == 1) {
-			if (is_stub)
+			if (is_stub) {
+				*w = SAME;
 				return 0;
-			if (user_update(x, u, *id, &changed) == -1)
-				return -1;
-			*stale = changed == 0;
-			return 0;
+			}
+			return user_write(x, u, *id, w);
 		}
 		if (u->email != NULL) {
 			if ((rc = user_linkable(x, u->email, id)) == -1)
 				return -1;
 			if (rc == 1)
-				return user_update(x, u, *id, &changed);
+				return user_write(x, u, *id, w);
 		}
 		if ((rc = user_insert(x, u, id)) != 0)
 			return rc == 1 ? 0 : -1;
@@ -306,7 +358,7 @@ on_user_upsert(struct ctx *x, const json_t *data)
 {
 	struct clerk_user u;
 	int64_t           id;
-	bool              stale;
+	enum write        w;
 	int               rc;
 
 	memset(&u, 0, sizeof(u));
@@ -327,10 +379,9 @@ on_user_upsert(struct ctx *x, const json_t *data)
 	if ((rc = tombstoned(x, u.clerk_id, u.updated_at)) != 0)
 		return rc == -1 ? db_failed(x)
 		                : outcome(x, SYNC_IGNORED, "stale");
-	if (user_upsert(x, &u, &id, &stale) == -1)
+	if (user_upsert(x, &u, &id, &w) == -1)
 		return db_failed(x);
-	return stale ? outcome(x, SYNC_IGNORED, "stale")
-	             : outcome(x, SYNC_APPLIED, NULL);
+	return written(x, w);
 }
 
 /* The envelope timestamp in ms (seconds below 10^11 are scaled), else
@@ -369,7 +420,10 @@ org_update(struct ctx *x, const struct clerk_org *o, int64_t *changed)
 	static const char *const sql =
 	    "UPDATE organizations SET name = $2, slug = $3, image_url = $4, "
 	    "clerk_updated_at = $5, updated_at = $6 WHERE clerk_id = $1 AND "
-	    "(clerk_updated_at IS NULL OR clerk_updated_at <= $5)";
+	    "(clerk_updated_at IS NULL OR clerk_updated_at < $5 OR "
+	    "(clerk_updated_at = $5 AND NOT (name = $2 AND "
+	    "COALESCE(slug = $3, slug IS NULL AND $3 IS NULL) AND "
+	    "COALESCE(image_url = $4, image_url IS NULL AND $4 IS NULL))))";
 	struct db_param p[] = {DB_TEXT(o->clerk_id), DB_TEXT(o->name),
 	    text_or_null(o->slug), text_or_null(o->image_url),
 	    time_or_null(o->updated_at), DB_TEXT(x->now)};
@@ -387,9 +441,31 @@ org_by_clerk_id(struct ctx *x, const char *clerk_id, int64_t *id)
 	return query_int(x, sql, p, 1, id, NULL);
 }
 
+/* Updates organization o; *w says whether it wrote, or why not. */
+static int
+org_write(struct ctx *x, const struct clerk_org *o, enum write *w)
+{
+	static const char *const sql =
+	    "SELECT clerk_updated_at FROM organizations WHERE clerk_id = $1";
+	struct db_param p[] = {DB_TEXT(o->clerk_id)};
+	int64_t         changed = 0, stored = 0;
+	bool            is_null = true;
+	int             rc;
+
+	if (org_update(x, o, &changed) == -1)
+		return -1;
+	*w = WROTE;
+	if (changed > 0)
+		return 0;
+	if ((rc = query_int(x, sql, p, 1, &stored, &is_null)) == -1)
+		return -1;
+	*w = rc == 1 && !is_null && stored == o->updated_at ? SAME : STALE;
+	return 0;
+}
+
 /* Like user_upsert, for organizations. */
 static int
-org_upsert(struct ctx *x, const struct clerk_org *o, int64_t *id, bool *stale)
+org_upsert(struct ctx *x, const struct clerk_org *o, int64_t *id, enum write *w)
 {
 	static const char *const ins =
 	    "INSERT INTO organizations (clerk_id, name, slug, image_url, "
@@ -399,20 +475,18 @@ org_upsert(struct ctx *x, const struct clerk_org *o, int64_t *id, bool *stale)
 	struct db_param p[] = {DB_TEXT(o->clerk_id), DB_TEXT(o->name),
 	    text_or_null(o->slug), text_or_null(o->image_url),
 	    time_or_null(o->updated_at), DB_TEXT(x->now)};
-	int64_t         changed = 0;
 	int             attempt, rc;
 
-	*stale = false;
+	*w = WROTE;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((rc = org_by_clerk_id(x, o->clerk_id, id)) == -1)
 			return -1;
 		if (rc == 1) {
-			if (o->updated_at == NO_TIME)
+			if (o->updated_at == NO_TIME) {
+				*w = SAME;
 				return 0;
-			if (org_update(x, o, &changed) == -1)
-				return -1;
-			*stale = changed == 0;
-			return 0;
+			}
+			return org_write(x, o, w);
 		}
 		if ((rc = query_int(x, ins, p, ARRAY_LEN(p), id, NULL)) != 0)
 			return rc == 1 ? 0 : -1;
@@ -448,7 +522,7 @@ on_org_upsert(struct ctx *x, const json_t *data)
 {
 	struct clerk_org o;
 	int64_t          id;
-	bool             stale;
+	enum write       w;
 	int              rc;
 
 	if (parse_org(data, &o, false) == -1)
@@ -457,10 +531,9 @@ on_org_upsert(struct ctx *x, const json_t *data)
 	if ((rc = tombstoned(x, o.clerk_id, o.updated_at)) != 0)
 		return rc == -1 ? db_failed(x)
 		                : outcome(x, SYNC_IGNORED, "stale");
-	if (org_upsert(x, &o, &id, &stale) == -1)
+	if (org_upsert(x, &o, &id, &w) == -1)
 		return db_failed(x);
-	return stale ? outcome(x, SYNC_IGNORED, "stale")
-	             : outcome(x, SYNC_APPLIED, NULL);
+	return written(x, w);
 }
 
 /* The user a membership names, as a stub from public_user_data. */
@@ -503,20 +576,26 @@ stub_email_free(struct ctx *x, struct clerk_user *u)
 
 static int
 membership_write(struct ctx *x, const char *clerk_id, const char *role,
-    int64_t updated_at, int64_t user_id, int64_t org_id, bool *stale)
+    int64_t updated_at, int64_t user_id, int64_t org_id, enum write *w)
 {
 	static const char *const upd_by_clerk =
 	    "UPDATE organization_memberships SET role = $2, "
 	    "clerk_updated_at = $3, updated_at = $4 WHERE clerk_id = $1 AND "
-	    "(clerk_updated_at IS NULL OR clerk_updated_at <= $3)";
+	    "(clerk_updated_at IS NULL OR clerk_updated_at < $3 OR "
+	    "(clerk_updated_at = $3 AND role <> $2))";
 	static const char *const upd_by_pair =
 	    "UPDATE organization_memberships SET clerk_id = $1, role = $2, "
 	    "clerk_updated_at = $3, updated_at = $4 WHERE user_id = $5 AND "
 	    "organization_id = $6 AND (clerk_updated_at IS NULL OR "
-	    "clerk_updated_at <= $3)";
+	    "clerk_updated_at < $3 OR (clerk_updated_at = $3 AND (role <> $2 "
+	    "OR clerk_id IS NULL OR clerk_id <> $1)))";
 	static const char *const exists =
 	    "SELECT count(*) FROM organization_memberships WHERE clerk_id = $1 "
 	    "OR (user_id = $2 AND organization_id = $3)";
+	static const char *const same =
+	    "SELECT count(*) FROM organization_memberships WHERE clerk_id = $1 "
+	    "AND user_id = $2 AND organization_id = $3 AND "
+	    "clerk_updated_at = $4";
 	static const char *const ins =
 	    "INSERT INTO organization_memberships (clerk_id, role, "
 	    "clerk_updated_at, created_at, updated_at, user_id, "
@@ -530,9 +609,9 @@ membership_write(struct ctx *x, const char *clerk_id, const char *role,
 
 	/* PostgreSQL must see every parameter it is sent. */
 	struct db_param q[] = {DB_TEXT(clerk_id), DB_INT(user_id),
-	    DB_INT(org_id)};
+	    DB_INT(org_id), DB_INT(updated_at)};
 
-	*stale = false;
+	*w = WROTE;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (db_exec(x->c, upd_by_clerk, p, 4, &changed) == -1)
 			return -1;
@@ -545,7 +624,10 @@ membership_write(struct ctx *x, const char *clerk_id, const char *role,
 		if (query_int(x, exists, q, 3, &n, NULL) == -1)
 			return -1;
 		if (n > 0) {
-			*stale = true; /* present and newer */
+			/* Present: exactly this, or newer. */
+			if (query_int(x, same, q, 4, &n, NULL) == -1)
+				return -1;
+			*w = n > 0 ? SAME : STALE;
 			return 0;
 		}
 		if (db_exec(x->c, ins, p, 6, &changed) == -1)
@@ -563,7 +645,7 @@ membership_parties(struct ctx *x, const json_t *data, int64_t *org_id,
 {
 	struct clerk_org  o;
 	struct clerk_user u;
-	bool              stale;
+	enum write        w;
 	int               rc;
 
 	if (parse_org(json_object_get(data, "organization"), &o, true) == -1)
@@ -580,11 +662,11 @@ membership_parties(struct ctx *x, const json_t *data, int64_t *org_id,
 	if (rc != 0)
 		return rc == -1 ? db_failed(x)
 		                : outcome(x, SYNC_IGNORED, "stale");
-	if (org_upsert(x, &o, org_id, &stale) == -1)
+	if (org_upsert(x, &o, org_id, &w) == -1)
 		return db_failed(x);
 	if (u.email != NULL && stub_email_free(x, &u) == -1)
 		return db_failed(x);
-	if (user_upsert(x, &u, user_id, &stale) == -1)
+	if (user_upsert(x, &u, user_id, &w) == -1)
 		return db_failed(x);
 	return SYNC_APPLIED;
 }
@@ -595,7 +677,7 @@ on_membership_upsert(struct ctx *x, const json_t *data)
 	const char *clerk_id = jstr(data, "id"), *role = jstr(data, "role");
 	int64_t     updated_at, created_at, org_id = 0, user_id = 0;
 	enum sync_outcome o;
-	bool              stale;
+	enum write        w;
 	int               rc;
 
 	if (clerk_id == NULL || *clerk_id == '\0' || role == NULL)
@@ -614,10 +696,9 @@ on_membership_upsert(struct ctx *x, const json_t *data)
 	    SYNC_APPLIED)
 		return o;
 	if (membership_write(x, clerk_id, role, updated_at, user_id, org_id,
-	        &stale) == -1)
+	        &w) == -1)
 		return db_failed(x);
-	return stale ? outcome(x, SYNC_IGNORED, "stale")
-	             : outcome(x, SYNC_APPLIED, NULL);
+	return written(x, w);
 }
 
 static enum sync_outcome
@@ -665,6 +746,7 @@ clerk_sync_apply(struct db_conn *c, const json_t *event, int64_t received_ms,
 
 	res->outcome = SYNC_IGNORED;
 	res->error[0] = '\0';
+	res->changed = false;
 	time_iso_from_ms(received_ms, x.now);
 	if (type == NULL || !json_is_object(data))
 		return outcome(&x, SYNC_FAILED,

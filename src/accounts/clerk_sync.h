@@ -9,6 +9,7 @@
 #define ACCOUNTS_CLERK_SYNC_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/mem.h"
@@ -26,6 +27,12 @@ enum sync_outcome {
 struct sync_result {
 	enum sync_outcome outcome;
 	char              error[SYNC_ERROR_SIZE]; /* "" when none */
+	/*
+	 * With SYNC_APPLIED: false when the mirror already held exactly this
+	 * (same updated_at, same columns), so nothing was written; true
+	 * otherwise (deletions always count as changes).
+	 */
+	bool changed;
 };
 
 /*
