@@ -1,7 +1,8 @@
 /*
  * The admin (DESIGN §8): Django's admin URL for URL, for users,
- * organizations, memberships and webhook events. Handlers for the route
- * table (src/routes.c); each renders its own HTML pages, errors included.
+ * organizations, memberships, webhook events and Clerk sync runs. Handlers
+ * for the route table (src/routes.c); each renders its own HTML pages,
+ * errors included.
  */
 #ifndef ADMIN_ADMIN_H
 #define ADMIN_ADMIN_H

@@ -1,9 +1,10 @@
 /*
  * GET .../<id>/history/: the admin_log rows of one object, oldest first
  * (as Django shows them), and for objects mirrored from Clerk the webhook
- * deliveries whose payload names the object's Clerk id, newest first, each
- * linking to the stored event, so an operator can see why a row looks the
- * way it does.
+ * deliveries whose payload names the object's Clerk id and the runs of
+ * "mysaas clerk sync" that changed it, newest first, each linking to the
+ * stored event or run, so an operator can see why a row looks the way it
+ * does.
  */
 #include "admin/internal.h"
 
@@ -13,6 +14,7 @@
 
 #define HISTORY_MAX    500
 #define DELIVERIES_MAX 100
+#define SYNC_RUNS_MAX  100
 
 static int
 log_rows(struct admin_ctx *c, const struct admin_object *o)
@@ -134,6 +136,55 @@ deliveries(struct admin_ctx *c, const struct admin_object *o)
 	return rc;
 }
 
+static int
+sync_runs(struct admin_ctx *c, const struct admin_object *o)
+{
+	static const char *const sql =
+	    "SELECT r.id, r.status, ch.created_at "
+	    "FROM clerk_sync_changes ch JOIN clerk_sync_runs r "
+	    "ON r.id = ch.run_id WHERE ch.clerk_id = $1 AND "
+	    "ch.object_type = $2 ORDER BY ch.run_id DESC, ch.id DESC LIMIT $3";
+	struct db_param p[] = {DB_TEXT(o->clerk_id),
+	    DB_TEXT(c->model->object_type), DB_INT(SYNC_RUNS_MAX)};
+	struct db_rows *rows;
+	int             rc, n = 0;
+
+	html_lit(&c->h,
+	    "<h2>Clerk sync runs</h2>\n<p class=\"muted\">Runs of "
+	    "<code>mysaas clerk sync</code> that changed ");
+	html_text(&c->h, o->clerk_id);
+	html_lit(&c->h, ", newest first.</p>\n");
+	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
+		return -1;
+	while ((rc = db_rows_next(rows)) == 1) {
+		const char *id = admin_col(c, rows, 0);
+
+		if (n++ == 0)
+			html_lit(&c->h,
+			    "<div class=\"table-wrap\">\n<table "
+			    "id=\"sync-runs\">\n"
+			    "<thead><tr><th scope=\"col\">Changed</th>"
+			    "<th scope=\"col\">Run</th><th scope=\"col\">"
+			    "Run status</th></tr></thead>\n<tbody>\n");
+		html_lit(&c->h, "<tr><td>");
+		admin_time(&c->h, admin_col(c, rows, 2));
+		html_lit(&c->h, "</td><td><a");
+		html_url_attr(&c->h, "href",
+		    admin_url(c, &admin_syncruns_model, id, "change"));
+		html_lit(&c->h, ">");
+		html_text(&c->h, admin_printf(c, "Sync run #%s", id));
+		html_lit(&c->h, "</a></td><td>");
+		html_text(&c->h, admin_col(c, rows, 1));
+		html_lit(&c->h, "</td></tr>\n");
+	}
+	db_rows_free(rows);
+	if (n > 0)
+		html_lit(&c->h, "</tbody>\n</table>\n</div>\n");
+	else
+		html_lit(&c->h, "<p class=\"muted\">None recorded.</p>\n");
+	return rc;
+}
+
 int
 admin_history_render(struct admin_ctx *c, const struct admin_object *o)
 {
@@ -145,7 +196,7 @@ admin_history_render(struct admin_ctx *c, const struct admin_object *o)
 	if (log_rows(c, o) == -1)
 		goto failed;
 	if (o->clerk_id != NULL && *o->clerk_id != '\0' &&
-	    deliveries(c, o) == -1)
+	    (deliveries(c, o) == -1 || sync_runs(c, o) == -1))
 		goto failed;
 	return admin_page_end(c, HTTP_OK);
 failed:

@@ -27,6 +27,8 @@ static const struct card cards[] = {
         "Who belongs to which organization, with which role."},
     {&admin_events_model, "SELECT count(*) FROM webhook_events",
         "Every Clerk webhook delivery received, with its outcome."},
+    {&admin_syncruns_model, "SELECT count(*) FROM clerk_sync_runs",
+        "Every run of mysaas clerk sync, with the objects it changed."},
 };
 
 static int

@@ -192,6 +192,7 @@ extern const struct admin_model admin_users_model;
 extern const struct admin_model admin_orgs_model;
 extern const struct admin_model admin_members_model;
 extern const struct admin_model admin_events_model;
+extern const struct admin_model admin_syncruns_model;
 
 /* The model of an admin_log object_type, or NULL. */
 const struct admin_model *admin_model_by_type(const char *object_type);

@@ -19,6 +19,7 @@ static const struct admin_model *const models[] = {
     &admin_orgs_model,
     &admin_members_model,
     &admin_events_model,
+    &admin_syncruns_model,
 };
 
 int

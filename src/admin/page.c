@@ -272,6 +272,7 @@ static const struct html_link nav_links[] = {
     {"Organizations", "/admin/users/organization/", false},
     {"Memberships", "/admin/users/organizationmembership/", false},
     {"Webhook events", "/admin/clerk/webhookevent/", false},
+    {"Sync runs", "/admin/clerk/syncrun/", false},
     {"View site", "/", false},
     {"Log out", "/admin/logout/", false},
 };

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import {
-  DB_KIND, freshDb, health, rmDir, runCli, sqlite, startServer, tmpDir,
+  DB_KIND, ROOT, freshDb, health, rmDir, runCli, sqlite, startServer, tmpDir,
 } from './lib/server.mjs';
 
 const T = { timeout: 60000 };
@@ -25,6 +25,22 @@ const SCHEMA = {
   admin_log: ['id', 'user_id', 'action', 'object_type', 'object_id', 'object_repr',
     'message', 'created_at'],
 };
+
+// Tables of later migrations, outside DESIGN §3: the admin's login
+// throttle, the runs of `mysaas clerk sync` and what they changed.
+const EXTRA = {
+  admin_login_failures: null,
+  clerk_sync_runs: ['id', 'status', 'started_at', 'finished_at', 'error',
+    ...['organizations', 'users', 'memberships'].flatMap((k) =>
+      ['seen', 'applied', 'unchanged', 'failed'].map((n) => `${k}_${n}`))],
+  clerk_sync_changes: ['id', 'run_id', 'object_type', 'clerk_id', 'created_at'],
+};
+const ALL_TABLES = [...Object.keys(SCHEMA), ...Object.keys(EXTRA), 'schema_migrations'].sort();
+
+// The embedded migrations of the backend, by file name: [version, name].
+const MIGRATIONS = fs.readdirSync(path.join(ROOT, 'src', 'db', 'migrations', DB_KIND))
+  .filter((f) => /^\d{4}_.*\.sql$/.test(f)).sort()
+  .map((f) => [Number(f.slice(0, 4)), f.slice(0, -4)]);
 
 function columns(db, table) {
   if (db.kind === 'sqlite') {
@@ -64,12 +80,14 @@ test('migrate --list, migrate, migrate again', T, () => {
 
     const m1 = migrate(db);
     assert.equal(m1.code, 0, m1.stderr);
-    assert.match(m1.stdout, /Applied 2 migration/, `reports both migrations applied: ${m1.stdout}`);
+    assert.ok(MIGRATIONS.length >= 3);
+    assert.match(m1.stdout, new RegExp(`Applied ${MIGRATIONS.length} migration`),
+      `reports every migration applied: ${m1.stdout}`);
 
     const l2 = migrate(db, ['--list']);
     assert.equal(l2.code, 0, l2.stderr);
     assert.match(l2.stdout, /\[X\] 0001_init\b/);
-    assert.match(l2.stdout, /\[X\] 0002_admin\b/);
+    for (const [, name] of MIGRATIONS) assert.match(l2.stdout, new RegExp(`\\[X\\] ${name}\\b`));
     assert.doesNotMatch(l2.stdout, /\[ \]/);
 
     const m2 = migrate(db);
@@ -79,7 +97,8 @@ test('migrate --list, migrate, migrate again', T, () => {
 
     const rows = db.sql('SELECT version, name FROM schema_migrations ORDER BY version;');
     assert.equal(rows.code, 0, rows.stderr);
-    assert.equal(rows.stdout.trim(), '1|0001_init\n2|0002_admin');
+    assert.equal(rows.stdout.trim(), MIGRATIONS.map(([v, n]) => `${v}|${n}`).join('\n'));
+    assert.deepEqual(MIGRATIONS.slice(0, 3).map(([, n]) => n), ['0001_init', '0002_admin', '0003_sync_runs']);
   } finally {
     db.drop();
   }
@@ -89,11 +108,10 @@ test('the schema has the tables and exact columns of DESIGN §3', T, () => {
   const db = freshDb();
   try {
     assert.equal(migrate(db).code, 0);
-    // DESIGN §3's tables, plus the admin's login throttle and the bookkeeping.
-    const want = [...Object.keys(SCHEMA), 'admin_login_failures', 'schema_migrations'].sort();
-    assert.deepEqual(tables(db), want);
-    for (const [table, cols] of Object.entries(SCHEMA)) {
-      assert.deepEqual(columns(db, table).sort(), [...cols].sort(), table);
+    // DESIGN §3's tables, plus those of later migrations and the bookkeeping.
+    assert.deepEqual(tables(db), ALL_TABLES);
+    for (const [table, cols] of Object.entries({ ...SCHEMA, ...EXTRA })) {
+      if (cols) assert.deepEqual(columns(db, table).sort(), [...cols].sort(), table);
     }
   } finally {
     db.drop();
@@ -163,7 +181,7 @@ test('serve applies the migrations by itself', T, async () => {
     const l = migrate(db, ['--list']);
     assert.equal(l.code, 0, l.stderr);
     assert.match(l.stdout, /\[X\] 0001_init\b/);
-    assert.deepEqual(tables(db), [...Object.keys(SCHEMA), 'admin_login_failures', 'schema_migrations'].sort());
+    assert.deepEqual(tables(db), ALL_TABLES);
   } finally {
     await srv.stop();
     db.drop();
