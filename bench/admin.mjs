@@ -10,8 +10,12 @@ const [base, logPath, email, password, repeatArg] = process.argv.slice(2);
 const repeat = Number(repeatArg ?? 20);
 let seen = 0;
 
-// Server times (ms) of the requests to path logged since the last call.
-function newTimes(path) {
+const settle = () => new Promise((r) => { setTimeout(r, 50); });
+
+// Server times (ms) of the requests to path logged since the last call
+// (after a moment: a request's line is written once its answer is sent).
+async function newTimes(path) {
+  await settle();
   const lines = readFileSync(logPath, 'utf8').split('\n');
   const fresh = lines.slice(seen);
   seen = lines.length - 1;
@@ -27,14 +31,14 @@ function report(label, times) {
     `p90_ms=${at(0.9).toFixed(2)} max_ms=${t[t.length - 1].toFixed(2)}`);
 }
 
-newTimes('');
+await newTimes('');
 const logins = [];
 let client;
 for (let i = 0; i < Math.max(3, repeat / 4); i++) {
   client = new Client(base);
   const r = await client.login(email, password);
   if (r.status !== 302) throw new Error(`login: ${r.status}`);
-  logins.push(...newTimes('/admin/login/').slice(-1));
+  logins.push(...(await newTimes('/admin/login/')).slice(-1));
 }
 report('login POST (argon2id verification)', logins);
 
@@ -50,10 +54,10 @@ const cases = [
   ['users changelist, search matching none', '?q=nobody-matches-this'],
 ];
 for (const [label, query] of cases) {
-  newTimes(list);
+  await newTimes(list);
   for (let i = 0; i < repeat; i++) {
     const r = await client.get(list + query);
     if (r.status !== 200) throw new Error(`${label}: ${r.status}`);
   }
-  report(label, newTimes(list));
+  report(label, await newTimes(list));
 }

@@ -211,9 +211,59 @@ clear_email_holders(struct ctx *x, const char *email, int64_t keep_id,
 	return db_exec(x->c, sql, p, 4, NULL);
 }
 
+/*
+ * What the mirror holds for a Clerk user, read in one statement: its row,
+ * the row holding its email (unique, case-insensitively), the tombstone.
+ */
+struct user_found {
+	int64_t id;           /* the row with its clerk_id; 0: none */
+	int64_t holder;       /* the row holding its email; 0: none */
+	bool    holder_local; /* that row has no clerk_id: a local account */
+	int64_t deleted_at;   /* its tombstone; NO_TIME: none */
+};
+
+static int
+user_find(struct ctx *x, const struct clerk_user *u, struct user_found *f)
+{
+	static const char *const sql =
+	    "SELECT (SELECT deleted_at FROM clerk_tombstones WHERE "
+	    "clerk_id = $1), (SELECT id FROM users WHERE clerk_id = $1), "
+	    "(SELECT id FROM users WHERE email IS NOT NULL AND "
+	    "lower(email) = lower($2)), (SELECT clerk_id IS NULL FROM users "
+	    "WHERE email IS NOT NULL AND lower(email) = lower($2))";
+	struct db_param p[] = {DB_TEXT(u->clerk_id), text_or_null(u->email)};
+	struct db_rows *r = db_query(x->c, sql, p, 2);
+	int             rc;
+
+	if (r == NULL)
+		return -1;
+	if ((rc = db_rows_next(r)) == 1) {
+		f->deleted_at =
+		    db_col_is_null(r, 0) ? NO_TIME : db_col_int(r, 0);
+		f->id = db_col_is_null(r, 1) ? 0 : db_col_int(r, 1);
+		f->holder = db_col_is_null(r, 2) ? 0 : db_col_int(r, 2);
+		f->holder_local = !db_col_is_null(r, 3) && db_col_bool(r, 3);
+	}
+	db_rows_free(r);
+	return rc == 1 ? 0 : -1;
+}
+
+/*
+ * Whether writing u's email to row id must first clear it from another
+ * row (clear_email_holders), as f found it. A row that takes the email
+ * meanwhile makes the write fail on the unique index, and the delivery is
+ * tried again.
+ */
+static bool
+email_held_elsewhere(const struct clerk_user *u, const struct user_found *f,
+    int64_t id)
+{
+	return u->email != NULL && f->holder != 0 && f->holder != id;
+}
+
 static int
 user_update(struct ctx *x, const struct clerk_user *u, int64_t id,
-    int64_t *changed)
+    const struct user_found *f, int64_t *changed)
 {
 	static const char *const sql =
 	    "UPDATE users SET clerk_id = $2, email = $3, first_name = $4, "
@@ -235,7 +285,7 @@ user_update(struct ctx *x, const struct clerk_user *u, int64_t id,
 	    text_or_null(u->image_url), time_or_null(u->updated_at),
 	    DB_TEXT(x->now)};
 
-	if (u->email != NULL &&
+	if (email_held_elsewhere(u, f, id) &&
 	    clear_email_holders(x, u->email, id, u->clerk_id) == -1)
 		return -1;
 	return db_exec(x->c, sql, p, ARRAY_LEN(p), changed);
@@ -243,7 +293,8 @@ user_update(struct ctx *x, const struct clerk_user *u, int64_t id,
 
 /* Updates user id from u; *w says whether it wrote, or why not. */
 static int
-user_write(struct ctx *x, const struct clerk_user *u, int64_t id, enum write *w)
+user_write(struct ctx *x, const struct clerk_user *u, int64_t id,
+    const struct user_found *f, enum write *w)
 {
 	static const char *const sql =
 	    "SELECT clerk_updated_at FROM users WHERE id = $1";
@@ -252,7 +303,7 @@ user_write(struct ctx *x, const struct clerk_user *u, int64_t id, enum write *w)
 	bool            is_null = true;
 	int             rc;
 
-	if (user_update(x, u, id, &changed) == -1)
+	if (user_update(x, u, id, f, &changed) == -1)
 		return -1;
 	*w = WROTE;
 	if (changed > 0)
@@ -270,7 +321,8 @@ user_write(struct ctx *x, const struct clerk_user *u, int64_t id, enum write *w)
  * -1 on error.
  */
 static int
-user_insert(struct ctx *x, const struct clerk_user *u, int64_t *id)
+user_insert(struct ctx *x, const struct clerk_user *u,
+    const struct user_found *f, int64_t *id)
 {
 	static const char *const sql =
 	    "INSERT INTO users (clerk_id, email, first_name, last_name, "
@@ -288,64 +340,45 @@ user_insert(struct ctx *x, const struct clerk_user *u, int64_t *id)
 	    text_or_null(u->username), text_or_null(u->image_url),
 	    time_or_null(u->updated_at), DB_TEXT(joined), DB_TEXT(x->now)};
 
-	if (u->email != NULL &&
+	if (email_held_elsewhere(u, f, 0) &&
 	    clear_email_holders(x, u->email, 0, u->clerk_id) == -1)
 		return -1;
 	return query_int(x, sql, p, ARRAY_LEN(p), id, NULL);
 }
 
-/* The local id of the user with clerk_id: 1 found, 0 not, -1 error. */
-static int
-user_by_clerk_id(struct ctx *x, const char *clerk_id, int64_t *id)
-{
-	static const char *const sql =
-	    "SELECT id FROM users WHERE clerk_id = $1";
-	struct db_param p[] = {DB_TEXT(clerk_id)};
-
-	return query_int(x, sql, p, 1, id, NULL);
-}
-
-/* A local-only user (no clerk_id) holding email, to link. */
-static int
-user_linkable(struct ctx *x, const char *email, int64_t *id)
-{
-	static const char *const sql = "SELECT id FROM users WHERE email IS "
-	                               "NOT NULL AND lower(email) = lower($1) "
-	                               "AND clerk_id IS NULL";
-	struct db_param          p[] = {DB_TEXT(email)};
-
-	return query_int(x, sql, p, 1, id, NULL);
-}
-
 /*
  * Creates or updates the mirror of u. A stub (u->updated_at NO_TIME) never
- * overwrites an existing user. *id gets the local id; *w what was done.
+ * overwrites an existing user. first, when not NULL, is what user_find
+ * just read. *id gets the local id; *w what was done.
  */
 static int
-user_upsert(struct ctx *x, const struct clerk_user *u, int64_t *id,
-    enum write *w)
+user_upsert(struct ctx *x, const struct clerk_user *u,
+    const struct user_found *first, int64_t *id, enum write *w)
 {
-	bool is_stub = u->updated_at == NO_TIME;
-	int  attempt, rc;
+	struct user_found f;
+	bool              is_stub = u->updated_at == NO_TIME;
+	int               attempt, rc;
 
 	*w = WROTE;
 	for (attempt = 0; attempt < 3; attempt++) {
-		if ((rc = user_by_clerk_id(x, u->clerk_id, id)) == -1)
+		if (attempt == 0 && first != NULL)
+			f = *first;
+		else if (user_find(x, u, &f) == -1)
 			return -1;
-		if (rc == 1) {
+		if (f.id != 0) {
+			*id = f.id;
 			if (is_stub) {
 				*w = SAME;
 				return 0;
 			}
-			return user_write(x, u, *id, w);
+			return user_write(x, u, f.id, &f, w);
 		}
-		if (u->email != NULL) {
-			if ((rc = user_linkable(x, u->email, id)) == -1)
-				return -1;
-			if (rc == 1)
-				return user_write(x, u, *id, w);
+		/* A local account with its email: link it. */
+		if (u->email != NULL && f.holder != 0 && f.holder_local) {
+			*id = f.holder;
+			return user_write(x, u, f.holder, &f, w);
 		}
-		if ((rc = user_insert(x, u, id)) != 0)
+		if ((rc = user_insert(x, u, &f, id)) != 0)
 			return rc == 1 ? 0 : -1;
 		/* Another transaction created it meanwhile, or took its
 		 * email: look again. */
@@ -357,9 +390,9 @@ static enum sync_outcome
 on_user_upsert(struct ctx *x, const json_t *data)
 {
 	struct clerk_user u;
+	struct user_found f;
 	int64_t           id;
 	enum write        w;
-	int               rc;
 
 	memset(&u, 0, sizeof(u));
 	u.clerk_id = jstr(data, "id");
@@ -376,10 +409,11 @@ on_user_upsert(struct ctx *x, const json_t *data)
 	u.last_name = jstr(data, "last_name");
 	u.username = jstr(data, "username");
 	u.image_url = jstr(data, "image_url");
-	if ((rc = tombstoned(x, u.clerk_id, u.updated_at)) != 0)
-		return rc == -1 ? db_failed(x)
-		                : outcome(x, SYNC_IGNORED, "stale");
-	if (user_upsert(x, &u, &id, &w) == -1)
+	if (user_find(x, &u, &f) == -1)
+		return db_failed(x);
+	if (f.deleted_at != NO_TIME && u.updated_at <= f.deleted_at)
+		return outcome(x, SYNC_IGNORED, "stale");
+	if (user_upsert(x, &u, &f, &id, &w) == -1)
 		return db_failed(x);
 	return written(x, w);
 }
@@ -666,7 +700,7 @@ membership_parties(struct ctx *x, const json_t *data, int64_t *org_id,
 		return db_failed(x);
 	if (u.email != NULL && stub_email_free(x, &u) == -1)
 		return db_failed(x);
-	if (user_upsert(x, &u, user_id, &w) == -1)
+	if (user_upsert(x, &u, NULL, user_id, &w) == -1)
 		return db_failed(x);
 	return SYNC_APPLIED;
 }
