@@ -44,6 +44,7 @@ main(int argc, char **argv)
 
 	if (argc < 3)
 		return 2;
+	clerk_jwt_use_scratch(); /* as mysaas does */
 	if ((f = fopen(argv[1], "r")) == NULL)
 		return 1;
 	len = fread(pem, 1, sizeof(pem) - 1, f);

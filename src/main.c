@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clerk/jwt.h"
 #include "cli/cli.h"
 
 #ifndef MYSAAS_VERSION
@@ -73,6 +74,8 @@ main(int argc, char **argv)
 	const char           *cmd = argc > 1 ? argv[1] : NULL;
 	int                   rc;
 
+	/* Before any thread starts: see clerk_jwt_use_scratch(). */
+	clerk_jwt_use_scratch();
 	if (cmd == NULL) {
 		(void)cli_usage(stderr, NULL);
 		return EXIT_USAGE;

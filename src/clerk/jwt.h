@@ -91,6 +91,14 @@ enum clerk_jwt_error {
 enum clerk_jwt_error clerk_jwt_verify(const char *token, size_t len,
     const struct clerk_jwt_opts *o, struct clerk_claims *out) MUST_CHECK;
 
+/*
+ * Optional, once at start-up before any other thread uses jansson: makes
+ * jansson allocate the values of a verification from a per-thread scratch
+ * buffer (jwt.c) instead of malloc. Values made outside a verification
+ * still come from malloc, and any value may be freed on any thread.
+ */
+void clerk_jwt_use_scratch(void);
+
 /* Frees the strings of c and zeroes it. */
 void clerk_claims_cleanup(struct clerk_claims *c);
 

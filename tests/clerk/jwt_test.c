@@ -980,5 +980,11 @@ main(void)
 	    cmocka_unit_test(error_strings),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	int rc;
+
+	/* Every test with jansson on malloc, then on the scratch buffer. */
+	rc = cmocka_run_group_tests_name("malloc", tests, setup, teardown);
+	clerk_jwt_use_scratch();
+	return rc | cmocka_run_group_tests_name("scratch", tests, setup,
+	                teardown);
 }
