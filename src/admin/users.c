@@ -15,17 +15,16 @@
 
 /*
  * $1 is_staff, $2 is_active, $3..$5 search words (LIKE patterns), each
- * kept when it is in the email, a name or the Clerk id. SQLite tries the
- * four columns in turn with LIKE, which ignores ASCII case. PostgreSQL
+ * kept when it is in the email, a name or the Clerk id. SQLite asks
+ * contains_any (db/sqlite.c), which is LIKE over the four columns in one
+ * call and ignores ASCII case as LIKE does. PostgreSQL
  * matches the four joined by a separator that no search word contains,
  * lowercased: the expression of users_search_trgm_idx (migration 0004),
  * one trigram index that finds a rare word without reading the table.
  */
-#define USER_WORD_SQLITE(n)                                                  \
-	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("u.email", "LIKE", n) \
-	    ADMIN_LIKE("u.first_name", "LIKE", n)                            \
-	        ADMIN_LIKE("u.last_name", "LIKE", n)                         \
-	            ADMIN_LIKE("u.clerk_id", "LIKE", n) ")"
+#define USER_WORD_SQLITE(n)                                              \
+	" AND (CAST(" n " AS text) IS NULL OR contains_any(" n ", u.email, " \
+	"u.first_name, u.last_name, u.clerk_id))"
 #define USER_SEARCH_PG                                                 \
 	"lower(coalesce(u.email, '') || E'\\x1f' || "                  \
 	"coalesce(u.first_name, '') || E'\\x1f' || "                   \
