@@ -537,6 +537,50 @@ table_reset(struct html *tbl)
 	html_init(tbl, ADMIN_PAGE_MAX);
 }
 
+/* Past the end: the last page (the first when there is nothing). */
+static void
+clamp_page(struct cl_state *s)
+{
+	if (s->page > 1 && (s->page - 1) * ADMIN_PER_PAGE >= s->count)
+		s->page = s->count > 0
+		    ? (s->count + ADMIN_PER_PAGE - 1) / ADMIN_PER_PAGE
+		    : 1;
+}
+
+/*
+ * How to read the page in the default order (see fetch); READ_SORT when
+ * the index does not help. May fill tbl (*n rows) or s->count on the way
+ * (*counted).
+ */
+static int
+choose_read(struct admin_ctx *c, struct cl_state *s, struct html *tbl, int *n,
+    bool *counted, enum page_read *how)
+{
+	*how = READ_SORT;
+	if (!is_filtered(c->model->list, s)) {
+		*how = READ_WALK;
+		return 0;
+	}
+	if (s->page * ADMIN_PER_PAGE * PROBE_FACTOR < s->total) {
+		if (table(c, s, READ_PROBE, tbl, n) == -1)
+			return -1;
+		if (*n == ADMIN_PER_PAGE)
+			*how = READ_PROBE;
+		else
+			table_reset(tbl);
+		return 0;
+	}
+	/* A later page: count first, and walk when the matches are dense
+	 * enough for the walk to read under a quarter of the table. */
+	if (count_rows(c, s, &s->count) == -1)
+		return -1;
+	*counted = true;
+	clamp_page(s);
+	if (s->page * ADMIN_PER_PAGE * 4 <= s->count)
+		*how = READ_WALK;
+	return 0;
+}
+
 /*
  * The page into tbl, then s->count and s->total, reading as little as
  * possible. In the default order with nothing to narrow it, the page is
@@ -545,9 +589,11 @@ table_reset(struct html *tbl)
  * PROBE_FACTOR rows down that index and shows those that match: a term
  * kept by 1 row in PROBE_FACTOR or more fills the page at once, where
  * page_sql would sort every match. A rarer term leaves the page short and
- * page_sql, whose sort then has few rows, runs instead. A page that is
- * not full tells the count by itself; with no search or filter the count
- * is the table's (an index count). Past the end: the last page.
+ * page_sql, whose sort then has few rows, runs instead. For a page too
+ * far down for a probe, the count comes first and says which way costs
+ * less. A page that is not full tells the count by itself; with no search
+ * or filter the count is the table's (an index count). Past the end: the
+ * last page.
  */
 static int
 fetch(struct admin_ctx *c, struct cl_state *s, struct html *tbl)
@@ -555,36 +601,29 @@ fetch(struct admin_ctx *c, struct cl_state *s, struct html *tbl)
 	const struct admin_list *l = c->model->list;
 	enum db_kind             kind = db_kind(c->r->app->db);
 	bool                     filtered = is_filtered(l, s);
-	bool                     by_index = s->order == l->default_order &&
-	    l->walk_sql[kind] != NULL && l->probe_sql[kind] != NULL;
+	bool                     counted = !filtered;
+	enum page_read           how = READ_SORT;
 	int                      n = 0;
 
 	if (count_total(c, &s->total) == -1)
 		return -1;
-	if (by_index && !filtered) {
-		if (table(c, s, READ_WALK, tbl, &n) == -1)
-			return -1;
-	} else if (by_index &&
-	    s->page * ADMIN_PER_PAGE * PROBE_FACTOR < s->total) {
-		if (table(c, s, READ_PROBE, tbl, &n) == -1)
-			return -1;
-		if (n < ADMIN_PER_PAGE)
-			table_reset(tbl);
-	}
-	if (n < ADMIN_PER_PAGE && (filtered || !by_index) &&
-	    table(c, s, READ_SORT, tbl, &n) == -1)
+	s->count = s->total;
+	if (s->order == l->default_order && l->walk_sql[kind] != NULL &&
+	    l->probe_sql[kind] != NULL &&
+	    choose_read(c, s, tbl, &n, &counted, &how) == -1)
 		return -1;
-	if ((n > 0 && n < ADMIN_PER_PAGE) || (n == 0 && s->page == 1))
+	if (how != READ_PROBE && table(c, s, how, tbl, &n) == -1)
+		return -1;
+	if (!counted && ((n > 0 && n < ADMIN_PER_PAGE) ||
+	                    (n == 0 && s->page == 1)))
 		s->count = (s->page - 1) * ADMIN_PER_PAGE + n;
-	else if (!filtered)
-		s->count = s->total;
-	else if (count_rows(c, s, &s->count) == -1)
+	else if (!counted && count_rows(c, s, &s->count) == -1)
 		return -1;
 	if (n == 0 && s->page > 1 && s->count > 0) {
-		s->page = (s->count + ADMIN_PER_PAGE - 1) / ADMIN_PER_PAGE;
+		clamp_page(s);
 		table_reset(tbl);
-		if (table(c, s, by_index && !filtered ? READ_WALK : READ_SORT,
-		        tbl, &n) == -1)
+		if (table(c, s, how == READ_PROBE ? READ_SORT : how, tbl, &n) ==
+		    -1)
 			return -1;
 	}
 	return 0;

@@ -458,6 +458,7 @@ describe('changelists', () => {
       ['', [], undefined, 1], ['?p=2', [], undefined, 2], ['?p=71', [], undefined, 71],
       ['?q=probe', ['probe'], undefined, 1], ['?q=probe&p=3', ['probe'], undefined, 3],
       ['?q=probe1', ['probe1'], undefined, 1], ['?q=probe69', ['probe69'], undefined, 1],
+      ['?q=probe1&p=2', ['probe1'], undefined, 2], ['?q=probe69&p=2', ['probe69'], undefined, 2],
       ['?q=RARE', ['rare'], undefined, 1], ['?q=phone', ['phone'], undefined, 1],
       ['?q=nothing-like-this', ['nothing-like-this'], undefined, 1],
       ['?q=probe+mixed', ['probe', 'mixed'], undefined, 1], ['?q=first1+last12', ['first1', 'last12'], undefined, 1],
