@@ -1,7 +1,8 @@
 #!/bin/sh
 # Memory over a long webhook run: fresh signed deliveries in rounds (each
 # round signed just before it is sent, so timestamps stay fresh), the
-# server's resident memory printed after each round.
+# server's resident memory printed after each round, with its parts (heap,
+# mapped files, SQLite's shared-memory WAL index).
 # Usage: sh bench/soak.sh [MINUTES]   (default 5)
 set -eu
 cd "$(dirname "$0")/.."
@@ -26,7 +27,7 @@ until curl -fs "http://127.0.0.1:$port/api/v1/health" >/dev/null 2>&1; do
 done
 end=$(($(date +%s) + MIN * 60))
 round=0
-echo "round seconds deliveries_total rss_kb"
+echo "round seconds deliveries_total rss_kb anon_kb file_kb shmem_kb"
 total=0
 while [ "$(date +%s)" -lt "$end" ]; do
 	round=$((round + 1))
@@ -34,5 +35,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
 	out=$(wrk -t2 -c32 -d15s -s bench/webhook.lua "http://127.0.0.1:$port" -- "$tmp/d.tsv" 2)
 	n=$(echo "$out" | awk '/requests in/ {print $1}')
 	total=$((total + n))
-	echo "$round $(( $(date +%s) - end + MIN * 60 )) $total $(ps -o rss= -p "$pid" | tr -d ' ')"
+	# RSS and its parts: heap (anon), mapped files, SQLite's -shm index.
+	parts=$(awk '/^(RssAnon|RssFile|RssShmem):/ {printf " %s", $2}' "/proc/$pid/status")
+	echo "$round $(( $(date +%s) - end + MIN * 60 )) $total $(ps -o rss= -p "$pid" | tr -d ' ')$parts"
 done
