@@ -87,15 +87,27 @@ log_escape(char *out, size_t outlen, const char *in, size_t max)
 static void
 format_time(char *out, size_t len)
 {
+	/* The date and time to the second, formatted once per second and
+	 * thread: a busy server logs thousands of lines a second. */
+	static _Thread_local struct {
+		time_t sec;
+		char   base[32];
+	} last = {-1, ""};
 	struct timespec ts;
 	struct tm       tm;
-	char            base[32];
+	long            ms;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	if (strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		base[0] = '\0';
-	(void)snprintf(out, len, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
+	if (ts.tv_sec != last.sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		if (strftime(last.base, sizeof(last.base),
+		        "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+			last.base[0] = '\0';
+		last.sec = ts.tv_sec;
+	}
+	ms = ts.tv_nsec / 1000000;
+	(void)snprintf(out, len, "%s.%c%c%cZ", last.base, (char)('0' + ms / 100),
+	    (char)('0' + ms / 10 % 10), (char)('0' + ms % 10));
 }
 
 /* Log lines may carry client bytes: invalid UTF-8 must not break JSON. */
@@ -192,6 +204,30 @@ write_all(const char *p, size_t len)
 	}
 }
 
+/*
+ * A text line formatted in one stack buffer, prefix and message, and
+ * written: 0. -1 when it does not fit (log_write's general path then
+ * writes it), with nothing written.
+ */
+__attribute__((format(printf, 3, 0))) static int
+text_line_in_place(enum log_level level, const char *ts, const char *fmt,
+    va_list ap)
+{
+	char line[1024];
+	int  p, n;
+
+	p = snprintf(line, sizeof(line), "%s level=%s ", ts,
+	    level_names[level]);
+	if (p < 0 || (size_t)p >= sizeof(line))
+		return -1;
+	n = vsnprintf(line + p, sizeof(line) - (size_t)p, fmt, ap);
+	if (n < 0 || (size_t)p + (size_t)n + 1 >= sizeof(line))
+		return -1;
+	line[p + n] = '\n';
+	write_all(line, (size_t)p + (size_t)n + 1);
+	return 0;
+}
+
 void
 log_write(enum log_level level, const char *fmt, ...)
 {
@@ -203,6 +239,14 @@ log_write(enum log_level level, const char *fmt, ...)
 
 	if (!log_enabled(level))
 		return;
+	format_time(ts, sizeof(ts));
+	if (log_fmt == LOG_TEXT) {
+		va_start(ap, fmt);
+		n = text_line_in_place(level, ts, fmt, ap);
+		va_end(ap);
+		if (n == 0)
+			return;
+	}
 	va_start(ap, fmt);
 	n = vsnprintf(stackbuf, sizeof(stackbuf), fmt, ap);
 	va_end(ap);
@@ -215,7 +259,6 @@ log_write(enum log_level level, const char *fmt, ...)
 		va_end(ap);
 		line = heap;
 	}
-	format_time(ts, sizeof(ts));
 	buf_init(&out, 0);
 	if (log_fmt == LOG_JSON) {
 		json_t *obj = json_object();
