@@ -1,7 +1,8 @@
 /*
  * GET .../<id>/history/: the admin_log rows of one object, oldest first
  * (as Django shows them), and for objects mirrored from Clerk the webhook
- * deliveries whose payload names the object's Clerk id and the runs of
+ * deliveries whose payload names the object's Clerk id (among the newest
+ * DELIVERIES_SCANNED: payloads are searched as text) and the runs of
  * "mysaas clerk sync" that changed it, newest first, each linking to the
  * stored event or run, so an operator can see why a row looks the way it
  * does.
@@ -14,6 +15,9 @@
 
 #define HISTORY_MAX    500
 #define DELIVERIES_MAX 100
+/* Deliveries read per history page, newest first: the payloads are
+ * searched as text, and a busy mirror stores millions of them. */
+#define DELIVERIES_SCANNED 10000
 #define SYNC_RUNS_MAX  100
 
 static int
@@ -75,8 +79,10 @@ static int
 deliveries(struct admin_ctx *c, const struct admin_object *o)
 {
 	static const char *const sql =
-	    "SELECT svix_id, type, status, received_at, error "
-	    "FROM webhook_events WHERE payload LIKE $1 ESCAPE '\\' "
+	    "SELECT svix_id, type, status, received_at, error FROM (SELECT "
+	    "svix_id, type, status, received_at, error, payload FROM "
+	    "webhook_events ORDER BY received_at DESC, svix_id LIMIT $3) e "
+	    "WHERE payload LIKE $1 ESCAPE '\\' "
 	    "ORDER BY received_at DESC, svix_id LIMIT $2";
 	struct db_rows *rows;
 	struct buf      pat;
@@ -87,7 +93,9 @@ deliveries(struct admin_ctx *c, const struct admin_object *o)
 	    "<h2>Clerk webhook deliveries</h2>\n<p class=\"muted\">"
 	    "Deliveries whose payload names ");
 	html_text(&c->h, o->clerk_id);
-	html_lit(&c->h, ", newest first.</p>\n");
+	html_lit(&c->h, ", newest first, among the newest ");
+	html_int(&c->h, DELIVERIES_SCANNED);
+	html_lit(&c->h, " stored.</p>\n");
 	/* The id in quotes: a JSON string equal to it, not a longer id. */
 	quoted = admin_printf(c, "\"%s\"", o->clerk_id);
 	buf_init(&pat, 0);
@@ -99,7 +107,7 @@ deliveries(struct admin_ctx *c, const struct admin_object *o)
 	struct db_param p[] = {DB_TEXTN(arena_strndup(c->r->arena, pat.data,
 	                                    pat.len),
 	                           pat.len),
-	    DB_INT(DELIVERIES_MAX)};
+	    DB_INT(DELIVERIES_MAX), DB_INT(DELIVERIES_SCANNED)};
 
 	buf_cleanup(&pat);
 	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)

@@ -699,6 +699,7 @@ describe('add, change, delete, history', () => {
     assert.equal(t.length, 1);
     assert.equal(t[0][1], d.id);
     assert.ok(r.text.includes(`href="/admin/clerk/webhookevent/${d.id}/change/"`));
+    assert.ok(r.text.includes('newest first, among the newest 10000 stored.'), 'the scan is bounded');
   });
 });
 
