@@ -234,6 +234,14 @@ finish(struct req *r)
 	r->done = true;
 	if (r->response == NULL)
 		resp_default(r, r->status);
+	/*
+	 * The answer is built: its database connection goes back to the pool
+	 * now, not once the answer has been sent. A thread that has answered
+	 * many clients whose sockets are slow to drain would otherwise hold
+	 * as many connections and starve the next request (seen under a
+	 * burst: requests waiting for a connection that never freed up).
+	 */
+	req_release_db(r);
 	rc = resp_queue(r);
 	return rc;
 }
