@@ -20,6 +20,32 @@
 #define DELIVERIES_SCANNED 10000
 #define SYNC_RUNS_MAX  100
 
+static const char *const log_titles[] = {"Date/time", "User", "Action",
+    "Message"};
+static const char *const delivery_titles[] = {"Received", "Event", "Type",
+    "Status"};
+static const char *const run_titles[] = {"Changed", "Run", "Run status"};
+
+/* A row of when, a link to what, and one or two more cells (b NULL: one). */
+static void
+linked_row(struct admin_ctx *c, const char *when, const char *href,
+    const char *label, const char *a, const char *b)
+{
+	html_lit(&c->h, "<tr><td>");
+	admin_time(&c->h, when);
+	html_lit(&c->h, "</td><td><a");
+	html_url_attr(&c->h, "href", href);
+	html_lit(&c->h, ">");
+	html_text(&c->h, label);
+	html_lit(&c->h, "</a></td><td>");
+	html_text(&c->h, a);
+	if (b != NULL) {
+		html_lit(&c->h, "</td><td>");
+		html_text(&c->h, b);
+	}
+	html_lit(&c->h, "</td></tr>\n");
+}
+
 static int
 log_rows(struct admin_ctx *c, const struct admin_object *o)
 {
@@ -44,14 +70,8 @@ log_rows(struct admin_ctx *c, const struct admin_object *o)
 		const char *action = admin_col(c, rows, 2);
 
 		if (n++ == 0)
-			html_lit(&c->h,
-			    "<div class=\"table-wrap\">\n<table "
-			    "id=\"change-history\">\n"
-			    "<thead><tr><th scope=\"col\">Date/time</th>"
-			    "<th scope=\"col\">User</th><th "
-			    "scope=\"col\">Action"
-			    "</th><th scope=\"col\">Message</th></tr></thead>\n"
-			    "<tbody>\n");
+			admin_table_begin(c, "change-history", log_titles,
+			    ARRAY_LEN(log_titles));
 		html_lit(&c->h, "<tr><td>");
 		admin_time(&c->h, admin_col(c, rows, 0));
 		html_lit(&c->h, "</td><td>");
@@ -67,7 +87,7 @@ log_rows(struct admin_ctx *c, const struct admin_object *o)
 	}
 	db_rows_free(rows);
 	if (n > 0)
-		html_lit(&c->h, "</tbody>\n</table>\n</div>\n");
+		admin_table_end(c);
 	else
 		html_lit(&c->h,
 		    "<p class=\"muted\">This object has not been "
@@ -116,29 +136,15 @@ deliveries(struct admin_ctx *c, const struct admin_object *o)
 		const char *id = admin_col(c, rows, 0);
 
 		if (n++ == 0)
-			html_lit(&c->h,
-			    "<div class=\"table-wrap\">\n<table "
-			    "id=\"deliveries\">\n"
-			    "<thead><tr><th scope=\"col\">Received</th>"
-			    "<th scope=\"col\">Event</th><th scope=\"col\">Type"
-			    "</th><th scope=\"col\">Status</th></tr></thead>\n"
-			    "<tbody>\n");
-		html_lit(&c->h, "<tr><td>");
-		admin_time(&c->h, admin_col(c, rows, 3));
-		html_lit(&c->h, "</td><td><a");
-		html_url_attr(&c->h, "href",
-		    admin_url(c, &admin_events_model, id, "change"));
-		html_lit(&c->h, ">");
-		html_text(&c->h, id);
-		html_lit(&c->h, "</a></td><td>");
-		html_text(&c->h, admin_col(c, rows, 1));
-		html_lit(&c->h, "</td><td>");
-		html_text(&c->h, admin_col(c, rows, 2));
-		html_lit(&c->h, "</td></tr>\n");
+			admin_table_begin(c, "deliveries", delivery_titles,
+			    ARRAY_LEN(delivery_titles));
+		linked_row(c, admin_col(c, rows, 3),
+		    admin_url(c, &admin_events_model, id, "change"), id,
+		    admin_col(c, rows, 1), admin_col(c, rows, 2));
 	}
 	db_rows_free(rows);
 	if (n > 0)
-		html_lit(&c->h, "</tbody>\n</table>\n</div>\n");
+		admin_table_end(c);
 	else
 		html_lit(&c->h, "<p class=\"muted\">None stored.</p>\n");
 	return rc;
@@ -168,26 +174,16 @@ sync_runs(struct admin_ctx *c, const struct admin_object *o)
 		const char *id = admin_col(c, rows, 0);
 
 		if (n++ == 0)
-			html_lit(&c->h,
-			    "<div class=\"table-wrap\">\n<table "
-			    "id=\"sync-runs\">\n"
-			    "<thead><tr><th scope=\"col\">Changed</th>"
-			    "<th scope=\"col\">Run</th><th scope=\"col\">"
-			    "Run status</th></tr></thead>\n<tbody>\n");
-		html_lit(&c->h, "<tr><td>");
-		admin_time(&c->h, admin_col(c, rows, 2));
-		html_lit(&c->h, "</td><td><a");
-		html_url_attr(&c->h, "href",
-		    admin_url(c, &admin_syncruns_model, id, "change"));
-		html_lit(&c->h, ">");
-		html_text(&c->h, admin_printf(c, "Sync run #%s", id));
-		html_lit(&c->h, "</a></td><td>");
-		html_text(&c->h, admin_col(c, rows, 1));
-		html_lit(&c->h, "</td></tr>\n");
+			admin_table_begin(c, "sync-runs", run_titles,
+			    ARRAY_LEN(run_titles));
+		linked_row(c, admin_col(c, rows, 2),
+		    admin_url(c, &admin_syncruns_model, id, "change"),
+		    admin_printf(c, "Sync run #%s", id), admin_col(c, rows, 1),
+		    NULL);
 	}
 	db_rows_free(rows);
 	if (n > 0)
-		html_lit(&c->h, "</tbody>\n</table>\n</div>\n");
+		admin_table_end(c);
 	else
 		html_lit(&c->h, "<p class=\"muted\">None recorded.</p>\n");
 	return rc;

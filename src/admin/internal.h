@@ -95,6 +95,13 @@ void admin_form_open(struct admin_ctx *c, const char *action);
 void admin_time(struct html *h, const char *db);
 /* "Yes"/"No" with a symbol that does not rely on colour. */
 void admin_bool(struct html *h, bool v);
+/*
+ * A read-only table: the scrolling wrapper, <table id=id>, a header row
+ * of the n column titles and <tbody>; admin_table_end() closes them.
+ */
+void admin_table_begin(struct admin_ctx *c, const char *id,
+    const char *const *titles, size_t n);
+void admin_table_end(struct admin_ctx *c);
 
 /* printf into the request's arena. */
 char *admin_printf(struct admin_ctx *c, const char *fmt, ...)

@@ -437,6 +437,29 @@ admin_form_open(struct admin_ctx *c, const char *action)
 }
 
 void
+admin_table_begin(struct admin_ctx *c, const char *id,
+    const char *const *titles, size_t n)
+{
+	size_t i;
+
+	html_lit(&c->h, "<div class=\"table-wrap\">\n<table");
+	html_attr(&c->h, "id", id);
+	html_lit(&c->h, ">\n<thead><tr>");
+	for (i = 0; i < n; i++) {
+		html_lit(&c->h, "<th scope=\"col\">");
+		html_text(&c->h, titles[i]);
+		html_lit(&c->h, "</th>");
+	}
+	html_lit(&c->h, "</tr></thead>\n<tbody>\n");
+}
+
+void
+admin_table_end(struct admin_ctx *c)
+{
+	html_lit(&c->h, "</tbody>\n</table>\n</div>\n");
+}
+
+void
 admin_time(struct html *h, const char *db)
 {
 	char out[ADMIN_TIME_SIZE];

@@ -158,6 +158,8 @@ counts_table(struct admin_ctx *c, const struct run *run)
 
 /* One changed object: its type, its Clerk id linking to its change page
  * while it exists, and what it is now. */
+static const char *const change_titles[] = {"Type", "Clerk ID", "Now"};
+
 static void
 change_row(struct admin_ctx *c, struct db_rows *rows)
 {
@@ -248,17 +250,13 @@ changes(struct admin_ctx *c, int64_t run_id)
 		return -1;
 	while ((rc = db_rows_next(rows)) == 1) {
 		if (n++ == 0)
-			html_lit(&c->h,
-			    "<div class=\"table-wrap\">\n<table "
-			    "id=\"changes\">\n<thead><tr><th "
-			    "scope=\"col\">Type</th><th scope=\"col\">Clerk "
-			    "ID</th><th scope=\"col\">Now</th></tr></thead>\n"
-			    "<tbody>\n");
+			admin_table_begin(c, "changes", change_titles,
+			    ARRAY_LEN(change_titles));
 		change_row(c, rows);
 	}
 	db_rows_free(rows);
 	if (n > 0)
-		html_lit(&c->h, "</tbody>\n</table>\n</div>\n");
+		admin_table_end(c);
 	return rc;
 }
 
