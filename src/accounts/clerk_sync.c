@@ -125,19 +125,7 @@ static int
 query_int(struct ctx *x, const char *sql, const struct db_param *p, size_t n,
     int64_t *out, bool *is_null)
 {
-	struct db_rows *r = db_query(x->c, sql, p, n);
-	int             rc;
-
-	if (r == NULL)
-		return -1;
-	rc = db_rows_next(r);
-	if (rc == 1) {
-		if (is_null != NULL)
-			*is_null = db_col_is_null(r, 0);
-		*out = db_col_int(r, 0);
-	}
-	db_rows_free(r);
-	return rc;
+	return db_query_int(x->c, sql, p, n, out, is_null);
 }
 
 /* 1 when clerk_id is tombstoned at or after t (t NO_TIME: at all). */

@@ -212,16 +212,10 @@ count_rows(struct admin_ctx *c, const struct cl_state *s, int64_t *out)
 static int
 count_total(struct admin_ctx *c, int64_t *out)
 {
-	struct db_rows *rows;
-	int             rc;
-
-	if ((rows = db_query(c->db, c->model->list->total_sql, NULL, 0)) ==
-	    NULL)
-		return -1;
-	if ((rc = db_rows_next(rows)) == 1)
-		*out = db_col_int(rows, 0);
-	db_rows_free(rows);
-	return rc == -1 ? -1 : 0;
+	return db_query_int(c->db, c->model->list->total_sql, NULL, 0, out,
+	           NULL) == -1
+	    ? -1
+	    : 0;
 }
 
 static void

@@ -25,9 +25,7 @@
 	"e.type = $1) AND (CAST($2 AS text) IS NULL OR e.status = " \
 	"$2)" EV_WORD("$3", L) EV_WORD("$4", L) EV_WORD("$5", L)
 #define EV_WHERE(L) " FROM webhook_events e" EV_COND(L)
-#define SORT(k, e)                                              \
-	"CASE WHEN $6 = " #k " THEN " e " END ASC NULLS LAST, " \
-	"CASE WHEN $6 = -" #k " THEN " e " END DESC NULLS FIRST, "
+#define SORT(k, e) ADMIN_SORT("$6", k, e)
 #define EV_COLUMNS                                                    \
 	"SELECT e.svix_id, e.svix_id, e.type, e.status, e.attempts, " \
 	"e.received_at"

@@ -34,15 +34,7 @@ static const struct card cards[] = {
 static int
 count_of(struct admin_ctx *c, const char *sql, int64_t *n)
 {
-	struct db_rows *rows = db_query(c->db, sql, NULL, 0);
-	int             rc;
-
-	if (rows == NULL)
-		return -1;
-	if ((rc = db_rows_next(rows)) == 1)
-		*n = db_col_int(rows, 0);
-	db_rows_free(rows);
-	return rc == -1 ? -1 : 0;
+	return db_query_int(c->db, sql, NULL, 0, n, NULL) == -1 ? -1 : 0;
 }
 
 static void

@@ -37,6 +37,14 @@ struct admin_model;
 
 /* " OR col LIKE n ESCAPE '\'" with L the operator (LIKE or ILIKE). */
 #define ADMIN_LIKE(col, L, n) " OR " col " " L " " n " ESCAPE '\\'"
+/*
+ * One column's sort keys in a changelist's page_sql: the sort key
+ * parameter p is +k (ascending) or -k (descending); NULLs last whichever
+ * the backend. Put before the statement's final tie-breaker.
+ */
+#define ADMIN_SORT(p, k, e)                                   \
+	"CASE WHEN " p " = " #k " THEN " e " END ASC NULLS LAST, " \
+	"CASE WHEN " p " = -" #k " THEN " e " END DESC NULLS FIRST, "
 
 /* One admin request. */
 struct admin_ctx {

@@ -22,9 +22,7 @@
 	"(CAST($2 AS bigint) IS NULL OR m.organization_id = $2) AND "      \
 	"(CAST($3 AS bigint) IS NULL OR m.user_id = $3)" MEM_WORD("$4", L) \
 	    MEM_WORD("$5", L) MEM_WORD("$6", L)
-#define SORT(k, e)                                              \
-	"CASE WHEN $7 = " #k " THEN " e " END ASC NULLS LAST, " \
-	"CASE WHEN $7 = -" #k " THEN " e " END DESC NULLS FIRST, "
+#define SORT(k, e) ADMIN_SORT("$7", k, e)
 #define MEM_PAGE(L)                                                        \
 	"SELECT m.id, COALESCE(u.email, u.clerk_id), o.name, m.role, "     \
 	"m.created_at" MEM_WHERE(L) " ORDER BY " SORT(1, "lower(u.email)") \

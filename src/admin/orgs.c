@@ -25,9 +25,7 @@
 #define ORG_MEMBERS                                         \
 	"(SELECT count(*) FROM organization_memberships m " \
 	"WHERE m.organization_id = o.id)"
-#define SORT(k, e)                                              \
-	"CASE WHEN $4 = " #k " THEN " e " END ASC NULLS LAST, " \
-	"CASE WHEN $4 = -" #k " THEN " e " END DESC NULLS FIRST, "
+#define SORT(k, e) ADMIN_SORT("$4", k, e)
 #define ORG_PAGE(L)                                             \
 	"SELECT o.id, o.name, o.slug, o.clerk_id, " ORG_MEMBERS \
 	"" ORG_WHERE(L) " ORDER BY " SORT(1, "lower(o.name)")   \

@@ -264,16 +264,8 @@ static int
 count(struct db_conn *c, const char *sql, const struct db_param *p, size_t n,
     int64_t *out)
 {
-	struct db_rows *rows = db_query(c, sql, p, n);
-	int             rc;
-
-	if (rows == NULL)
-		return -1;
 	*out = 0;
-	if ((rc = db_rows_next(rows)) == 1)
-		*out = db_col_int(rows, 0);
-	db_rows_free(rows);
-	return rc == -1 ? -1 : 0;
+	return db_query_int(c, sql, p, n, out, NULL) == -1 ? -1 : 0;
 }
 
 int

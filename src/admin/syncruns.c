@@ -23,9 +23,7 @@
 	"(r.organizations_applied + r.users_applied + r.memberships_applied)"
 #define SR_FAILED \
 	"(r.organizations_failed + r.users_failed + r.memberships_failed)"
-#define SORT(k, e)                                              \
-	"CASE WHEN $5 = " #k " THEN " e " END ASC NULLS LAST, " \
-	"CASE WHEN $5 = -" #k " THEN " e " END DESC NULLS FIRST, "
+#define SORT(k, e) ADMIN_SORT("$5", k, e)
 #define SR_PAGE(L)                                                            \
 	"SELECT r.id, 'Sync run #' || r.id, r.status, r.started_at, "         \
 	"r.finished_at, " SR_SEEN ", " SR_APPLIED ", " SR_FAILED              \
@@ -193,15 +191,9 @@ static int
 count_of(struct admin_ctx *c, const char *sql, int64_t run_id, int64_t *n)
 {
 	struct db_param p[] = {DB_INT(run_id)};
-	struct db_rows *rows = db_query(c->db, sql, p, ARRAY_LEN(p));
-	int             rc;
 
-	if (rows == NULL)
-		return -1;
-	if ((rc = db_rows_next(rows)) == 1)
-		*n = db_col_int(rows, 0);
-	db_rows_free(rows);
-	return rc == -1 ? -1 : 0;
+	return db_query_int(c->db, sql, p, ARRAY_LEN(p), n, NULL) == -1 ? -1
+	                                                                : 0;
 }
 
 static int

@@ -42,9 +42,7 @@
 	"SELECT u.id, u.email, u.first_name, u.last_name, u.clerk_id, " \
 	"u.is_staff, u.is_active, u.date_joined"
 /* Sort key $6: +/- column number; NULLs last whichever the backend. */
-#define SORT(k, e)                                              \
-	"CASE WHEN $6 = " #k " THEN " e " END ASC NULLS LAST, " \
-	"CASE WHEN $6 = -" #k " THEN " e " END DESC NULLS FIRST, "
+#define SORT(k, e) ADMIN_SORT("$6", k, e)
 #define USER_PAGE(W)                                                       \
 	USER_COLUMNS USER_WHERE(W) " ORDER BY " SORT(1, "lower(u.email)")  \
 	    SORT(2, "u.first_name") SORT(3, "u.last_name") SORT(4,         \
@@ -229,16 +227,11 @@ email_taken(struct admin_ctx *c, const char *email, int64_t except_id)
 	    "SELECT count(*) FROM users WHERE email IS NOT NULL AND "
 	    "lower(email) = lower($1) AND id <> $2";
 	struct db_param p[] = {DB_TEXT(email), DB_INT(except_id)};
-	struct db_rows *rows;
-	int             rc;
 	int64_t         n = 0;
 
-	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
+	if (db_query_int(c->db, sql, p, ARRAY_LEN(p), &n, NULL) == -1)
 		return -1;
-	if ((rc = db_rows_next(rows)) == 1)
-		n = db_col_int(rows, 0);
-	db_rows_free(rows);
-	return rc == -1 ? -1 : n > 0;
+	return n > 0;
 }
 
 static const char email_taken_msg[] = "A user with this email address already "

@@ -240,6 +240,24 @@ db_query(struct db_conn *c, const char *sql, const struct db_param *params,
 	return c->ops->query(c, sql, params, nparams);
 }
 
+int
+db_query_int(struct db_conn *c, const char *sql, const struct db_param *params,
+    size_t nparams, int64_t *out, bool *is_null)
+{
+	struct db_rows *r = db_query(c, sql, params, nparams);
+	int             rc;
+
+	if (r == NULL)
+		return -1;
+	if ((rc = db_rows_next(r)) == 1) {
+		if (is_null != NULL)
+			*is_null = db_col_is_null(r, 0);
+		*out = db_col_int(r, 0);
+	}
+	db_rows_free(r);
+	return rc;
+}
+
 struct db_rows *
 db_query_planned(struct db_conn *c, const char *sql,
     const struct db_param *params, size_t nparams)

@@ -85,6 +85,14 @@ struct db_rows *db_query(struct db_conn *c, const char *sql,
  */
 struct db_rows *db_query_planned(struct db_conn *c, const char *sql,
     const struct db_param *params, size_t nparams) MUST_CHECK;
+/*
+ * Runs a query for one integer, the first column of its first row: 1 with
+ * *out (and *is_null, when not NULL) set, 0 when there is no row, -1 on
+ * error.
+ */
+int db_query_int(struct db_conn *c, const char *sql,
+    const struct db_param *params, size_t nparams, int64_t *out,
+    bool *is_null) MUST_CHECK;
 /* Moves to the next row: 1 when there is one, 0 at the end, -1 on error. */
 int     db_rows_next(struct db_rows *r) MUST_CHECK;
 bool    db_col_is_null(struct db_rows *r, int col);
