@@ -1,8 +1,9 @@
 /*
- * The delete confirmation page shared by the models: what will be deleted
- * (the object and the memberships that go with it, as Django lists related
- * objects), then a POST form whose only field besides the CSRF token is
- * post=yes.
+ * Deleting an object, shared by the models: the confirmation page (what
+ * will be deleted: the object and the memberships that go with it, as
+ * Django lists related objects, then a POST form whose only field besides
+ * the CSRF token is post=yes), and the POST that deletes it with its
+ * admin_log row.
  */
 #include "admin/internal.h"
 
@@ -79,4 +80,30 @@ admin_delete_confirm(struct admin_ctx *c, const struct admin_object *o,
 	html_url_attr(&c->h, "href", admin_url(c, m, o->id, "change"));
 	html_lit(&c->h, ">No, take me back</a></div>\n</form>\n");
 	return admin_page_end(c, HTTP_OK);
+}
+
+int
+admin_delete_object(struct admin_ctx *c, const struct admin_object *o,
+    const char *delete_sql, const char *related_sql, const char *note)
+{
+	const struct admin_model *m = c->model;
+	struct db_param           p[] = {DB_TEXT(o->id)};
+	const char               *what = admin_printf(c, "%s delete", m->verbose);
+
+	if (!c->is_post)
+		return admin_delete_confirm(c, o, related_sql, note);
+	if (admin_tx_begin(c) == -1)
+		return admin_db_failed(c, what);
+	/* The log row first: an admin deleting their own account leaves it
+	 * with user_id NULL (ON DELETE SET NULL). */
+	if (admin_log_write(c, "delete", m->object_type, o->id, o->repr,
+	        "Deleted.") == -1 ||
+	    db_exec(c->db, delete_sql, p, ARRAY_LEN(p), NULL) == -1 ||
+	    admin_tx_commit(c) == -1)
+		return admin_db_failed(c, what);
+	admin_flash(c, ADMIN_SUCCESS,
+	    admin_printf(c,
+	        "The %s \xE2\x80\x9C%s\xE2\x80\x9D was deleted successfully.",
+	        m->verbose, o->repr));
+	return admin_redirect(c->r, admin_url(c, m, NULL, NULL));
 }

@@ -289,5 +289,12 @@ int admin_db_failed(struct admin_ctx *c, const char *what);
  */
 int admin_delete_confirm(struct admin_ctx *c, const struct admin_object *o,
     const char *related_sql, const char *note);
+/*
+ * A model's delete view: GET shows admin_delete_confirm(); POST runs
+ * delete_sql ($1: the object's id) with its admin_log row, then goes back
+ * to the changelist with a message.
+ */
+int admin_delete_object(struct admin_ctx *c, const struct admin_object *o,
+    const char *delete_sql, const char *related_sql, const char *note);
 
 #endif

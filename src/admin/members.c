@@ -369,31 +369,12 @@ member_add(struct admin_ctx *c)
 static int
 member_delete(struct admin_ctx *c, const struct admin_object *o)
 {
-	static const char *const del =
-	    "DELETE FROM organization_memberships WHERE id = $1";
-	struct db_param p[] = {DB_TEXT(o->id)};
-
-	if (!c->is_post)
-		return admin_delete_confirm(c, o, NULL,
-		    o->clerk_id != NULL ? "This membership is mirrored from "
-		                          "Clerk: unless it is "
-		                          "deleted in Clerk too, the next "
-		                          "webhook or sync for it "
-		                          "brings it back."
-		                        : NULL);
-	if (admin_tx_begin(c) == -1)
-		return admin_db_failed(c, "membership delete");
-	if (db_exec(c->db, del, p, ARRAY_LEN(p), NULL) == -1 ||
-	    admin_log_write(c, "delete", c->model->object_type, o->id, o->repr,
-	        "Deleted.") == -1 ||
-	    admin_tx_commit(c) == -1)
-		return admin_db_failed(c, "membership delete");
-	admin_flash(c, ADMIN_SUCCESS,
-	    admin_printf(c,
-	        "The organization membership \xE2\x80\x9C%s\xE2\x80\x9D was "
-	        "deleted successfully.",
-	        o->repr));
-	return admin_redirect(c->r, admin_url(c, c->model, NULL, NULL));
+	return admin_delete_object(c, o,
+	    "DELETE FROM organization_memberships WHERE id = $1", NULL,
+	    o->clerk_id != NULL ? "This membership is mirrored from Clerk: "
+	                          "unless it is deleted in Clerk too, the next "
+	                          "webhook or sync for it brings it back."
+	                        : NULL);
 }
 
 const struct admin_model admin_members_model = {

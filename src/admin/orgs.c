@@ -633,38 +633,18 @@ org_add(struct admin_ctx *c)
 static int
 org_delete(struct admin_ctx *c, const struct admin_object *o)
 {
-	static const char *const del =
-	    "DELETE FROM organizations WHERE id = $1";
-	struct db_param p[] = {DB_TEXT(o->id)};
-
-	if (!c->is_post)
-		return admin_delete_confirm(c, o,
-		    "SELECT m.id, COALESCE(u.email, u.clerk_id, '') || ' in ' "
-		    "|| "
-		    "o.name || ' (' || m.role || ')' FROM "
-		    "organization_memberships m "
-		    "JOIN users u ON u.id = m.user_id JOIN organizations o ON "
-		    "o.id = m.organization_id WHERE m.organization_id = $1 "
-		    "ORDER BY m.id LIMIT 1000",
-		    o->clerk_id != NULL ? "This organization is mirrored from "
-		                          "Clerk: unless it is "
-		                          "deleted in Clerk too, the next "
-		                          "webhook or sync for it "
-		                          "brings it back."
-		                        : NULL);
-	if (admin_tx_begin(c) == -1)
-		return admin_db_failed(c, "organization delete");
-	if (db_exec(c->db, del, p, ARRAY_LEN(p), NULL) == -1 ||
-	    admin_log_write(c, "delete", c->model->object_type, o->id, o->repr,
-	        "Deleted.") == -1 ||
-	    admin_tx_commit(c) == -1)
-		return admin_db_failed(c, "organization delete");
-	admin_flash(c, ADMIN_SUCCESS,
-	    admin_printf(c,
-	        "The organization \xE2\x80\x9C%s\xE2\x80\x9D was deleted "
-	        "successfully.",
-	        o->repr));
-	return admin_redirect(c->r, admin_url(c, c->model, NULL, NULL));
+	return admin_delete_object(c, o,
+	    "DELETE FROM organizations WHERE id = $1",
+	    "SELECT m.id, COALESCE(u.email, u.clerk_id, '') || ' in ' || "
+	    "o.name || ' (' || m.role || ')' FROM "
+	    "organization_memberships m "
+	    "JOIN users u ON u.id = m.user_id JOIN organizations o ON "
+	    "o.id = m.organization_id WHERE m.organization_id = $1 "
+	    "ORDER BY m.id LIMIT 1000",
+	    o->clerk_id != NULL ? "This organization is mirrored from Clerk: "
+	                          "unless it is deleted in Clerk too, the next "
+	                          "webhook or sync for it brings it back."
+	                        : NULL);
 }
 
 const struct admin_model admin_orgs_model = {

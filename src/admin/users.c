@@ -502,27 +502,7 @@ user_add(struct admin_ctx *c)
 static int
 user_delete(struct admin_ctx *c, const struct admin_object *o)
 {
-	static const char *const del = "DELETE FROM users WHERE id = $1";
-	struct db_param          p[] = {DB_TEXT(o->id)};
-
-	if (c->is_post) {
-		if (admin_tx_begin(c) == -1)
-			return admin_db_failed(c, "user delete");
-		/* The log row first: an admin deleting their own account
-		 * leaves it with user_id NULL (ON DELETE SET NULL). */
-		if (admin_log_write(c, "delete", c->model->object_type, o->id,
-		        o->repr, "Deleted.") == -1 ||
-		    db_exec(c->db, del, p, ARRAY_LEN(p), NULL) == -1 ||
-		    admin_tx_commit(c) == -1)
-			return admin_db_failed(c, "user delete");
-		admin_flash(c, ADMIN_SUCCESS,
-		    admin_printf(c,
-		        "The user \xE2\x80\x9C%s\xE2\x80\x9D was deleted "
-		        "successfully.",
-		        o->repr));
-		return admin_redirect(c->r, admin_url(c, c->model, NULL, NULL));
-	}
-	return admin_delete_confirm(c, o,
+	return admin_delete_object(c, o, "DELETE FROM users WHERE id = $1",
 	    "SELECT m.id, COALESCE(u.email, u.clerk_id, '') || ' in ' || "
 	    "o.name "
 	    "|| ' (' || m.role || ')' "
