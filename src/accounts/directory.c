@@ -90,35 +90,30 @@ static const char *const orgs_of_user =
     "WHERE m.user_id = $1 ORDER BY o.name, o.id LIMIT $2 OFFSET $3";
 
 /*
- * One statement for the user and their organizations (a LEFT JOIN: the
- * user's columns repeat on each organization row), so a request reads
- * the database once.
+ * The profile from the rows of a profile statement: one statement for the
+ * user and their organizations (a LEFT JOIN: the user's columns repeat on
+ * each organization row), so a request reads the database once.
  */
-int
-directory_user_me(struct db_conn *c, int64_t user_id, json_t **out)
-{
-	static const char *const sql =
-	    "SELECT u.id, u.clerk_id, u.email, u.first_name, u.last_name, "
-	    "u.username, u.image_url, o.id, o.clerk_id, o.name, o.slug, m.role "
-	    "FROM users u "
-	    "LEFT JOIN organization_memberships m ON m.user_id = u.id "
-	    "LEFT JOIN organizations o ON o.id = m.organization_id "
-	    "WHERE u.id = $1 ORDER BY o.name, o.id";
-	struct db_param p[] = {DB_INT(user_id)};
-	struct db_rows *r;
-	json_t         *u = NULL, *orgs = NULL;
-	int             rc;
+#define PROFILE_SELECT                                                     \
+	"SELECT u.id, u.clerk_id, u.email, u.first_name, u.last_name, "    \
+	"u.username, u.image_url, o.id, o.clerk_id, o.name, o.slug, m.role " \
+	"FROM users u "                                                    \
+	"LEFT JOIN organization_memberships m ON m.user_id = u.id "        \
+	"LEFT JOIN organizations o ON o.id = m.organization_id "
 
-	*out = NULL;
-	if ((r = db_query(c, sql, p, 1)) == NULL)
-		return -1;
+static int
+profile_rows(struct db_rows *r, int64_t *user_id, json_t **out)
+{
+	json_t *u = NULL, *orgs = NULL;
+	int     rc;
+
 	while ((rc = db_rows_next(r)) == 1) {
 		json_t *o;
 
 		if (u == NULL) {
+			*user_id = db_col_int(r, 0);
 			u = json_object();
-			json_object_set_new(u, "id",
-			    json_integer(db_col_int(r, 0)));
+			json_object_set_new(u, "id", json_integer(*user_id));
 			json_object_set_new(u, "clerk_id", col_str(r, 1));
 			json_object_set_new(u, "email", col_str(r, 2));
 			json_object_set_new(u, "first_name", col_str(r, 3));
@@ -145,6 +140,36 @@ directory_user_me(struct db_conn *c, int64_t user_id, json_t **out)
 	}
 	*out = u;
 	return 1;
+}
+
+int
+directory_user_me(struct db_conn *c, int64_t user_id, json_t **out)
+{
+	static const char *const sql =
+	    PROFILE_SELECT "WHERE u.id = $1 ORDER BY o.name, o.id";
+	struct db_param p[] = {DB_INT(user_id)};
+	struct db_rows *r;
+	int64_t         id;
+
+	*out = NULL;
+	if ((r = db_query(c, sql, p, 1)) == NULL)
+		return -1;
+	return profile_rows(r, &id, out);
+}
+
+int
+directory_user_profile(struct db_conn *c, const char *clerk_user_id,
+    int64_t *user_id, json_t **out)
+{
+	static const char *const sql = PROFILE_SELECT
+	    "WHERE u.clerk_id = $1 AND u.is_active = $2 ORDER BY o.name, o.id";
+	struct db_param p[] = {DB_TEXT(clerk_user_id), DB_INT(1)};
+	struct db_rows *r;
+
+	*out = NULL;
+	if ((r = db_query(c, sql, p, 2)) == NULL)
+		return -1;
+	return profile_rows(r, user_id, out);
 }
 
 int

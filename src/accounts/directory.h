@@ -22,6 +22,10 @@ int directory_is_tombstoned(struct db_conn *c, const char *clerk_id) MUST_CHECK;
  *  organizations: [{id, clerk_id, name, slug, role}]} */
 int directory_user_me(struct db_conn *c, int64_t user_id,
     json_t **out) MUST_CHECK;
+/* directory_user_id and directory_user_me in one statement: the profile
+ * of the active user mirrored for clerk_user_id, and their local id. */
+int directory_user_profile(struct db_conn *c, const char *clerk_user_id,
+    int64_t *user_id, json_t **out) MUST_CHECK;
 /* {"data": [{id, clerk_id, name, slug, image_url, role}], "total_count"} */
 int directory_user_orgs(struct db_conn *c, int64_t user_id, int64_t limit,
     int64_t offset, json_t **out) MUST_CHECK;

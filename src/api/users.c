@@ -29,11 +29,18 @@ active_org(const struct req_auth *a)
 int
 api_users_me(struct req *r)
 {
-	struct db_conn *c = req_db(r);
+	struct db_conn *c;
 	json_t         *me = NULL;
 	int             rc;
 
-	if (c == NULL)
+	/* The gate read the profile (ROUTE_AUTH_PROFILE). */
+	if (r->auth.profile != NULL) {
+		me = json_incref(r->auth.profile);
+		json_object_set_new(me, "active_organization",
+		    active_org(&r->auth));
+		return resp_json(r, HTTP_OK, me);
+	}
+	if ((c = req_db(r)) == NULL)
 		return HTTP_SERVICE_UNAVAILABLE;
 	rc = directory_user_me(c, r->auth.user_id, &me);
 	if (rc == -1) {

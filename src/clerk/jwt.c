@@ -408,6 +408,23 @@ check_header_part(struct verifier *v, struct token *t, const char **kid)
 	return rc;
 }
 
+bool
+clerk_sha256(const void *a, size_t a_len, const void *b, size_t b_len,
+    unsigned char out[SHA256_DIGEST_LENGTH])
+{
+	struct verifier *v = verifier_get();
+	unsigned int     dlen = 0;
+	bool             ok;
+
+	ok = v != NULL && EVP_DigestInit_ex2(v->md, sha256_md, NULL) == 1 &&
+	    EVP_DigestUpdate(v->md, a, a_len) == 1 &&
+	    EVP_DigestUpdate(v->md, b, b_len) == 1 &&
+	    EVP_DigestFinal_ex(v->md, out, &dlen) == 1 &&
+	    dlen == SHA256_DIGEST_LENGTH;
+	ERR_clear_error();
+	return ok;
+}
+
 /* RSASSA-PKCS1-v1_5 with SHA-256 over t->signed_part. */
 static enum clerk_jwt_error
 check_signature(struct verifier *v, EVP_PKEY *pk, const struct token *t)

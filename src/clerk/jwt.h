@@ -99,6 +99,14 @@ enum clerk_jwt_error clerk_jwt_verify(const char *token, size_t len,
  */
 void clerk_jwt_use_scratch(void);
 
+/*
+ * SHA-256 of a then b (32 bytes into out) with this thread's digest
+ * context, the one verification uses: no algorithm lookup and no context
+ * allocation per call. False when OpenSSL fails.
+ */
+bool clerk_sha256(const void *a, size_t a_len, const void *b, size_t b_len,
+    unsigned char out[32]) MUST_CHECK;
+
 /* Frees the strings of c and zeroes it. */
 void clerk_claims_cleanup(struct clerk_claims *c);
 

@@ -210,19 +210,14 @@ find_token(struct req *r, const struct clerk_session *s, bool *is_bearer)
 	return suffixed_cookie(r, s, "__session");
 }
 
-static void
+/* The cache key of a token; false when it cannot be computed. */
+static bool
 cache_key(const char *token, size_t len, bool azp_optional,
     unsigned char out[SHA256_DIGEST_LENGTH])
 {
-	EVP_MD_CTX   *md = EVP_MD_CTX_new();
 	unsigned char mode = azp_optional ? 1 : 0;
 
-	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(md, &mode, 1) != 1 ||
-	    EVP_DigestUpdate(md, token, len) != 1 ||
-	    EVP_DigestFinal_ex(md, out, NULL) != 1)
-		memset(out, 0, SHA256_DIGEST_LENGTH);
-	EVP_MD_CTX_free(md);
+	return clerk_sha256(&mode, 1, token, len, out);
 }
 
 static size_t
@@ -374,8 +369,9 @@ enum verdict {
 };
 
 /*
- * Verifies token; VERDICT_OK with out filled (and the token cached when its
- * claims fit an entry). Writes no response.
+ * Verifies token; VERDICT_OK with out filled (and the token cached under
+ * key when key is not NULL and its claims fit an entry). Writes no
+ * response.
  */
 static enum verdict
 verify(struct req *r, struct clerk_session *s, const char *token,
@@ -417,11 +413,14 @@ verify(struct req *r, struct clerk_session *s, const char *token,
 		}
 	} else {
 		claims_to_request(r, &c, out);
-		/* Claims too large for an entry are simply not cached. */
+		/* Claims too large for an entry are simply not cached, nor
+		 * a token whose key could not be computed (key NULL). */
 		memset(&e, 0, sizeof(e));
-		memcpy(e.key, key, SHA256_DIGEST_LENGTH);
-		if (entry_from_claims(&e, &c))
-			cache_put(s, &e);
+		if (key != NULL) {
+			memcpy(e.key, key, SHA256_DIGEST_LENGTH);
+			if (entry_from_claims(&e, &c))
+				cache_put(s, &e);
+		}
 	}
 	clerk_claims_cleanup(&c);
 	return v;
@@ -438,7 +437,8 @@ check_token(struct req *r, struct clerk_session *s, const char *token,
 	memset(&e, 0, sizeof(e));
 	memset(sc, 0, sizeof(*sc));
 	*why = CLERK_JWT_OK;
-	cache_key(token, strlen(token), azp_optional, e.key);
+	if (!cache_key(token, strlen(token), azp_optional, e.key))
+		return verify(r, s, token, azp_optional, NULL, sc, why);
 	hit = cache_get(s, e.key, time_now_ms() / 1000, &e);
 	metrics_token_cache(hit);
 	if (hit) {
@@ -589,24 +589,35 @@ fill_auth(struct req *r, const struct session_claims *e, int64_t user_id)
 /*
  * The local user of verified claims, fetched just in time when not
  * mirrored: 1 found (r->auth filled), 0 unknown, -1 database or Clerk
- * unreachable (*no_db set when there was no database connection).
+ * unreachable (*no_db set when there was no database connection). With
+ * with_profile, r->auth.profile gets the user's profile, read in the same
+ * statement when the user is mirrored already.
  */
 static int
 find_user(struct req *r, struct clerk_session *s,
-    const struct session_claims *e, bool *no_db)
+    const struct session_claims *e, bool with_profile, bool *no_db)
 {
 	struct db_conn *c = req_db(r);
+	json_t         *profile = NULL;
 	int64_t         user_id = 0;
 	int             rc;
 
 	*no_db = c == NULL;
 	if (c == NULL)
 		return -1;
-	rc = directory_user_id(c, e->sub, &user_id);
-	if (rc == 0)
+	rc = with_profile ? directory_user_profile(c, e->sub, &user_id, &profile)
+	                  : directory_user_id(c, e->sub, &user_id);
+	if (rc == 0) {
 		rc = fetch_user(r, s, c, e->sub, &user_id);
-	if (rc == 1)
+		if (rc == 1 && with_profile)
+			rc = directory_user_me(c, user_id, &profile);
+	}
+	if (rc == 1) {
 		fill_auth(r, e, user_id);
+		r->auth.profile = profile;
+		if (profile != NULL)
+			arena_defer(r->arena, decref_json, profile);
+	}
 	return rc;
 }
 
@@ -642,7 +653,8 @@ clerk_session_authenticate(struct req *r)
 	}
 	if (!bearer && stale_for_client(r, s, sc.iat))
 		return unauthorized(r, "token-older-than-client-uat");
-	rc = find_user(r, s, &sc, &no_db);
+	rc = find_user(r, s, &sc,
+	    (r->match.route->flags & ROUTE_AUTH_PROFILE) != 0, &no_db);
 	if (rc == -1 && no_db)
 		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
 		    "Database unavailable");
@@ -711,7 +723,7 @@ clerk_session_page_auth(struct req *r)
 		    r->id);
 		return CLERK_PAGE_REFRESH;
 	}
-	rc = find_user(r, s, &sc, &no_db);
+	rc = find_user(r, s, &sc, false, &no_db);
 	if (rc == 0)
 		return CLERK_PAGE_NOT_SYNCED;
 	return rc == 1 ? CLERK_PAGE_OK : CLERK_PAGE_UNAVAILABLE;

@@ -283,3 +283,35 @@ log_write(enum log_level level, const char *fmt, ...)
 	buf_cleanup(&out);
 	free(heap);
 }
+
+void
+log_text(enum log_level level, const char *msg, size_t len)
+{
+	char   line[2048], ts[48];
+	size_t tlen, nlen;
+
+	if (!log_enabled(level))
+		return;
+	if (log_fmt == LOG_TEXT) {
+		format_time(ts, sizeof(ts));
+		tlen = strlen(ts);
+		nlen = strlen(level_names[level]);
+		if (tlen + 7 + nlen + 1 + len + 1 <= sizeof(line)) {
+			char *p = line;
+
+			memcpy(p, ts, tlen);
+			p += tlen;
+			memcpy(p, " level=", 7);
+			p += 7;
+			memcpy(p, level_names[level], nlen);
+			p += nlen;
+			*p++ = ' ';
+			memcpy(p, msg, len);
+			p += len;
+			*p++ = '\n';
+			write_all(line, (size_t)(p - line));
+			return;
+		}
+	}
+	log_write(level, "%.*s", (int)len, msg);
+}

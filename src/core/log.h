@@ -41,6 +41,8 @@ int log_format_parse(const char *s, enum log_format *out) MUST_CHECK;
 const char *log_escape(char *out, size_t outlen, const char *in, size_t max);
 
 void log_write(enum log_level level, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* Writes msg (len bytes of key=value pairs, no format) as log_write does. */
+void log_text(enum log_level level, const char *msg, size_t len);
 
 #define log_error(...) log_write(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_write(LOG_WARN, __VA_ARGS__)

@@ -8,6 +8,7 @@
 
 #include <microhttpd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -129,16 +130,11 @@ resp_header(struct req *r, const char *name, const char *value)
 	r->nheaders++;
 }
 
-int
-resp_bytes(struct req *r, int status, const char *content_type,
-    const void *body, size_t len)
+/* Makes resp (len body bytes) the response; returns status. */
+static int
+resp_set(struct req *r, int status, const char *content_type,
+    struct MHD_Response *resp, size_t len)
 {
-	struct MHD_Response *resp;
-
-	resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
-	    MHD_RESPMEM_MUST_COPY);
-	if (resp == NULL)
-		return HTTP_INTERNAL_ERROR;
 	if (r->response != NULL)
 		MHD_destroy_response(r->response);
 	r->response = resp;
@@ -150,22 +146,70 @@ resp_bytes(struct req *r, int status, const char *content_type,
 }
 
 int
+resp_bytes(struct req *r, int status, const char *content_type,
+    const void *body, size_t len)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return HTTP_INTERNAL_ERROR;
+	return resp_set(r, status, content_type, resp, len);
+}
+
+/* Most answers fit: one pass of the encoder, no reallocation. */
+#define JSON_FIRST_GUESS 2048
+
+/* body's compact text in a malloc'd buffer (*len bytes), or NULL. */
+static char *
+json_text(const json_t *body, size_t *len)
+{
+	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
+	char        *text = malloc(JSON_FIRST_GUESS), *bigger;
+	size_t       n;
+
+	if (text == NULL)
+		return NULL;
+	n = json_dumpb(body, text, JSON_FIRST_GUESS, flags);
+	if (n > JSON_FIRST_GUESS) {
+		/* json_dumpb measured the whole text: dump it again. */
+		if ((bigger = realloc(text, n)) == NULL) {
+			free(text);
+			return NULL;
+		}
+		text = bigger;
+		n = json_dumpb(body, text, n, flags);
+	}
+	if (n == 0) {
+		free(text);
+		return NULL;
+	}
+	*len = n;
+	return text;
+}
+
+int
 resp_json(struct req *r, int status, json_t *body)
 {
-	char  *text;
-	size_t len;
-	int    rc;
+	struct MHD_Response *resp;
+	char                *text;
+	size_t               len = 0;
 
 	if (body == NULL)
 		return HTTP_INTERNAL_ERROR;
-	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	text = json_text(body, &len);
 	json_decref(body);
 	if (text == NULL)
 		return HTTP_INTERNAL_ERROR;
-	len = strlen(text);
-	rc = resp_bytes(r, status, "application/json", text, len);
-	free(text);
-	return rc;
+	/* The response takes the text: no copy. */
+	resp = MHD_create_response_from_buffer_with_free_callback(len, text,
+	    free);
+	if (resp == NULL) {
+		free(text);
+		return HTTP_INTERNAL_ERROR;
+	}
+	return resp_set(r, status, "application/json", resp, len);
 }
 
 int

@@ -55,41 +55,84 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * The access line is built in a stack buffer without printf: it is
+ * written once per request. Values are bounded so it always fits.
+ */
+#define ACCESS_QUOTED_MAX 512 /* bytes of a method or path kept */
+
+struct line {
+	char   data[160 + 2 * (4 * ACCESS_QUOTED_MAX + 2)];
+	size_t len;
+};
+
+static void
+line_put(struct line *l, const char *p, size_t n)
+{
+	memcpy(l->data + l->len, p, n);
+	l->len += n;
+}
+
+static void
+line_put_u64(struct line *l, uint64_t v, int min_digits)
+{
+	char digits[24];
+	int  n = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 || n < min_digits);
+	while (n > 0)
+		l->data[l->len++] = digits[--n];
+}
+
 /* Appends s with quotes, backslashes and non-printable bytes escaped. */
 static void
-append_quoted(struct buf *b, struct str s)
+line_put_quoted(struct line *l, struct str s)
 {
-	size_t i;
+	static const char hex[] = "0123456789abcdef";
+	size_t            i;
 
-	(void)!buf_append(b, "\"", 1);
-	for (i = 0; i < s.len && i < 512; i++) {
+	l->data[l->len++] = '"';
+	for (i = 0; i < s.len && i < ACCESS_QUOTED_MAX; i++) {
 		unsigned char c = (unsigned char)s.p[i];
 
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
-			(void)!buf_appendf(b, "\\x%02x", c);
-		else
-			(void)!buf_append(b, &s.p[i], 1);
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+			line_put(l, "\\x", 2);
+			l->data[l->len++] = hex[c >> 4];
+			l->data[l->len++] = hex[c & 0xf];
+		} else {
+			l->data[l->len++] = (char)c;
+		}
 	}
-	(void)!buf_append(b, "\"", 1);
+	l->data[l->len++] = '"';
 }
 
 static void
 log_access(const struct req *r)
 {
-	struct buf line;
-	uint64_t   ns = now_ns() - r->start_ns;
-	double     ms = (double)ns / 1e6;
+	struct line line;
+	uint64_t    ns = now_ns() - r->start_ns;
+	uint64_t    us = (ns + 500) / 1000;
 
 	metrics_request(r->match.route, r->status, ns);
-	buf_init(&line, 0);
-	(void)!buf_appendf(&line, "req=%s method=", r->id);
-	append_quoted(&line, r->method);
-	(void)!buf_append_cstr(&line, " path=");
-	append_quoted(&line, r->path);
-	(void)!buf_appendf(&line, " status=%d bytes=%zu ms=%.3f", r->status,
-	    r->response_bytes, ms);
-	log_write(r->status >= 500 ? LOG_WARN : LOG_INFO, "%s", line.data);
-	buf_cleanup(&line);
+	line.len = 0;
+	line_put(&line, "req=", 4);
+	line_put(&line, r->id, strnlen(r->id, sizeof(r->id)));
+	line_put(&line, " method=", 8);
+	line_put_quoted(&line, r->method);
+	line_put(&line, " path=", 6);
+	line_put_quoted(&line, r->path);
+	line_put(&line, " status=", 8);
+	line_put_u64(&line, (uint64_t)(r->status >= 0 ? r->status : 0), 1);
+	line_put(&line, " bytes=", 7);
+	line_put_u64(&line, r->response_bytes, 1);
+	line_put(&line, " ms=", 4);
+	line_put_u64(&line, us / 1000, 1);
+	line_put(&line, ".", 1);
+	line_put_u64(&line, us % 1000, 3);
+	log_text(r->status >= 500 ? LOG_WARN : LOG_INFO, line.data, line.len);
 }
 
 static void

@@ -934,6 +934,25 @@ explicit_length(void **state)
 	free(good);
 }
 
+/* clerk_sha256 hashes its two parts as one message (FIPS 180-2 "abc"). */
+static void
+sha256_of_two_parts(void **state)
+{
+	static const unsigned char abc[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f,
+	    0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+	    0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff,
+	    0x61, 0xf2, 0x00, 0x15, 0xad};
+	unsigned char out[32];
+
+	(void)state;
+	assert_true(clerk_sha256("a", 1, "bc", 2, out));
+	assert_memory_equal(out, abc, sizeof(abc));
+	assert_true(clerk_sha256("", 0, "abc", 3, out));
+	assert_memory_equal(out, abc, sizeof(abc));
+	assert_true(clerk_sha256("ab", 2, "", 0, out));
+	assert_memory_not_equal(out, abc, sizeof(abc));
+}
+
 static void
 error_strings(void **state)
 {
@@ -978,6 +997,7 @@ main(void)
 	    cmocka_unit_test(size_cap),
 	    cmocka_unit_test(explicit_length),
 	    cmocka_unit_test(error_strings),
+	    cmocka_unit_test(sha256_of_two_parts),
 	};
 
 	int rc;
