@@ -1,18 +1,27 @@
 /*
  * libmicrohttpd glue. The daemon runs MYSAAS_THREADS worker threads, each
- * with its own epoll loop over connections accepted from one shared
- * listening socket that we bind ourselves (so "address in use" can be told
- * apart from other failures). The route table and app are read-only while
- * the daemon runs; a request's state belongs to the thread that runs it.
+ * with its own epoll loop over its connections. One acceptor thread of
+ * ours accepts on the listening socket, which we bind ourselves (so
+ * "address in use" can be told apart from other failures), and hands each
+ * connection to the daemon, which gives it to worker fd % threads: the
+ * workers get equal shares. Left to accept by themselves, the workers
+ * raced for each connection and one could hold most keep-alive clients
+ * while another idled, and its clients waited. The route table and app
+ * are read-only while the daemon runs; a request's state belongs to the
+ * thread that runs it.
  */
+#define _GNU_SOURCE /* accept4 */
 #include "http/server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <openssl/rand.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +42,10 @@
  */
 #define CONNECTION_MEMORY_LIMIT (32 * 1024)
 #define LISTEN_BACKLOG          1024
+/* How often the acceptor looks at the stop flag while idle. */
+#define ACCEPT_POLL_MS 200
+/* Connections accepted in one go before polling again. */
+#define ACCEPT_BATCH 64
 /* How much of an oversized chunked body we read before hanging up. */
 #define MAX_DISCARD_BYTES (16 * 1024 * 1024)
 
@@ -44,6 +57,9 @@ struct server {
 	atomic_long        in_flight;
 	atomic_ulong       next_id;
 	uint32_t           id_prefix;
+	pthread_t          acceptor;
+	bool               acceptor_running;
+	atomic_bool        stopping;
 };
 
 static uint64_t
@@ -448,6 +464,66 @@ fail:
 	return -1;
 }
 
+/*
+ * Accepts what the backlog holds (a bounded batch) and hands it to the
+ * daemon; false once the listening socket is unusable.
+ */
+static bool
+accept_batch(struct server *s)
+{
+	int i;
+
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss;
+		socklen_t               len = sizeof(ss);
+		int                     fd;
+
+		fd = accept4(s->listen_fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return true;
+			if (errno == EINTR || errno == ECONNABORTED ||
+			    errno == EPROTO)
+				continue;
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				/* Out of descriptors: let clients wait in the
+				 * backlog rather than spin. */
+				log_warn("msg=\"cannot accept\" error=\"%s\"",
+				    strerror(errno));
+				(void)poll(NULL, 0, ACCEPT_POLL_MS);
+				return true;
+			}
+			return false;
+		}
+		/* The daemon closes fd itself when it cannot take it. */
+		if (MHD_add_connection(s->daemon, fd, (struct sockaddr *)&ss,
+		        len) != MHD_YES)
+			log_warn("msg=\"connection refused by the HTTP server\" "
+			         "error=\"%s\"",
+			    strerror(errno));
+	}
+	return true;
+}
+
+static void *
+acceptor_main(void *arg)
+{
+	struct server *s = arg;
+	struct pollfd  p = {.fd = s->listen_fd, .events = POLLIN};
+
+	while (!atomic_load(&s->stopping)) {
+		int n = poll(&p, 1, ACCEPT_POLL_MS);
+
+		if (n == -1 && errno != EINTR)
+			break;
+		if (n > 0 && !atomic_load(&s->stopping) && !accept_batch(s))
+			break;
+	}
+	return NULL;
+}
+
 struct server *
 server_start(const struct app *app, const char *host, int port, int threads,
     char *err, size_t errlen)
@@ -459,6 +535,7 @@ server_start(const struct app *app, const char *host, int port, int threads,
 	s->listen_fd = -1;
 	atomic_init(&s->in_flight, 0);
 	atomic_init(&s->next_id, 1);
+	atomic_init(&s->stopping, false);
 	if (RAND_bytes((unsigned char *)&s->id_prefix, sizeof(s->id_prefix)) !=
 	    1)
 		s->id_prefix = (uint32_t)getpid();
@@ -478,8 +555,21 @@ server_start(const struct app *app, const char *host, int port, int threads,
 		    "cannot start the HTTP server on %s:%d", host, port);
 		goto fail;
 	}
+	/* The workers stop accepting by themselves: the acceptor deals. */
+	if (MHD_quiesce_daemon(s->daemon) != s->listen_fd ||
+	    fcntl(s->listen_fd, F_SETFL,
+	        fcntl(s->listen_fd, F_GETFL) | O_NONBLOCK) == -1 ||
+	    pthread_create(&s->acceptor, NULL, acceptor_main, s) != 0) {
+		(void)snprintf(err, errlen,
+		    "cannot start the HTTP server's acceptor on %s:%d", host,
+		    port);
+		goto fail;
+	}
+	s->acceptor_running = true;
 	return s;
 fail:
+	if (s->daemon != NULL)
+		MHD_stop_daemon(s->daemon);
 	if (s->listen_fd != -1)
 		close(s->listen_fd);
 	free(s);
@@ -495,15 +585,15 @@ server_port(const struct server *s)
 void
 server_stop(struct server *s, unsigned grace_ms)
 {
-	unsigned   waited = 0;
-	MHD_socket fd;
+	unsigned waited = 0;
 
 	if (s == NULL)
 		return;
 	/* Stop accepting; the listening socket is ours to close. */
-	fd = MHD_quiesce_daemon(s->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	atomic_store(&s->stopping, true);
+	if (s->acceptor_running)
+		(void)pthread_join(s->acceptor, NULL);
+	close(s->listen_fd);
 	while (atomic_load(&s->in_flight) > 0 && waited < grace_ms) {
 		struct timespec ts = {0, 10 * 1000 * 1000};
 
