@@ -102,7 +102,7 @@ static const char *const orgs_of_user =
 	"LEFT JOIN organizations o ON o.id = m.organization_id "
 
 static int
-profile_rows(struct db_rows *r, int64_t *user_id, json_t **out)
+profile_rows(struct db_rows *r, json_t **out)
 {
 	json_t *u = NULL, *orgs = NULL;
 	int     rc;
@@ -111,9 +111,9 @@ profile_rows(struct db_rows *r, int64_t *user_id, json_t **out)
 		json_t *o;
 
 		if (u == NULL) {
-			*user_id = db_col_int(r, 0);
 			u = json_object();
-			json_object_set_new(u, "id", json_integer(*user_id));
+			json_object_set_new(u, "id",
+			    json_integer(db_col_int(r, 0)));
 			json_object_set_new(u, "clerk_id", col_str(r, 1));
 			json_object_set_new(u, "email", col_str(r, 2));
 			json_object_set_new(u, "first_name", col_str(r, 3));
@@ -149,27 +149,107 @@ directory_user_me(struct db_conn *c, int64_t user_id, json_t **out)
 	    PROFILE_SELECT "WHERE u.id = $1 ORDER BY o.name, o.id";
 	struct db_param p[] = {DB_INT(user_id)};
 	struct db_rows *r;
-	int64_t         id;
 
 	*out = NULL;
 	if ((r = db_query(c, sql, p, 1)) == NULL)
 		return -1;
-	return profile_rows(r, &id, out);
+	return profile_rows(r, out);
+}
+
+/*
+ * users/me's body rendered by the database (its JSON functions do the
+ * quoting): the same keys, order and values as directory_user_me plus
+ * active_organization, without building and encoding a tree per request.
+ * The organizations are ordered by name, then id, in a subquery: SQLite
+ * 3.40 has no ORDER BY inside an aggregate, and its json_group_array
+ * keeps the order of its input. PostgreSQL's json_build_object writes
+ * " : " and ", " between items.
+ */
+static const char *const user_me_text_sql[] = {
+    [DB_SQLITE] =
+        "SELECT u.id, json_object('id', u.id, 'clerk_id', u.clerk_id, "
+        "'email', u.email, 'first_name', u.first_name, "
+        "'last_name', u.last_name, 'username', u.username, "
+        "'image_url', u.image_url, 'organizations', "
+        "(SELECT json_group_array(json_object('id', id, 'clerk_id', "
+        "clerk_id, 'name', name, 'slug', slug, 'role', role)) "
+        "FROM (SELECT o.id, o.clerk_id, o.name, o.slug, m.role "
+        "FROM organization_memberships m "
+        "JOIN organizations o ON o.id = m.organization_id "
+        "WHERE m.user_id = u.id ORDER BY o.name, o.id)), "
+        "'active_organization', CASE WHEN $2 IS NULL THEN NULL ELSE "
+        "json_object('clerk_id', $2, 'role', $3, 'slug', $4, "
+        "'permissions', json($5)) END) "
+        "FROM users u WHERE u.clerk_id = $1 AND u.is_active = $6",
+    [DB_POSTGRES] =
+        "SELECT u.id, json_build_object('id', u.id, 'clerk_id', u.clerk_id, "
+        "'email', u.email, 'first_name', u.first_name, "
+        "'last_name', u.last_name, 'username', u.username, "
+        "'image_url', u.image_url, 'organizations', "
+        "COALESCE((SELECT json_agg(json_build_object('id', o.id, "
+        "'clerk_id', o.clerk_id, 'name', o.name, 'slug', o.slug, "
+        "'role', m.role) ORDER BY o.name, o.id) "
+        "FROM organization_memberships m "
+        "JOIN organizations o ON o.id = m.organization_id "
+        "WHERE m.user_id = u.id), '[]'::json), "
+        "'active_organization', CASE WHEN $2::text IS NULL THEN NULL ELSE "
+        "json_build_object('clerk_id', $2::text, 'role', $3::text, "
+        "'slug', $4::text, 'permissions', $5::json) END)::text "
+        "FROM users u WHERE u.clerk_id = $1 AND u.is_active = $6",
+};
+
+static bool
+is_utf8(const char *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = (unsigned char)p[i] < 0x80
+		    ? 1
+		    : str_utf8_seq((const unsigned char *)p + i, len - i, NULL);
+
+		if (n == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+static struct db_param
+text_or_null(const char *s)
+{
+	return s != NULL ? DB_TEXT(s) : DB_NULLP;
 }
 
 int
-directory_user_profile(struct db_conn *c, const char *clerk_user_id,
-    int64_t *user_id, json_t **out)
+directory_user_me_text(struct db_conn *c, const char *clerk_user_id,
+    const struct directory_active_org *a, struct arena *arena,
+    int64_t *user_id, const char **text, size_t *len)
 {
-	static const char *const sql = PROFILE_SELECT
-	    "WHERE u.clerk_id = $1 AND u.is_active = $2 ORDER BY o.name, o.id";
-	struct db_param p[] = {DB_TEXT(clerk_user_id), DB_INT(1)};
+	struct db_param p[] = {DB_TEXT(clerk_user_id), text_or_null(a->org_id),
+	    text_or_null(a->role), text_or_null(a->slug),
+	    text_or_null(a->org_id != NULL ? a->permissions_json : NULL),
+	    DB_INT(1)};
 	struct db_rows *r;
+	const char     *body;
+	int             rc;
 
-	*out = NULL;
-	if ((r = db_query(c, sql, p, 2)) == NULL)
+	*text = NULL;
+	*len = 0;
+	if ((r = db_query(c, user_me_text_sql[db_conn_kind(c)], p, 6)) == NULL)
 		return -1;
-	return profile_rows(r, user_id, out);
+	if ((rc = db_rows_next(r)) == 1) {
+		*user_id = db_col_int(r, 0);
+		body = db_col_text(r, 1, len);
+		/* Bytes that are not UTF-8 would make the text invalid JSON:
+		 * directory_user_me turns such strings into null. */
+		if (is_utf8(body, *len))
+			*text = arena_strndup(arena, body, *len);
+		else
+			*len = 0;
+	}
+	db_rows_free(r);
+	return rc;
 }
 
 int

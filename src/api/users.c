@@ -33,13 +33,10 @@ api_users_me(struct req *r)
 	json_t         *me = NULL;
 	int             rc;
 
-	/* The gate read the profile (ROUTE_AUTH_PROFILE). */
-	if (r->auth.profile != NULL) {
-		me = json_incref(r->auth.profile);
-		json_object_set_new(me, "active_organization",
-		    active_org(&r->auth));
-		return resp_json(r, HTTP_OK, me);
-	}
+	/* The gate read the body (ROUTE_AUTH_PROFILE). */
+	if (r->auth.profile_json != NULL)
+		return resp_bytes(r, HTTP_OK, "application/json",
+		    r->auth.profile_json, r->auth.profile_json_len);
 	if ((c = req_db(r)) == NULL)
 		return HTTP_SERVICE_UNAVAILABLE;
 	rc = directory_user_me(c, r->auth.user_id, &me);

@@ -586,38 +586,66 @@ fill_auth(struct req *r, const struct session_claims *e, int64_t user_id)
 	arena_defer(r->arena, decref_json, r->auth.org_permissions);
 }
 
+/* e's permissions as the text of a JSON array, in the request's arena. */
+static const char *
+perms_json(struct req *r, const char *perms)
+{
+	json_t     *a = perms_array(perms);
+	char       *text = json_dumps(a, JSON_COMPACT);
+	const char *out =
+	    text != NULL ? arena_strndup(r->arena, text, strlen(text)) : "[]";
+
+	free(text);
+	json_decref(a);
+	return out;
+}
+
+/*
+ * users/me's body for e's user (r->auth.profile_json, left NULL when the
+ * database cannot render it) and *user_id: as directory_user_id.
+ */
+static int
+read_profile(struct req *r, struct db_conn *c, const struct session_claims *e,
+    int64_t *user_id)
+{
+	struct directory_active_org a = {NULL, NULL, NULL, NULL};
+
+	if (e->org_id[0] != '\0') {
+		a.org_id = e->org_id;
+		a.role = e->org_role[0] != '\0' ? e->org_role : NULL;
+		a.slug = e->org_slug[0] != '\0' ? e->org_slug : NULL;
+		a.permissions_json = perms_json(r, e->perms);
+	}
+	return directory_user_me_text(c, e->sub, &a, r->arena, user_id,
+	    &r->auth.profile_json, &r->auth.profile_json_len);
+}
+
 /*
  * The local user of verified claims, fetched just in time when not
  * mirrored: 1 found (r->auth filled), 0 unknown, -1 database or Clerk
  * unreachable (*no_db set when there was no database connection). With
- * with_profile, r->auth.profile gets the user's profile, read in the same
- * statement when the user is mirrored already.
+ * with_profile, users/me's body is read in the same statement.
  */
 static int
 find_user(struct req *r, struct clerk_session *s,
     const struct session_claims *e, bool with_profile, bool *no_db)
 {
 	struct db_conn *c = req_db(r);
-	json_t         *profile = NULL;
 	int64_t         user_id = 0;
 	int             rc;
 
 	*no_db = c == NULL;
 	if (c == NULL)
 		return -1;
-	rc = with_profile ? directory_user_profile(c, e->sub, &user_id, &profile)
+	rc = with_profile ? read_profile(r, c, e, &user_id)
 	                  : directory_user_id(c, e->sub, &user_id);
 	if (rc == 0) {
 		rc = fetch_user(r, s, c, e->sub, &user_id);
 		if (rc == 1 && with_profile)
-			rc = directory_user_me(c, user_id, &profile);
+			rc = read_profile(r, c, e, &user_id);
 	}
-	if (rc == 1) {
+	if (rc == 1)
 		fill_auth(r, e, user_id);
-		r->auth.profile = profile;
-		if (profile != NULL)
-			arena_defer(r->arena, decref_json, profile);
-	}
 	return rc;
 }
 

@@ -104,6 +104,12 @@ db_kind(const struct db *db)
 	return db->url.kind;
 }
 
+enum db_kind
+db_conn_kind(const struct db_conn *c)
+{
+	return c->ops == &db_pg_backend ? DB_POSTGRES : DB_SQLITE;
+}
+
 /* Takes a free slot, preferring one already connected; NULL on timeout. */
 static struct slot *
 take_slot(struct db *db)

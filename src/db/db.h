@@ -49,6 +49,8 @@ struct db *db_open(const struct db_url *url, int pool_size, char *err,
 /* Closes every connection. All connections must have been released. */
 void         db_close(struct db *db);
 enum db_kind db_kind(const struct db *db);
+/* The backend of a connection (for the few statements written per backend). */
+enum db_kind db_conn_kind(const struct db_conn *c);
 
 /*
  * A connection for the calling thread, or NULL when the database cannot be

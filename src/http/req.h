@@ -36,9 +36,10 @@ struct req_auth {
 	const char *org_role;
 	const char *org_slug;
 	json_t     *org_permissions; /* array, owned by the request */
-	/* directory_user_me's object on ROUTE_AUTH_PROFILE routes, else
-	 * NULL; owned by the request. */
-	json_t *profile;
+	/* users/me's body on ROUTE_AUTH_PROFILE routes (in the arena), else
+	 * NULL. */
+	const char *profile_json;
+	size_t      profile_json_len;
 };
 
 struct req {

@@ -18,8 +18,8 @@
 /* Route flags. */
 #define ROUTE_HTML 0x1 /* errors render as a page, not JSON */
 #define ROUTE_AUTH 0x2 /* needs a Clerk session (app->authenticate) */
-/* With ROUTE_AUTH: the gate reads the user's profile (r->auth.profile) in
- * the statement that finds the user. */
+/* With ROUTE_AUTH: the gate reads users/me's body (r->auth.profile_json)
+ * in the statement that finds the user. */
 #define ROUTE_AUTH_PROFILE 0x4
 
 struct route {

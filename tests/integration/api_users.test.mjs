@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { rows, startWebhookServer } from './lib/webhook.mjs';
+import { rows, runSql, startWebhookServer } from './lib/webhook.mjs';
 import {
   addMember, assertStatus, createOrg, createUser, me, mint, newKey, pemEnv,
 } from './lib/clerk.mjs';
@@ -205,6 +205,61 @@ describe('users/me', () => {
     assertStatus(r, 200, 'bob with gamma active');
     assert.equal(r.json.organizations.length, 1, 'still only Acme from the mirror');
     assert.equal(r.json.active_organization.clerk_id, orgs[2].clerkId);
+  });
+
+  test('organizations are ordered by name, then id', T, async () => {
+    const carol = await createUser(srv, { email: 'carol@acme.example', first_name: 'Carol' });
+    // Created in an order that is neither the name order nor reversed.
+    const made = [
+      await createOrg(srv, { name: 'Mid Org', slug: 'mid-org' }),
+      await createOrg(srv, { name: 'Zulu Org', slug: 'zulu-org' }),
+      await createOrg(srv, { name: 'Alpha Org', slug: 'alpha-org-2' }),
+      await createOrg(srv, { name: 'Alpha Org', slug: 'alpha-org-1' }),
+    ];
+    for (const o of [made[1], made[3], made[0], made[2]]) await addMember(srv, carol, o, 'org:member');
+    const r = await me(srv, { token: await mint(key, carol.clerkId) });
+    assertStatus(r, 200, 'carol');
+    const want = [...made].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id));
+    assert.deepEqual(r.json.organizations.map((o) => o.id), want.map((o) => o.id));
+  });
+
+  test('quotes, backslashes, control characters, non-ASCII and markup come back exactly', T, async () => {
+    const odd = {
+      first_name: 'Zoë "Q" \\ back\\slash',
+      last_name: 'tab\tnew\nline\u0001\u001f end',
+      username: '</script><img src=x onerror=alert(1)>',
+    };
+    const u = await createUser(srv, { email: 'odd@acme.example', ...odd });
+    const org = await createOrg(srv, { name: 'Ünïcode 😀 "org" \\ <b>', slug: 'odd-org' });
+    await addMember(srv, u, org, 'org:admin');
+    const r = await me(srv, {
+      token: await mint(key, u.clerkId, {
+        claims: { org_id: org.clerkId, org_role: 'org:admin', org_slug: 'odd-org', org_permissions: ['org:a "b":c'] },
+      }),
+    });
+    assertStatus(r, 200, 'odd strings');
+    assert.equal(r.json.first_name, odd.first_name);
+    assert.equal(r.json.last_name, odd.last_name);
+    assert.equal(r.json.username, odd.username);
+    assert.equal(r.json.organizations[0].name, 'Ünïcode 😀 "org" \\ <b>');
+    assert.deepEqual(r.json.active_organization, {
+      clerk_id: org.clerkId, role: 'org:admin', slug: 'odd-org', permissions: ['org:a "b":c'],
+    });
+  });
+
+  test('a stored string that is not UTF-8 answers null for that field, never broken JSON', T, async (t) => {
+    if (srv.db.kind !== 'sqlite') {
+      t.skip('PostgreSQL stores only valid UTF-8');
+      return;
+    }
+    const u = await createUser(srv, { email: 'bytes@acme.example', first_name: 'Bytes', last_name: 'Ok' });
+    const r0 = runSql(srv.db, `UPDATE users SET first_name = CAST(X'41ff42' AS TEXT) WHERE id = ${u.id}`);
+    assert.equal(r0.code, 0, r0.stderr);
+    const r = await me(srv, { token: await mint(key, u.clerkId) });
+    assertStatus(r, 200, 'invalid UTF-8 in the mirror');
+    assert.equal(r.json.first_name, null);
+    assert.equal(r.json.last_name, 'Ok');
+    assert.equal(r.json.clerk_id, u.clerkId);
   });
 
   test('POST on users/me answers 405 with Allow: GET', T, async () => {
