@@ -247,6 +247,23 @@ describe('PEM key with the publishable key configured', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, (now + 4) * 1000 + 50 - Date.now())));
     await refused(token, 'same token once exp < now-5');
   });
+
+  test('400 live tokens all stay cached: the second use of each is a hit', T, async () => {
+    const misses = async () => {
+      const text = await (await fetch(`${srv.url}/metrics`)).text();
+      const m = text.match(/^mysaas_token_cache_total\{result="miss"\} (\d+)$/m);
+      assert.ok(m, 'token cache counter');
+      return Number(m[1]);
+    };
+    const tokens = [];
+    for (let i = 0; i < 400; i++) {
+      tokens.push(await mint(key, alice.clerkId, { claims: { sid: `sess_cache${i}` } }));
+    }
+    for (const t of tokens) assertStatus(await me(srv, { token: t }), 200, 'first use');
+    const before = await misses();
+    for (const t of tokens) assertStatus(await me(srv, { token: t }), 200, 'second use');
+    assert.equal(await misses(), before, 'no token verified twice');
+  });
 });
 
 test('without a publishable key the issuer is not checked', T, async () => {
