@@ -317,10 +317,13 @@ cache_put(struct clerk_session *s, const struct cached *e, int64_t now)
 
 	pthread_mutex_lock(mu);
 	for (w = 0; w < CACHE_WAYS && pick == CACHE_WAYS; w++) {
-		const struct cached *c = &s->slots[set + w];
-
-		if (!is_live(c, now) ||
-		    memcmp(c->key, e->key, SHA256_DIGEST_LENGTH) == 0)
+		if (s->slots[set + w].used &&
+		    memcmp(s->slots[set + w].key, e->key,
+		        SHA256_DIGEST_LENGTH) == 0)
+			pick = w;
+	}
+	for (w = 0; w < CACHE_WAYS && pick == CACHE_WAYS; w++) {
+		if (!is_live(&s->slots[set + w], now))
 			pick = w;
 	}
 	if (pick == CACHE_WAYS) {
