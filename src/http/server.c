@@ -42,8 +42,18 @@
  */
 #define CONNECTION_MEMORY_LIMIT (32 * 1024)
 #define LISTEN_BACKLOG          1024
+/*
+ * Open connections beyond which the acceptor leaves new ones waiting in
+ * the backlog (32 KiB of pool each). libmicrohttpd counts a connection
+ * only once its worker has taken it from its queue, so its own limit is
+ * set higher, to absorb a backlog's worth handed over in between.
+ */
+#define CONNECTION_LIMIT     1000
+#define MHD_CONNECTION_LIMIT (2 * CONNECTION_LIMIT + LISTEN_BACKLOG)
 /* How often the acceptor looks at the stop flag while idle. */
 #define ACCEPT_POLL_MS 200
+/* How long it waits when CONNECTION_LIMIT connections are open. */
+#define ACCEPT_FULL_WAIT_MS 10
 /* Connections accepted in one go before polling again. */
 #define ACCEPT_BATCH 64
 /* How much of an oversized chunked body we read before hanging up. */
@@ -60,6 +70,7 @@ struct server {
 	pthread_t          acceptor;
 	bool               acceptor_running;
 	atomic_bool        stopping;
+	atomic_long        open_connections;
 };
 
 static uint64_t
@@ -507,6 +518,21 @@ accept_batch(struct server *s)
 	return true;
 }
 
+/* Counts the connections the workers have taken and not yet closed. */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct server *s = cls;
+
+	(void)conn;
+	(void)socket_ctx;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(&s->open_connections, 1);
+	else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub(&s->open_connections, 1);
+}
+
 static void *
 acceptor_main(void *arg)
 {
@@ -514,7 +540,13 @@ acceptor_main(void *arg)
 	struct pollfd  p = {.fd = s->listen_fd, .events = POLLIN};
 
 	while (!atomic_load(&s->stopping)) {
-		int n = poll(&p, 1, ACCEPT_POLL_MS);
+		int n;
+
+		if (atomic_load(&s->open_connections) >= CONNECTION_LIMIT) {
+			(void)poll(NULL, 0, ACCEPT_FULL_WAIT_MS);
+			continue;
+		}
+		n = poll(&p, 1, ACCEPT_POLL_MS);
 
 		if (n == -1 && errno != EINTR)
 			break;
@@ -536,6 +568,7 @@ server_start(const struct app *app, const char *host, int port, int threads,
 	atomic_init(&s->in_flight, 0);
 	atomic_init(&s->next_id, 1);
 	atomic_init(&s->stopping, false);
+	atomic_init(&s->open_connections, 0);
 	if (RAND_bytes((unsigned char *)&s->id_prefix, sizeof(s->id_prefix)) !=
 	    1)
 		s->id_prefix = (uint32_t)getpid();
@@ -548,6 +581,8 @@ server_start(const struct app *app, const char *host, int port, int threads,
 	    (unsigned int)threads, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)HTTP_IDLE_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MHD_CONNECTION_LIMIT,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
 	if (s->daemon == NULL) {
