@@ -1,9 +1,11 @@
 // HTTP basics against the real binary: health, 404/405, the body and header
 // limits, and many concurrent requests. DESIGN §4.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { after, before, test } from 'node:test';
 
-import { health, rawRequest, startServer } from './lib/server.mjs';
+import { health, rawRequest, sleep, startServer } from './lib/server.mjs';
 
 const T = { timeout: 60000 };
 const MiB = 1024 * 1024;
@@ -216,4 +218,49 @@ test('200 concurrent requests (20 at a time) all answer 200', T, async () => {
   assert.equal(statuses.length, total);
   assert.deepEqual([...new Set(statuses)], [200]);
   assert.equal(ids.size, total, 'every request id is unique');
+});
+
+// Open files allowed to this process (and so to the server it starts).
+function fileLimit() {
+  const r = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' });
+  const n = Number((r.stdout || '').trim());
+  return r.stdout.trim() === 'unlimited' ? Infinity : n;
+}
+
+test('1,200 clients at once: those past the connection limit wait, then all are answered', { timeout: 120000 }, async (t) => {
+  const clients = 1200;
+  if (fileLimit() < 2 * clients + 200) {
+    t.skip(`needs ${2 * clients + 200} open files (ulimit -n)`);
+    return;
+  }
+  const socks = [];
+  let answered = 0;
+  let failed = 0;
+  for (let i = 0; i < clients; i++) {
+    const s = net.connect(srv.port, '127.0.0.1');
+    let buf = '';
+    s.answered = false;
+    s.on('connect', () => s.write('GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+    s.on('data', (d) => {
+      buf += d;
+      if (!s.answered && buf.includes('{"status":"ok"}')) { s.answered = true; answered++; }
+    });
+    s.on('error', () => { failed++; });
+    socks.push(s);
+  }
+  const settle = async (want, ms) => {
+    for (let waited = 0; waited < ms && answered < want; waited += 50) await sleep(50);
+  };
+  try {
+    await settle(clients, 5000);
+    assert.ok(answered >= 500, `at least 500 answered at once, got ${answered}`);
+    // Closing the answered ones frees room for the rest, which waited.
+    for (const s of socks) if (s.answered) s.destroy();
+    await settle(clients, 20000);
+    assert.equal(answered, clients, 'every client answered');
+    assert.equal(failed, 0, 'no connection reset or refused');
+  } finally {
+    for (const s of socks) s.destroy();
+  }
+  await assertAlive();
 });
