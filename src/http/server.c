@@ -43,10 +43,13 @@
 #define CONNECTION_MEMORY_LIMIT (32 * 1024)
 #define LISTEN_BACKLOG          1024
 /*
- * Open connections beyond which the acceptor leaves new ones waiting in
- * the backlog (32 KiB of pool each). libmicrohttpd counts a connection
- * only once its worker has taken it from its queue, so its own limit is
- * set higher, to absorb a backlog's worth handed over in between.
+ * Connections beyond which the acceptor leaves new ones waiting in the
+ * backlog (32 KiB of pool each). It counts those handed over and not yet
+ * taken by their worker too: libmicrohttpd counts a connection only once
+ * its worker takes it from its queue, and a worker busy for seconds
+ * (waiting for a database connection) would otherwise be handed an
+ * unbounded queue. libmicrohttpd's own limit is set higher still: past
+ * it, libmicrohttpd 0.9.75 left handed-over connections unanswered.
  */
 #define CONNECTION_LIMIT     1000
 #define MHD_CONNECTION_LIMIT (2 * CONNECTION_LIMIT + LISTEN_BACKLOG)
@@ -70,7 +73,8 @@ struct server {
 	pthread_t          acceptor;
 	bool               acceptor_running;
 	atomic_bool        stopping;
-	atomic_long        open_connections;
+	atomic_long        open_connections; /* taken by a worker */
+	atomic_long        handed_over;      /* and not taken yet */
 };
 
 static uint64_t
@@ -509,11 +513,14 @@ accept_batch(struct server *s)
 			return false;
 		}
 		/* The daemon closes fd itself when it cannot take it. */
+		atomic_fetch_add(&s->handed_over, 1);
 		if (MHD_add_connection(s->daemon, fd, (struct sockaddr *)&ss,
-		        len) != MHD_YES)
-			log_warn("msg=\"connection refused by the HTTP server\" "
-			         "error=\"%s\"",
-			    strerror(errno));
+		        len) == MHD_YES)
+			continue;
+		atomic_fetch_sub(&s->handed_over, 1);
+		log_warn("msg=\"connection refused by the HTTP server\" "
+		         "error=\"%s\"",
+		    strerror(errno));
 	}
 	return true;
 }
@@ -527,10 +534,12 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 
 	(void)conn;
 	(void)socket_ctx;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		atomic_fetch_add(&s->open_connections, 1);
-	else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub(&s->handed_over, 1);
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
 		atomic_fetch_sub(&s->open_connections, 1);
+	}
 }
 
 static void *
@@ -542,7 +551,9 @@ acceptor_main(void *arg)
 	while (!atomic_load(&s->stopping)) {
 		int n;
 
-		if (atomic_load(&s->open_connections) >= CONNECTION_LIMIT) {
+		if (atomic_load(&s->open_connections) +
+		        atomic_load(&s->handed_over) >=
+		    CONNECTION_LIMIT) {
 			(void)poll(NULL, 0, ACCEPT_FULL_WAIT_MS);
 			continue;
 		}
@@ -569,6 +580,7 @@ server_start(const struct app *app, const char *host, int port, int threads,
 	atomic_init(&s->next_id, 1);
 	atomic_init(&s->stopping, false);
 	atomic_init(&s->open_connections, 0);
+	atomic_init(&s->handed_over, 0);
 	if (RAND_bytes((unsigned char *)&s->id_prefix, sizeof(s->id_prefix)) !=
 	    1)
 		s->id_prefix = (uint32_t)getpid();
