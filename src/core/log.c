@@ -100,14 +100,15 @@ format_time(char *out, size_t len)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (ts.tv_sec != last.sec) {
 		gmtime_r(&ts.tv_sec, &tm);
-		if (strftime(last.base, sizeof(last.base),
-		        "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		if (strftime(last.base, sizeof(last.base), "%Y-%m-%dT%H:%M:%S",
+		        &tm) == 0)
 			last.base[0] = '\0';
 		last.sec = ts.tv_sec;
 	}
 	ms = ts.tv_nsec / 1000000;
-	(void)snprintf(out, len, "%s.%c%c%cZ", last.base, (char)('0' + ms / 100),
-	    (char)('0' + ms / 10 % 10), (char)('0' + ms % 10));
+	(void)snprintf(out, len, "%s.%c%c%cZ", last.base,
+	    (char)('0' + ms / 100), (char)('0' + ms / 10 % 10),
+	    (char)('0' + ms % 10));
 }
 
 /* Log lines may carry client bytes: invalid UTF-8 must not break JSON. */
@@ -204,49 +205,83 @@ write_all(const char *p, size_t len)
 	}
 }
 
-/*
- * A text line formatted in one stack buffer, prefix and message, and
- * written: 0. -1 when it does not fit (log_write's general path then
- * writes it), with nothing written.
- */
-__attribute__((format(printf, 3, 0))) static int
-text_line_in_place(enum log_level level, const char *ts, const char *fmt,
-    va_list ap)
+/* The text line "<ts> level=<level> <msg>\n" in one write. */
+static void
+write_text_line(enum log_level level, const char *ts, const char *msg,
+    size_t len)
 {
-	char line[1024];
-	int  p, n;
+	char   stackline[2048];
+	size_t tlen = strlen(ts), nlen = strlen(level_names[level]);
+	size_t need = tlen + 7 + nlen + 1 + len + 1;
+	char  *line = need <= sizeof(stackline) ? stackline : xmalloc(need);
+	char  *p = line;
 
-	p = snprintf(line, sizeof(line), "%s level=%s ", ts,
-	    level_names[level]);
-	if (p < 0 || (size_t)p >= sizeof(line))
-		return -1;
-	n = vsnprintf(line + p, sizeof(line) - (size_t)p, fmt, ap);
-	if (n < 0 || (size_t)p + (size_t)n + 1 >= sizeof(line))
-		return -1;
-	line[p + n] = '\n';
-	write_all(line, (size_t)p + (size_t)n + 1);
-	return 0;
+	memcpy(p, ts, tlen);
+	p += tlen;
+	memcpy(p, " level=", 7);
+	p += 7;
+	memcpy(p, level_names[level], nlen);
+	p += nlen;
+	*p++ = ' ';
+	memcpy(p, msg, len);
+	p += len;
+	*p++ = '\n';
+	write_all(line, (size_t)(p - line));
+	if (line != stackline)
+		free(line);
+}
+
+/* The JSON line {"ts", "level", key: value...} in one write. */
+static void
+write_json_line(enum log_level level, const char *ts, const char *msg,
+    size_t len)
+{
+	json_t *obj = json_object();
+	char   *text = xstrndup(msg, len); /* kv_to_json reads up to a NUL */
+	char   *s;
+
+	json_object_set_new(obj, "ts", json_string(ts));
+	json_object_set_new(obj, "level", json_string(level_names[level]));
+	kv_to_json(obj, text);
+	s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (s != NULL) {
+		struct buf out;
+
+		buf_init(&out, 0);
+		(void)!buf_append_cstr(&out, s);
+		(void)!buf_append(&out, "\n", 1);
+		write_all(out.data, out.len);
+		buf_cleanup(&out);
+		free(s);
+	}
+	json_decref(obj);
+	free(text);
+}
+
+void
+log_text(enum log_level level, const char *msg, size_t len)
+{
+	char ts[48];
+
+	if (!log_enabled(level))
+		return;
+	format_time(ts, sizeof(ts));
+	if (log_fmt == LOG_JSON)
+		write_json_line(level, ts, msg, len);
+	else
+		write_text_line(level, ts, msg, len);
 }
 
 void
 log_write(enum log_level level, const char *fmt, ...)
 {
-	char       ts[48], stackbuf[1024];
-	char      *line = stackbuf, *heap = NULL;
-	va_list    ap;
-	int        n;
-	struct buf out;
+	char    stackbuf[1024];
+	char   *line = stackbuf, *heap = NULL;
+	va_list ap;
+	int     n;
 
 	if (!log_enabled(level))
 		return;
-	format_time(ts, sizeof(ts));
-	if (log_fmt == LOG_TEXT) {
-		va_start(ap, fmt);
-		n = text_line_in_place(level, ts, fmt, ap);
-		va_end(ap);
-		if (n == 0)
-			return;
-	}
 	va_start(ap, fmt);
 	n = vsnprintf(stackbuf, sizeof(stackbuf), fmt, ap);
 	va_end(ap);
@@ -259,59 +294,6 @@ log_write(enum log_level level, const char *fmt, ...)
 		va_end(ap);
 		line = heap;
 	}
-	buf_init(&out, 0);
-	if (log_fmt == LOG_JSON) {
-		json_t *obj = json_object();
-		char   *s;
-
-		json_object_set_new(obj, "ts", json_string(ts));
-		json_object_set_new(obj, "level",
-		    json_string(level_names[level]));
-		kv_to_json(obj, line);
-		s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		if (s != NULL) {
-			(void)!buf_append_cstr(&out, s);
-			free(s);
-		}
-		json_decref(obj);
-	} else {
-		(void)!buf_appendf(&out, "%s level=%s %s", ts,
-		    level_names[level], line);
-	}
-	(void)!buf_append(&out, "\n", 1);
-	write_all(out.data, out.len);
-	buf_cleanup(&out);
+	log_text(level, line, (size_t)n);
 	free(heap);
-}
-
-void
-log_text(enum log_level level, const char *msg, size_t len)
-{
-	char   line[2048], ts[48];
-	size_t tlen, nlen;
-
-	if (!log_enabled(level))
-		return;
-	if (log_fmt == LOG_TEXT) {
-		format_time(ts, sizeof(ts));
-		tlen = strlen(ts);
-		nlen = strlen(level_names[level]);
-		if (tlen + 7 + nlen + 1 + len + 1 <= sizeof(line)) {
-			char *p = line;
-
-			memcpy(p, ts, tlen);
-			p += tlen;
-			memcpy(p, " level=", 7);
-			p += 7;
-			memcpy(p, level_names[level], nlen);
-			p += nlen;
-			*p++ = ' ';
-			memcpy(p, msg, len);
-			p += len;
-			*p++ = '\n';
-			write_all(line, (size_t)(p - line));
-			return;
-		}
-	}
-	log_write(level, "%.*s", (int)len, msg);
 }

@@ -118,25 +118,14 @@ line_put_u64(struct line *l, uint64_t v, int min_digits)
 		l->data[l->len++] = digits[--n];
 }
 
-/* Appends s with quotes, backslashes and non-printable bytes escaped. */
+/* Appends s in quotes, escaped by log_escape. */
 static void
 line_put_quoted(struct line *l, struct str s)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t            i;
-
 	l->data[l->len++] = '"';
-	for (i = 0; i < s.len && i < ACCESS_QUOTED_MAX; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
-			line_put(l, "\\x", 2);
-			l->data[l->len++] = hex[c >> 4];
-			l->data[l->len++] = hex[c & 0xf];
-		} else {
-			l->data[l->len++] = (char)c;
-		}
-	}
+	(void)log_escape(l->data + l->len, sizeof(l->data) - l->len, s.p,
+	    ACCESS_QUOTED_MAX);
+	l->len += strlen(l->data + l->len);
 	l->data[l->len++] = '"';
 }
 
