@@ -94,11 +94,11 @@ static const char *const orgs_of_user =
  * user and their organizations (a LEFT JOIN: the user's columns repeat on
  * each organization row), so a request reads the database once.
  */
-#define PROFILE_SELECT                                                     \
-	"SELECT u.id, u.clerk_id, u.email, u.first_name, u.last_name, "    \
+#define PROFILE_SELECT                                                       \
+	"SELECT u.id, u.clerk_id, u.email, u.first_name, u.last_name, "      \
 	"u.username, u.image_url, o.id, o.clerk_id, o.name, o.slug, m.role " \
-	"FROM users u "                                                    \
-	"LEFT JOIN organization_memberships m ON m.user_id = u.id "        \
+	"FROM users u "                                                      \
+	"LEFT JOIN organization_memberships m ON m.user_id = u.id "          \
 	"LEFT JOIN organizations o ON o.id = m.organization_id "
 
 static int
@@ -198,23 +198,6 @@ static const char *const user_me_text_sql[] = {
         "FROM users u WHERE u.clerk_id = $1 AND u.is_active = $6",
 };
 
-static bool
-is_utf8(const char *p, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		size_t n = (unsigned char)p[i] < 0x80
-		    ? 1
-		    : str_utf8_seq((const unsigned char *)p + i, len - i, NULL);
-
-		if (n == 0)
-			return false;
-		i += n;
-	}
-	return true;
-}
-
 static struct db_param
 text_or_null(const char *s)
 {
@@ -223,8 +206,8 @@ text_or_null(const char *s)
 
 int
 directory_user_me_text(struct db_conn *c, const char *clerk_user_id,
-    const struct directory_active_org *a, struct arena *arena,
-    int64_t *user_id, const char **text, size_t *len)
+    const struct directory_active_org *a, struct arena *arena, int64_t *user_id,
+    const char **text, size_t *len)
 {
 	struct db_param p[] = {DB_TEXT(clerk_user_id), text_or_null(a->org_id),
 	    text_or_null(a->role), text_or_null(a->slug),
@@ -243,7 +226,7 @@ directory_user_me_text(struct db_conn *c, const char *clerk_user_id,
 		body = db_col_text(r, 1, len);
 		/* Bytes that are not UTF-8 would make the text invalid JSON:
 		 * directory_user_me turns such strings into null. */
-		if (is_utf8(body, *len))
+		if (str_is_utf8(body, *len))
 			*text = arena_strndup(arena, body, *len);
 		else
 			*len = 0;

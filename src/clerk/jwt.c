@@ -97,6 +97,7 @@ b64url_value(unsigned char c)
 
 /* A base64url character's standard-alphabet twin; 0 for any other byte. */
 #define B64_SAME(c) [c] = c
+/* clang-format off */
 static const unsigned char b64url_to_std[256] = {
     B64_SAME('A'), B64_SAME('B'), B64_SAME('C'), B64_SAME('D'),
     B64_SAME('E'), B64_SAME('F'), B64_SAME('G'), B64_SAME('H'),
@@ -115,6 +116,7 @@ static const unsigned char b64url_to_std[256] = {
     B64_SAME('4'), B64_SAME('5'), B64_SAME('6'), B64_SAME('7'),
     B64_SAME('8'), B64_SAME('9'), ['-'] = '+', ['_'] = '/',
 };
+/* clang-format on */
 #undef B64_SAME
 
 /*
@@ -409,7 +411,8 @@ check_header_part(struct verifier *v, struct token *t, const char **kid)
 	const char          *k = NULL;
 	enum clerk_jwt_error rc;
 
-	if (part.len == v->header_len && memcmp(part.p, v->header, part.len) == 0) {
+	if (part.len == v->header_len &&
+	    memcmp(part.p, v->header, part.len) == 0) {
 		*kid = v->has_kid ? v->kid : NULL;
 		return v->header_rc;
 	}

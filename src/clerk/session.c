@@ -621,39 +621,39 @@ arena_or_null(struct req *r, const char *s)
 	return *s != '\0' ? arena_strndup(r->arena, s, strlen(s)) : NULL;
 }
 
+/* perms (the request's array of e's permissions) is borrowed. */
 static void
-fill_auth(struct req *r, const struct session_claims *e, int64_t user_id)
+fill_auth(struct req *r, const struct session_claims *e, json_t *perms,
+    int64_t user_id)
 {
 	r->auth.user_id = user_id;
 	r->auth.clerk_user_id = arena_strndup(r->arena, e->sub, strlen(e->sub));
 	r->auth.org_id = arena_or_null(r, e->org_id);
 	r->auth.org_role = arena_or_null(r, e->org_role);
 	r->auth.org_slug = arena_or_null(r, e->org_slug);
-	r->auth.org_permissions = perms_array(e->perms);
-	arena_defer(r->arena, decref_json, r->auth.org_permissions);
+	r->auth.org_permissions = perms;
 }
 
-/* e's permissions as the text of a JSON array, in the request's arena. */
+/* The text of a JSON array, in the request's arena. */
 static const char *
-perms_json(struct req *r, const char *perms)
+json_text_in_arena(struct req *r, const json_t *a)
 {
-	json_t     *a = perms_array(perms);
 	char       *text = json_dumps(a, JSON_COMPACT);
 	const char *out =
 	    text != NULL ? arena_strndup(r->arena, text, strlen(text)) : "[]";
 
 	free(text);
-	json_decref(a);
 	return out;
 }
 
 /*
  * users/me's body for e's user (r->auth.profile_json, left NULL when the
- * database cannot render it) and *user_id: as directory_user_id.
+ * database cannot render it) and *user_id: as directory_user_id. perms is
+ * the array of e's permissions.
  */
 static int
 read_profile(struct req *r, struct db_conn *c, const struct session_claims *e,
-    int64_t *user_id)
+    const json_t *perms, int64_t *user_id)
 {
 	struct directory_active_org a = {NULL, NULL, NULL, NULL};
 
@@ -661,7 +661,7 @@ read_profile(struct req *r, struct db_conn *c, const struct session_claims *e,
 		a.org_id = e->org_id;
 		a.role = e->org_role[0] != '\0' ? e->org_role : NULL;
 		a.slug = e->org_slug[0] != '\0' ? e->org_slug : NULL;
-		a.permissions_json = perms_json(r, e->perms);
+		a.permissions_json = json_text_in_arena(r, perms);
 	}
 	return directory_user_me_text(c, e->sub, &a, r->arena, user_id,
 	    &r->auth.profile_json, &r->auth.profile_json_len);
@@ -678,21 +678,24 @@ find_user(struct req *r, struct clerk_session *s,
     const struct session_claims *e, bool with_profile, bool *no_db)
 {
 	struct db_conn *c = req_db(r);
+	json_t         *perms;
 	int64_t         user_id = 0;
 	int             rc;
 
 	*no_db = c == NULL;
 	if (c == NULL)
 		return -1;
-	rc = with_profile ? read_profile(r, c, e, &user_id)
+	perms = perms_array(e->perms);
+	arena_defer(r->arena, decref_json, perms);
+	rc = with_profile ? read_profile(r, c, e, perms, &user_id)
 	                  : directory_user_id(c, e->sub, &user_id);
 	if (rc == 0) {
 		rc = fetch_user(r, s, c, e->sub, &user_id);
 		if (rc == 1 && with_profile)
-			rc = read_profile(r, c, e, &user_id);
+			rc = read_profile(r, c, e, perms, &user_id);
 	}
 	if (rc == 1)
-		fill_auth(r, e, user_id);
+		fill_auth(r, e, perms, user_id);
 	return rc;
 }
 

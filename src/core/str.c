@@ -137,3 +137,19 @@ str_utf8_seq(const unsigned char *p, size_t n, size_t *bad)
 	}
 	return need;
 }
+
+bool
+str_is_utf8(const char *p, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t               i = 0;
+
+	while (i < len) {
+		size_t n = s[i] < 0x80 ? 1 : str_utf8_seq(s + i, len - i, NULL);
+
+		if (n == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}

@@ -37,6 +37,8 @@ bool str_has_prefix(struct str a, const char *prefix);
  * length of the maximal ill-formed subpart (what one U+FFFD replaces).
  */
 size_t str_utf8_seq(const unsigned char *p, size_t n, size_t *bad);
+/* True when the len bytes at p are well-formed UTF-8 (any ASCII byte is). */
+bool str_is_utf8(const char *p, size_t len);
 
 /*
  * Parses a whole decimal integer in [min, max]. Leading/trailing spaces,

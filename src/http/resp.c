@@ -203,8 +203,8 @@ resp_json(struct req *r, int status, json_t *body)
 	if (text == NULL)
 		return HTTP_INTERNAL_ERROR;
 	/* The response takes the text: no copy. */
-	resp = MHD_create_response_from_buffer_with_free_callback(len, text,
-	    free);
+	resp =
+	    MHD_create_response_from_buffer_with_free_callback(len, text, free);
 	if (resp == NULL) {
 		free(text);
 		return HTTP_INTERNAL_ERROR;

@@ -247,6 +247,23 @@ test_has_prefix(void **state)
 	assert_false(str_has_prefix(a, "Bearer "));
 }
 
+static void
+test_is_utf8(void **state)
+{
+	(void)state;
+	assert_true(str_is_utf8("", 0));
+	assert_true(str_is_utf8("plain \t\n ascii", 15));
+	assert_true(str_is_utf8("Zo\xc3\xab \xf0\x9f\x98\x80", 9));
+	assert_false(str_is_utf8("A\xff"
+	                         "B",
+	    3));
+	assert_false(str_is_utf8("\xc3", 1));         /* cut short */
+	assert_false(str_is_utf8("\xc0\xaf", 2));     /* overlong */
+	assert_false(str_is_utf8("\xed\xa0\x80", 3)); /* surrogate */
+	/* Only len bytes count. */
+	assert_true(str_is_utf8("ok\xff", 2));
+}
+
 int
 main(void)
 {
@@ -266,6 +283,7 @@ main(void)
 	    cmocka_unit_test(test_eq_cstr),
 	    cmocka_unit_test(test_eq_nocase),
 	    cmocka_unit_test(test_has_prefix),
+	    cmocka_unit_test(test_is_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
