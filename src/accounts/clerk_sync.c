@@ -279,6 +279,25 @@ user_update(struct ctx *x, const struct clerk_user *u, int64_t id,
 	return db_exec(x->c, sql, p, ARRAY_LEN(p), changed);
 }
 
+/*
+ * An update that wrote nothing: *w = SAME when the row's stored
+ * clerk_updated_at (sql, one parameter p) equals updated_at, else STALE
+ * (the stored row is newer).
+ */
+static int
+why_unwritten(struct ctx *x, const char *sql, const struct db_param *p,
+    int64_t updated_at, enum write *w)
+{
+	int64_t stored = 0;
+	bool    is_null = true;
+	int     rc;
+
+	if ((rc = query_int(x, sql, p, 1, &stored, &is_null)) == -1)
+		return -1;
+	*w = rc == 1 && !is_null && stored == updated_at ? SAME : STALE;
+	return 0;
+}
+
 /* Updates user id from u; *w says whether it wrote, or why not. */
 static int
 user_write(struct ctx *x, const struct clerk_user *u, int64_t id,
@@ -287,20 +306,12 @@ user_write(struct ctx *x, const struct clerk_user *u, int64_t id,
 	static const char *const sql =
 	    "SELECT clerk_updated_at FROM users WHERE id = $1";
 	struct db_param p[] = {DB_INT(id)};
-	int64_t         changed = 0, stored = 0;
-	bool            is_null = true;
-	int             rc;
+	int64_t         changed = 0;
 
 	if (user_update(x, u, id, f, &changed) == -1)
 		return -1;
 	*w = WROTE;
-	if (changed > 0)
-		return 0;
-	/* Not written: equal (SAME) or newer (STALE). */
-	if ((rc = query_int(x, sql, p, 1, &stored, &is_null)) == -1)
-		return -1;
-	*w = rc == 1 && !is_null && stored == u->updated_at ? SAME : STALE;
-	return 0;
+	return changed > 0 ? 0 : why_unwritten(x, sql, p, u->updated_at, w);
 }
 
 /*
@@ -470,19 +481,12 @@ org_write(struct ctx *x, const struct clerk_org *o, enum write *w)
 	static const char *const sql =
 	    "SELECT clerk_updated_at FROM organizations WHERE clerk_id = $1";
 	struct db_param p[] = {DB_TEXT(o->clerk_id)};
-	int64_t         changed = 0, stored = 0;
-	bool            is_null = true;
-	int             rc;
+	int64_t         changed = 0;
 
 	if (org_update(x, o, &changed) == -1)
 		return -1;
 	*w = WROTE;
-	if (changed > 0)
-		return 0;
-	if ((rc = query_int(x, sql, p, 1, &stored, &is_null)) == -1)
-		return -1;
-	*w = rc == 1 && !is_null && stored == o->updated_at ? SAME : STALE;
-	return 0;
+	return changed > 0 ? 0 : why_unwritten(x, sql, p, o->updated_at, w);
 }
 
 /* Like user_upsert, for organizations. */

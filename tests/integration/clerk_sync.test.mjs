@@ -60,12 +60,26 @@ function fakeBackend() {
   return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({ srv, state, port: srv.address().port })));
 }
 
-test('clerk sync backfills everything, pages through users, backs off on 429, and is idempotent', async () => {
+// fn({db, fake, env, onCleanup}) on a fresh migrated database with a fake
+// Backend API; env is what `mysaas clerk sync` needs. Afterwards the
+// functions given to onCleanup run (last first), then both are removed.
+async function withSyncSetup(fn) {
   const db = freshDb();
   const fake = await fakeBackend();
+  const cleanups = [];
   try {
     assert.equal(runCli(['migrate'], { env: { DATABASE_URL: db.url } }).code, 0);
     const env = { DATABASE_URL: db.url, CLERK_SECRET_KEY: 'sk_test_sync', CLERK_API_URL: `http://127.0.0.1:${fake.port}` };
+    await fn({ db, fake, env, onCleanup: (f) => cleanups.push(f) });
+  } finally {
+    for (const f of cleanups.reverse()) await f();
+    fake.srv.close();
+    db.drop();
+  }
+}
+
+test('clerk sync backfills everything, pages through users, backs off on 429, and is idempotent', async () => {
+  await withSyncSetup(async ({ db, fake, env }) => {
     let r = await runCliAsync(['clerk', 'sync'], { env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Synced 2 organizations, 250 users, 2 memberships/);
@@ -94,10 +108,7 @@ test('clerk sync backfills everything, pages through users, backs off on 429, an
     assert.deepEqual(runs.map((x) => x.status), ['completed', 'completed']);
     assert.equal(runs[1].changes, 0);
     assert.deepEqual(counts(runs[1]), { organizations: [2, 0, 2, 0], users: [250, 0, 250, 0], memberships: [2, 0, 2, 0] });
-  } finally {
-    fake.srv.close();
-    db.drop();
-  }
+  });
 });
 
 // The runs, oldest first, with their count of change rows.
@@ -117,11 +128,7 @@ function counts(run) {
 const ALICE = 'user_2mA7kQ9vXc3LpR8tN1bW5yZ4dFe';
 
 test('clerk sync records each run and exactly the objects it changed', async () => {
-  const db = freshDb();
-  const fake = await fakeBackend();
-  try {
-    assert.equal(runCli(['migrate'], { env: { DATABASE_URL: db.url } }).code, 0);
-    const env = { DATABASE_URL: db.url, CLERK_SECRET_KEY: 'sk_test_sync', CLERK_API_URL: `http://127.0.0.1:${fake.port}` };
+  await withSyncSetup(async ({ db, fake, env }) => {
     let r = await runCliAsync(['clerk', 'sync'], { env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /: 254 applied, 0 unchanged, 0 failed \(sync run 1\)/);
@@ -160,19 +167,11 @@ test('clerk sync records each run and exactly the objects it changed', async () 
       [{ object_type: 'users.organization', clerk_id: fake.state.acme.id }, { object_type: 'users.user', clerk_id: ALICE }]);
     assert.equal(scalar(db, `SELECT first_name FROM users WHERE clerk_id = ${sqlStr(ALICE)}`), 'Alicia');
     assert.equal(scalar(db, `SELECT name FROM organizations WHERE clerk_id = ${sqlStr(fake.state.acme.id)}`), 'Acme Renamed');
-  } finally {
-    fake.srv.close();
-    db.drop();
-  }
+  });
 });
 
 test('the admin shows sync runs read-only, and an object\'s history lists the runs that changed it', async () => {
-  const db = freshDb();
-  const fake = await fakeBackend();
-  let srv;
-  try {
-    assert.equal(runCli(['migrate'], { env: { DATABASE_URL: db.url } }).code, 0);
-    const env = { DATABASE_URL: db.url, CLERK_SECRET_KEY: 'sk_test_sync', CLERK_API_URL: `http://127.0.0.1:${fake.port}` };
+  await withSyncSetup(async ({ db, fake, env, onCleanup }) => {
     for (let i = 0; i < 2; i++) assert.equal((await runCliAsync(['clerk', 'sync'], { env })).code, 0);
     fake.state.alice.last_name = '<b>Changed</b>';
     fake.state.alice.updated_at += 1000;
@@ -184,7 +183,8 @@ test('the admin shows sync runs read-only, and an object\'s history lists the ru
       INSERT INTO clerk_sync_changes (run_id, object_type, clerk_id) VALUES (5, 'users.user', 'user_<i>gone</i>')`);
     createAdmin(db, 'root@sync.test');
     createAdmin(db, 'viewer@sync.test', { superuser: false });
-    srv = await startServer({ db });
+    const srv = await startServer({ db });
+    onCleanup(() => srv.stop());
 
     // Login required.
     const anon = new Client(srv.url);
@@ -284,18 +284,11 @@ test('the admin shows sync runs read-only, and an object\'s history lists the ru
     const v = await signedIn(srv.url, 'viewer@sync.test', PASSWORD);
     assert.equal((await v.get('/admin/clerk/syncrun/')).status, 200);
     assert.equal((await v.get('/admin/clerk/syncrun/3/change/')).status, 200);
-  } finally {
-    await srv?.stop();
-    fake.srv.close();
-    db.drop();
-  }
+  });
 });
 
 test('clerk sync needs CLERK_SECRET_KEY; a wrong key fails with exit 1', async () => {
-  const db = freshDb();
-  const fake = await fakeBackend();
-  try {
-    assert.equal(runCli(['migrate'], { env: { DATABASE_URL: db.url } }).code, 0);
+  await withSyncSetup(async ({ db, fake }) => {
     let r = runCli(['clerk', 'sync'], { env: { DATABASE_URL: db.url } });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /CLERK_SECRET_KEY/);
@@ -311,8 +304,5 @@ test('clerk sync needs CLERK_SECRET_KEY; a wrong key fails with exit 1', async (
     assert.ok(run.finished_at);
     assert.equal(Number(scalar(db, 'SELECT count(*) FROM clerk_sync_changes')), 0);
     assert.equal(runCli(['clerk', 'sync', 'extra'], { env: { DATABASE_URL: db.url } }).code, 2);
-  } finally {
-    fake.srv.close();
-    db.drop();
-  }
+  });
 });
