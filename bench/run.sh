@@ -2,9 +2,12 @@
 # Benchmarks against the real binary, on loopback only, with wrk:
 #   1. GET /api/v1/health (2 threads, 64 keep-alive connections), resident
 #      memory after the run, start-up time on a migrated SQLite database;
-#   2. fresh signed user.created webhook deliveries at 32 connections, on
-#      SQLite (durable: synchronous=FULL, group commit) and on a throwaway
-#      PostgreSQL cluster with fsync on;
+#   2. fresh signed webhook deliveries at 32 connections, on SQLite
+#      (durable: synchronous=FULL, group commit) and on a throwaway
+#      PostgreSQL cluster with fsync on, in three shapes: full-size
+#      user.created (2.9 KB, as Clerk sends them), a mixed sign-up burst
+#      (users, organizations, memberships) and the old 400-byte user.created;
+#      with the server's CPU per delivery and its peak resident memory;
 #   3. GET /api/v1/users/me with 1,000 distinct tokens at 64 connections,
 #      and the single-core verification rate without the token cache next
 #      to "openssl speed rsa2048";
@@ -77,31 +80,47 @@ node bench/startup.mjs "$BIN" "$db" "$port" 20
 fi
 
 if want 2; then
-echo "== 2a. webhooks on SQLite: fresh signed user.created, wrk -t2 -c32"
+# webhook_run LABEL DATABASE_URL SHAPE COUNT_CMD: fresh signed deliveries of
+# SHAPE (bench/webhook-gen.mjs) at 32 connections; then the server's CPU per
+# delivery (user + system time from /proc, over the 2xx answers), its peak
+# resident memory (VmHWM) and the rows the database holds as applied.
+webhook_run() {
+	label=$1 wdb=$2 shape=$3 count_cmd=$4
+	echo "-- $label"
+	node bench/webhook-gen.mjs "$SECRET" "$n" "$tmp/deliveries.tsv" "$shape" 2>&1
+	port=$(free_port)
+	start_server "$port" DATABASE_URL="$wdb" CLERK_WEBHOOK_SIGNING_SECRET="$SECRET"
+	ticks0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	wrk -t2 -c32 -d"${DUR}s" --latency -s bench/webhook.lua "http://127.0.0.1:$port" -- "$tmp/deliveries.tsv" 2 >"$tmp/wrk.out"
+	ticks1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	summary <"$tmp/wrk.out"
+	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+	stop_server
+	applied=$(eval "$count_cmd")
+	awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" -v a="$applied" -v h="$hwm" \
+		'BEGIN {printf "rows_applied=%d server_cpu_us_per_delivery=%.1f peak_rss_kb=%d\n", a, (a > 0 ? t / hz * 1e6 / a : 0), h}'
+	rm -f "$tmp/deliveries.tsv"
+}
 n=$((DUR * 25000))
-node bench/webhook-gen.mjs "$SECRET" "$n" "$tmp/deliveries.tsv"
-db="sqlite:$tmp/webhooks.db"
-port=$(free_port)
-start_server "$port" DATABASE_URL="$db" CLERK_WEBHOOK_SIGNING_SECRET="$SECRET"
-wrk -t2 -c32 -d"${DUR}s" --latency -s bench/webhook.lua "http://127.0.0.1:$port" -- "$tmp/deliveries.tsv" 2 | summary
-echo "rss_kb_after_run=$(ps -o rss= -p "$pid" | tr -d ' ')"
-stop_server
-echo "rows_applied=$(sqlite3 "$tmp/webhooks.db" "select count(*) from webhook_events where status='applied'")"
+echo "== 2a. webhooks on SQLite (durable: synchronous=FULL, group commit), wrk -t2 -c32"
+for shape in full mixed small; do
+	rm -f "$tmp"/webhooks-$shape.db*
+	webhook_run "SQLite, $shape" "sqlite:$tmp/webhooks-$shape.db" "$shape" \
+		"sqlite3 '$tmp/webhooks-$shape.db' \"select count(*) from webhook_events where status='applied'\""
+done
 
-echo "== 2b. webhooks on PostgreSQL (fsync on, synchronous_commit on)"
+echo "== 2b. webhooks on PostgreSQL (fsync on, synchronous_commit on), wrk -t2 -c32"
 pgdir=$tmp/pg/cluster
 url=$(sh scripts/pg-cluster.sh start "$pgdir" | tail -n 1)
 psql "$url" -qAt -c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET synchronous_commit = on" >/dev/null
 sh scripts/pg-cluster.sh halt "$pgdir" >/dev/null
 sh scripts/pg-cluster.sh resume "$pgdir" >/dev/null
-psql "$url" -qAt -c "CREATE DATABASE bench" >/dev/null
-pgurl=${url%/postgres}/bench
-node bench/webhook-gen.mjs "$SECRET" "$n" "$tmp/deliveries-pg.tsv"
-port=$(free_port)
-start_server "$port" DATABASE_URL="$pgurl" CLERK_WEBHOOK_SIGNING_SECRET="$SECRET"
-wrk -t2 -c32 -d"${DUR}s" --latency -s bench/webhook.lua "http://127.0.0.1:$port" -- "$tmp/deliveries-pg.tsv" 2 | summary
-stop_server
-echo "rows_applied=$(psql "$pgurl" -qAt -c "select count(*) from webhook_events where status='applied'")"
+for shape in full mixed small; do
+	psql "$url" -qAt -c "CREATE DATABASE bench_$shape" >/dev/null
+	pgurl=${url%/postgres}/bench_$shape
+	webhook_run "PostgreSQL, $shape" "$pgurl" "$shape" \
+		"psql '$pgurl' -qAt -c \"select count(*) from webhook_events where status='applied'\""
+done
 sh scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true
 pgdir=
 fi
