@@ -425,7 +425,10 @@ export function buildInvitation({
     object: 'organization_invitation', id: clerkId('orginv'), email_address, role,
     role_name: role_name ?? roleTitle(role), organization_id, inviter_id: inviter ? inviter.id : null,
     public_inviter_data: inviter ? publicInviterData(inviter) : null, status, public_metadata: {},
-    private_metadata: {}, url: null, expires_at: created + expires_in_days * DAY_MS,
+    private_metadata: {}, url: null,
+    // An accepted invitation names its user here (fixture 13).
+    ...(fields.user_id !== undefined ? { user_id: fields.user_id } : {}),
+    expires_at: created + expires_in_days * DAY_MS,
     created_at: created, updated_at: created,
   };
   return { ...inv, ...fields, created_at: created, updated_at: fields.updated_at ?? created };
@@ -486,11 +489,14 @@ export function buildRole({ key, permissions = [], at = Date.now(), ...fields })
 }
 
 /**
- * A BAPI Session (fixture 14 without the embedded user; the webhook adds
- * it). Active, expiring in 7 days, abandoned in 30.
- * @param {object} opts {user_id, status? ('active'), at?, ...any other field}
+ * A BAPI Session (fixture 14 without the embedded user): active, expiring
+ * in 7 days, abandoned in 30. Given a `user` (a User), it is embedded last,
+ * as session webhooks carry it, and user_id defaults to its id.
+ * @param {object} opts {user_id, user?, status? ('active'), at?, ...any
+ *   other field}
  */
-export function buildSession({ user_id, status = 'active', at = Date.now(), ...fields }) {
+export function buildSession({ user_id = undefined, status = 'active', at = Date.now(), ...fields }) {
+  if (user_id === undefined && fields.user) user_id = fields.user.id;
   const created = fields.created_at ?? at;
   const s = {
     object: 'session', id: clerkId('sess'), client_id: clerkId('client'), user_id, status,
@@ -1220,6 +1226,8 @@ function statusFilter(q) {
   return status;
 }
 
+// An invitation's status is what was stored: a pending one past its
+// expires_at stays pending (seed status "expired" to have one) [U].
 function listOrgInvitations(s, { params, q }) {
   const org = s.mustOrg(params.org);
   const status = statusFilter(q);
@@ -1642,7 +1650,10 @@ export async function startFakeClerk({
       return { status: 200, body };
     } catch (err) {
       if (err instanceof ClerkApiError) return errorAnswer(err.error);
+      // A bug of the fake itself: answered like Clerk's own failure, and
+      // reported so that it is not mistaken for one.
       c.error = err;
+      process.emitWarning(`fake Clerk: ${c.method} ${c.path}: ${err.stack}`);
       return errorAnswer(CLERK_ERRORS.internal());
     }
   }
