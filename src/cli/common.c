@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "core/log.h"
+#include "core/str.h"
 #include "db/db.h"
 
 int
@@ -50,13 +51,13 @@ struct db *
 cli_db_open(const struct config *cfg, int pool_size)
 {
 	struct db *db;
-	char       err[512];
+	char       err[512], why[128];
 
 	if (cfg->db.kind == DB_SQLITE && make_parent_dirs(cfg->db.path) == -1) {
 		fprintf(stderr,
 		    "mysaas: DATABASE_URL: cannot create the folder for %s: "
 		    "%s\n",
-		    cfg->db.path, strerror(errno));
+		    cfg->db.path, str_errno(errno, why, sizeof(why)));
 		return NULL;
 	}
 	db = db_open(&cfg->db, pool_size, err, sizeof(err));

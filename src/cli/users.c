@@ -21,6 +21,7 @@
 
 #include "accounts/admins.h"
 #include "accounts/password.h"
+#include "core/str.h"
 #include "db/db.h"
 #include "db/migrate.h"
 
@@ -145,9 +146,8 @@ prompt_open(struct prompt *pr, const char *cmd)
 	trap_signals(pr, false);
 	errno = err;
 fail:
-	if (strerror_r(errno, why, sizeof(why)) != 0)
-		(void)snprintf(why, sizeof(why), "error %d", errno);
-	fprintf(stderr, "mysaas %s: cannot use the terminal: %s\n", cmd, why);
+	fprintf(stderr, "mysaas %s: cannot use the terminal: %s\n", cmd,
+	    str_errno(errno, why, sizeof(why)));
 	if (pr->own_fd)
 		(void)close(pr->fd);
 	return -1;

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/str.h"
 #include "http/metrics.h"
 #include "http/req.h"
 #include "http/resp_internal.h"
@@ -480,6 +481,7 @@ accept_batch(struct server *s)
 	for (i = 0; i < ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
 		socklen_t               len = sizeof(ss);
+		char                    why[128];
 		int                     fd;
 
 		fd = accept4(s->listen_fd, (struct sockaddr *)&ss, &len,
@@ -495,7 +497,7 @@ accept_batch(struct server *s)
 				/* Out of descriptors: let clients wait in the
 				 * backlog rather than spin. */
 				log_warn("msg=\"cannot accept\" error=\"%s\"",
-				    strerror(errno));
+				    str_errno(errno, why, sizeof(why)));
 				(void)poll(NULL, 0, ACCEPT_POLL_MS);
 				return true;
 			}
@@ -509,7 +511,7 @@ accept_batch(struct server *s)
 		atomic_fetch_sub(&s->handed_over, 1);
 		log_warn("msg=\"connection refused by the HTTP server\" "
 		         "error=\"%s\"",
-		    strerror(errno));
+		    str_errno(errno, why, sizeof(why)));
 	}
 	return true;
 }
