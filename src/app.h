@@ -14,7 +14,7 @@
 
 struct svix_secret;
 struct committer;
-struct clerk_session;
+struct auth_gate;
 struct req;
 
 struct app {
@@ -22,8 +22,8 @@ struct app {
 	struct db           *db;
 	/* NULL when CLERK_WEBHOOK_SIGNING_SECRET is not set */
 	const struct svix_secret *webhook_secret;
-	struct committer         *committer; /* group-commit writers */
-	struct clerk_session     *session;   /* NULL: no Clerk keys */
+	struct committer         *committer;    /* group-commit writers */
+	struct auth_gate         *session_gate; /* NULL: no Clerk keys */
 	/* The Clerk session gate of ROUTE_AUTH routes: 0 when r->auth is
 	 * filled, else the HTTP status it answered. */
 	int (*authenticate)(struct req *r);

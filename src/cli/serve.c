@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "app.h"
-#include "clerk/session.h"
+#include "auth/gate.h"
 #include "clerk/svix.h"
 #include "db/committer.h"
 #include "core/log.h"
@@ -165,30 +165,30 @@ wait_for_signal(const sigset_t *set, int *sig)
 static int
 run(const struct config *cfg, const struct serve_opts *o)
 {
-	struct svix_secret    secret;
-	struct clerk_session *gate = NULL;
-	struct app            app;
-	struct server        *srv;
-	struct db            *db;
-	sigset_t              set;
-	char                  err[512];
-	const char           *host = o->host != NULL ? o->host : cfg->host;
-	int  port = o->port != 0 ? o->port : cfg->port, sig = 0;
-	bool has_secret;
+	struct svix_secret secret;
+	struct auth_gate  *gate = NULL;
+	struct app         app;
+	struct server     *srv;
+	struct db         *db;
+	sigset_t           set;
+	char               err[512];
+	const char        *host = o->host != NULL ? o->host : cfg->host;
+	int                port = o->port != 0 ? o->port : cfg->port, sig = 0;
+	bool               has_secret;
 
 	if (load_secret(cfg, &secret, &has_secret) == -1)
 		return 1;
-	if (clerk_session_new(cfg, &gate, err, sizeof(err)) == -1) {
+	if (auth_gate_new(cfg, &gate, err, sizeof(err)) == -1) {
 		fprintf(stderr, "mysaas: configuration error: %s\n", err);
 		svix_secret_cleanup(&secret);
 		return 1;
 	}
 	if ((db = cli_db_open(cfg, cfg->threads + PG_WRITERS + 2)) == NULL) {
-		clerk_session_free(gate);
+		auth_gate_free(gate);
 		return 1;
 	}
 	if (prepare_schema(db, o->migrate) == -1) {
-		clerk_session_free(gate);
+		auth_gate_free(gate);
 		db_close(db);
 		return 1;
 	}
@@ -199,8 +199,8 @@ run(const struct config *cfg, const struct serve_opts *o)
 	app.nroutes = app_nroutes;
 	metrics_init(app_routes, app_nroutes);
 	app.webhook_secret = has_secret ? &secret : NULL;
-	app.session = gate;
-	app.authenticate = clerk_session_authenticate;
+	app.session_gate = gate;
+	app.authenticate = auth_gate_session;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -210,7 +210,7 @@ run(const struct config *cfg, const struct serve_opts *o)
 	if (srv == NULL) {
 		fprintf(stderr, "mysaas: %s\n", err);
 		committer_free(app.committer);
-		clerk_session_free(gate);
+		auth_gate_free(gate);
 		db_close(db);
 		return 1;
 	}
@@ -222,7 +222,7 @@ run(const struct config *cfg, const struct serve_opts *o)
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	server_stop(srv, SHUTDOWN_GRACE_MS);
 	committer_free(app.committer);
-	clerk_session_free(gate);
+	auth_gate_free(gate);
 	db_close(db);
 	svix_secret_cleanup(&secret);
 	log_info("msg=stopped");
