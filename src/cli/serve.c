@@ -165,16 +165,17 @@ wait_for_signal(const sigset_t *set, int *sig)
 static int
 run(const struct config *cfg, const struct serve_opts *o)
 {
-	struct svix_secret secret;
-	struct auth_gate  *gate = NULL;
-	struct app         app;
-	struct server     *srv;
-	struct db         *db;
-	sigset_t           set;
-	char               err[512];
-	const char        *host = o->host != NULL ? o->host : cfg->host;
-	int                port = o->port != 0 ? o->port : cfg->port, sig = 0;
-	bool               has_secret;
+	struct svix_secret   secret;
+	struct auth_gate    *gate = NULL;
+	struct app           app;
+	struct server_config sc;
+	struct server       *srv;
+	struct db           *db;
+	sigset_t             set;
+	char                 err[512];
+	const char          *host = o->host != NULL ? o->host : cfg->host;
+	int                  port = o->port != 0 ? o->port : cfg->port, sig = 0;
+	bool                 has_secret;
 
 	if (load_secret(cfg, &secret, &has_secret) == -1)
 		return 1;
@@ -195,18 +196,21 @@ run(const struct config *cfg, const struct serve_opts *o)
 	memset(&app, 0, sizeof(app));
 	app.cfg = cfg;
 	app.db = db;
-	app.routes = app_routes;
-	app.nroutes = app_nroutes;
-	metrics_init(app_routes, app_nroutes);
+	metrics_init(app_routes, app_nroutes, cfg->metrics_token);
 	app.webhook_secret = has_secret ? &secret : NULL;
 	app.session_gate = gate;
-	app.authenticate = auth_gate_session;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	app.committer = start_committer(cfg, db);
-	srv = server_start(&app, host, port, cfg->threads, err, sizeof(err));
+	memset(&sc, 0, sizeof(sc));
+	sc.routes = app_routes;
+	sc.nroutes = app_nroutes;
+	sc.gate = app_gate;
+	sc.app = &app;
+	sc.db = db;
+	srv = server_start(&sc, host, port, cfg->threads, err, sizeof(err));
 	if (srv == NULL) {
 		fprintf(stderr, "mysaas: %s\n", err);
 		committer_free(app.committer);

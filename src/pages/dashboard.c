@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "accounts/directory.h"
+#include "app.h"
 #include "auth/gate.h"
 #include "core/log.h"
 #include "http/req.h"
