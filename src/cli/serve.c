@@ -116,9 +116,9 @@ prepare_schema(struct db *db, bool migrate)
  * against another instance's batch is retried alone (committer.c).
  */
 static struct committer *
-start_committer(const struct config *cfg, struct db *db)
+start_committer(struct db *db)
 {
-	if (cfg->db.kind == DB_SQLITE)
+	if (db_kind(db) == DB_SQLITE)
 		return committer_new(db, 1, 256);
 	return committer_new(db, PG_WRITERS, PG_BATCH);
 }
@@ -163,7 +163,8 @@ wait_for_signal(const sigset_t *set, int *sig)
 }
 
 static int
-run(const struct config *cfg, const struct serve_opts *o)
+run(const struct config *cfg, const struct db_url *url,
+    const struct serve_opts *o)
 {
 	struct svix_secret   secret;
 	struct auth_gate    *gate = NULL;
@@ -184,7 +185,7 @@ run(const struct config *cfg, const struct serve_opts *o)
 		svix_secret_cleanup(&secret);
 		return 1;
 	}
-	if ((db = cli_db_open(cfg, cfg->threads + PG_WRITERS + 2)) == NULL) {
+	if ((db = cli_db_open(url, cfg->threads + PG_WRITERS + 2)) == NULL) {
 		auth_gate_free(gate);
 		return 1;
 	}
@@ -203,7 +204,7 @@ run(const struct config *cfg, const struct serve_opts *o)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	app.committer = start_committer(cfg, db);
+	app.committer = start_committer(db);
 	memset(&sc, 0, sizeof(sc));
 	sc.routes = app_routes;
 	sc.nroutes = app_nroutes;
@@ -238,13 +239,14 @@ cli_serve(int argc, char **argv)
 {
 	struct serve_opts o;
 	struct config     cfg;
+	struct db_url     url;
 	int               rc;
 
 	if ((rc = parse_args(argc, argv, &o)) != 0)
 		return rc == -1 ? 0 : rc;
-	if (cli_config_load(&cfg) == -1)
+	if (cli_config_load(&cfg, &url) == -1)
 		return 1;
-	rc = run(&cfg, &o);
-	config_cleanup(&cfg);
+	rc = run(&cfg, &url, &o);
+	cli_config_cleanup(&cfg, &url);
 	return rc;
 }
