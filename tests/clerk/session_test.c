@@ -33,6 +33,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "jws.h"
 
 #define NOW    1700000000
 #define KID    "ins_2GIoQhbUpy0hX7B2cVkuTMinXoD"
@@ -40,7 +41,6 @@
 #define ISS    "https://example.accounts.dev"
 #define ORIGIN "http://localhost:8080"
 #define SUB    "user_2pQk8mZ3vN7rT1xYbL4cW9dF6hJ"
-#define V      sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
 static EVP_PKEY *key, *other_key;
 static char     *pem;
@@ -83,18 +83,6 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-append_b64url(struct buf *b, const void *p, size_t len)
-{
-	size_t n = sodium_base64_ENCODED_LEN(len, V);
-	char  *enc = malloc(n);
-
-	assert_non_null(enc);
-	sodium_bin2base64(enc, n, p, len, V);
-	assert_int_equal(buf_append_cstr(b, enc), 0);
-	free(enc);
-}
-
 /* Signs payload (consumed) with RS256 and k under kid; malloc'd. */
 static char *
 mint_with(json_t *payload, EVP_PKEY *k, const char *kid)
@@ -106,23 +94,13 @@ mint_with(json_t *payload, EVP_PKEY *k, const char *kid)
 	unsigned char sig[512];
 	size_t        siglen = sizeof(sig);
 	struct buf    b;
-	EVP_MD_CTX   *ctx = EVP_MD_CTX_new();
 
 	assert_non_null(hs);
 	assert_non_null(ps);
-	assert_non_null(ctx);
-	buf_init(&b, 0);
-	append_b64url(&b, hs, strlen(hs));
+	jws_signing_input(&b, hs, ps);
+	jws_sign(&b, EVP_sha256(), k, sig, &siglen);
 	assert_int_equal(buf_append(&b, ".", 1), 0);
-	append_b64url(&b, ps, strlen(ps));
-	assert_int_equal(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, k),
-	    1);
-	assert_int_equal(EVP_DigestSign(ctx, sig, &siglen,
-	                     (const unsigned char *)b.data, b.len),
-	    1);
-	assert_int_equal(buf_append(&b, ".", 1), 0);
-	append_b64url(&b, sig, siglen);
-	EVP_MD_CTX_free(ctx);
+	jws_append_b64url(&b, sig, siglen);
 	free(hs);
 	free(ps);
 	json_decref(h);
@@ -143,17 +121,22 @@ payload(void)
 	return p;
 }
 
-static void
-set(json_t *obj, const char *k, json_t *v)
-{
-	assert_non_null(v);
-	assert_int_equal(json_object_set_new(obj, k, v), 0);
-}
-
 static char *
 mint(json_t *p)
 {
 	return mint_with(p, key, KID);
+}
+
+/* Mints payload() with the members of extra (consumed) set. */
+static char *
+mint_extra(json_t *extra)
+{
+	json_t *p = payload();
+
+	assert_non_null(extra);
+	assert_int_equal(json_object_update(p, extra), 0);
+	json_decref(extra);
+	return mint(p);
 }
 
 /* The configuration of a verifier with CLERK_JWT_KEY. */
@@ -170,89 +153,108 @@ pem_config(void)
 	return cfg;
 }
 
-static struct clerk_session *
-pem_session(void)
-{
-	struct config         cfg = pem_config();
-	struct clerk_session *s = NULL;
-	char                  err[256] = "";
+/* What each test works with; the token mode is strict unless it says. */
+struct fixture {
+	struct clerk_session       *s;
+	struct arena               *a;
+	struct clerk_session_token  t;
+	struct clerk_session_result res;
+	char                       *token; /* minted, freed by the teardown */
+};
 
-	assert_int_equal(clerk_session_new(&cfg, &s, err, sizeof(err)), 0);
-	assert_non_null(s);
-	return s;
+static int
+fixture_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL || (f->a = arena_new()) == NULL)
+		return -1;
+	f->t.now = NOW;
+	*state = f;
+	return 0;
 }
 
-/* Verifies token at now; the result's strings live in a. */
-static enum clerk_session_verdict
-verify_at(struct clerk_session *s, struct arena *a, const char *token,
-    int64_t now, struct clerk_session_result *res)
+/* A fixture with a CLERK_JWT_KEY verifier. */
+static int
+pem_setup(void **state)
 {
-	struct clerk_session_token t = {token, false, now};
+	struct config   cfg = pem_config();
+	struct fixture *f;
+	char            err[256] = "";
 
-	return clerk_session_verify(s, &t, a, res);
+	if (fixture_setup(state) == -1)
+		return -1;
+	f = *state;
+	return clerk_session_new(&cfg, &f->s, err, sizeof(err)) == 0 &&
+	        f->s != NULL
+	    ? 0
+	    : -1;
+}
+
+static int
+fixture_teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	clerk_session_free(f->s);
+	arena_free(f->a);
+	free(f->token);
+	free(f);
+	return 0;
+}
+
+/* Verifies token (NULL: f->token) at now; the result is f->res. */
+static enum clerk_session_verdict
+verify_at(struct fixture *f, const char *token, int64_t now)
+{
+	f->t.text = token != NULL ? token : f->token;
+	f->t.now = now;
+	return clerk_session_verify(f->s, &f->t, f->a, &f->res);
 }
 
 static void
 test_valid_token(void **state)
 {
-	struct clerk_session       *s = pem_session();
-	struct arena               *a = arena_new();
-	struct clerk_session_result res;
-	json_t                     *p = payload();
-	char                       *t;
+	struct fixture *f = *state;
 
-	(void)state;
-	set(p, "org_id", json_string("org_29w9UtO2OpJqgnzyqqMv0CvhaEh"));
-	set(p, "org_slug", json_string("acme"));
-	set(p, "org_role", json_string("org:admin"));
-	set(p, "org_permissions",
-	    json_pack("[s, s]", "org:billing:read", "org:team:manage"));
-	t = mint(p);
-	assert_int_equal(verify_at(s, a, t, NOW, &res), CLERK_SESSION_OK);
-	assert_int_equal(res.verdict, CLERK_SESSION_OK);
-	assert_int_equal(res.why, CLERK_JWT_OK);
-	assert_int_equal(res.cache, CLERK_CACHE_MISS);
-	assert_string_equal(res.claims.sub, SUB);
-	assert_string_equal(res.claims.org_id,
+	f->token = mint_extra(json_pack("{s:s, s:s, s:s, s:[s, s]}", "org_id",
+	    "org_29w9UtO2OpJqgnzyqqMv0CvhaEh", "org_slug", "acme", "org_role",
+	    "org:admin", "org_permissions", "org:billing:read",
+	    "org:team:manage"));
+	assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_OK);
+	assert_int_equal(f->res.verdict, CLERK_SESSION_OK);
+	assert_int_equal(f->res.why, CLERK_JWT_OK);
+	assert_int_equal(f->res.cache, CLERK_CACHE_MISS);
+	assert_string_equal(f->res.claims.sub, SUB);
+	assert_string_equal(f->res.claims.org_id,
 	    "org_29w9UtO2OpJqgnzyqqMv0CvhaEh");
-	assert_string_equal(res.claims.org_slug, "acme");
-	assert_string_equal(res.claims.org_role, "org:admin");
-	assert_string_equal(res.claims.perms,
+	assert_string_equal(f->res.claims.org_slug, "acme");
+	assert_string_equal(f->res.claims.org_role, "org:admin");
+	assert_string_equal(f->res.claims.perms,
 	    "org:billing:read,org:team:manage");
-	assert_int_equal(res.claims.exp, NOW + 60);
-	assert_int_equal(res.claims.iat, NOW);
-	free(t);
-	arena_free(a);
-	clerk_session_free(s);
+	assert_int_equal(f->res.claims.exp, NOW + 60);
+	assert_int_equal(f->res.claims.iat, NOW);
 }
 
 /* Without an organization, its claims are "" (never NULL). */
 static void
 test_valid_token_without_org(void **state)
 {
-	struct clerk_session       *s = pem_session();
-	struct arena               *a = arena_new();
-	struct clerk_session_result res;
-	char                       *t = mint(payload());
+	struct fixture *f = *state;
 
-	(void)state;
-	assert_int_equal(verify_at(s, a, t, NOW, &res), CLERK_SESSION_OK);
-	assert_string_equal(res.claims.org_id, "");
-	assert_string_equal(res.claims.org_role, "");
-	assert_string_equal(res.claims.org_slug, "");
-	assert_string_equal(res.claims.perms, "");
-	free(t);
-	arena_free(a);
-	clerk_session_free(s);
+	f->token = mint(payload());
+	assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_OK);
+	assert_string_equal(f->res.claims.org_id, "");
+	assert_string_equal(f->res.claims.org_role, "");
+	assert_string_equal(f->res.claims.org_slug, "");
+	assert_string_equal(f->res.claims.perms, "");
 }
 
 /* Each refusal names its check, and nothing refused is cached. */
 static void
 test_refusals(void **state)
 {
-	struct clerk_session       *s = pem_session();
-	struct arena               *a = arena_new();
-	struct clerk_session_result res;
+	struct fixture *f = *state;
 
 	struct {
 		char                *token;
@@ -262,26 +264,21 @@ test_refusals(void **state)
 	json_t *p;
 	size_t  i, n = 0;
 
-	(void)state;
 	cases[n].token = strdup("not.a.token");
 	cases[n++].why = CLERK_JWT_MALFORMED;
 	cases[n].token = mint_with(payload(), other_key, KID);
 	cases[n++].why = CLERK_JWT_SIGNATURE;
-	p = payload();
-	set(p, "exp", json_integer(NOW - 60));
-	cases[n].token = mint(p);
+	cases[n].token =
+	    mint_extra(json_pack("{s:I}", "exp", (json_int_t)NOW - 60));
 	cases[n++].why = CLERK_JWT_EXPIRED;
-	p = payload();
-	set(p, "nbf", json_integer(NOW + 60));
-	cases[n].token = mint(p);
+	cases[n].token =
+	    mint_extra(json_pack("{s:I}", "nbf", (json_int_t)NOW + 60));
 	cases[n++].why = CLERK_JWT_NOT_YET_VALID;
-	p = payload();
-	set(p, "iss", json_string("https://evil.example"));
-	cases[n].token = mint(p);
+	cases[n].token =
+	    mint_extra(json_pack("{s:s}", "iss", "https://evil.example"));
 	cases[n++].why = CLERK_JWT_ISSUER;
-	p = payload();
-	set(p, "azp", json_string("https://evil.example"));
-	cases[n].token = mint(p);
+	cases[n].token =
+	    mint_extra(json_pack("{s:s}", "azp", "https://evil.example"));
 	cases[n++].why = CLERK_JWT_AZP;
 	p = payload();
 	assert_int_equal(json_object_del(p, "azp"), 0);
@@ -289,113 +286,81 @@ test_refusals(void **state)
 	cases[n++].why = CLERK_JWT_AZP;
 	for (i = 0; i < n; i++) {
 		assert_non_null(cases[i].token);
-		assert_int_equal(verify_at(s, a, cases[i].token, NOW, &res),
+		assert_int_equal(verify_at(f, cases[i].token, NOW),
 		    CLERK_SESSION_REFUSED);
-		assert_int_equal(res.why, cases[i].why);
-		assert_int_equal(verify_at(s, a, cases[i].token, NOW, &res),
+		assert_int_equal(f->res.why, cases[i].why);
+		assert_int_equal(verify_at(f, cases[i].token, NOW),
 		    CLERK_SESSION_REFUSED);
-		assert_int_equal(res.why, cases[i].why);
-		assert_int_equal(res.cache, CLERK_CACHE_MISS);
+		assert_int_equal(f->res.why, cases[i].why);
+		assert_int_equal(f->res.cache, CLERK_CACHE_MISS);
 		free(cases[i].token);
 	}
-	arena_free(a);
-	clerk_session_free(s);
 }
 
 /* A token without azp passes when the caller allows it (cookie GETs). */
 static void
 test_azp_may_be_missing(void **state)
 {
-	struct clerk_session       *s = pem_session();
-	struct arena               *a = arena_new();
-	struct clerk_session_result res;
-	json_t                     *p = payload();
-	struct clerk_session_token  t = {NULL, true, NOW};
-	char                       *token;
+	struct fixture *f = *state;
+	json_t         *p = payload();
 
-	(void)state;
 	assert_int_equal(json_object_del(p, "azp"), 0);
-	t.text = token = mint(p);
-	assert_int_equal(clerk_session_verify(s, &t, a, &res),
-	    CLERK_SESSION_OK);
+	f->token = mint(p);
+	f->t.azp_may_be_missing = true;
+	assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_OK);
 	/* Cached as allowed without azp only: the strict mode verifies. */
-	t.azp_may_be_missing = false;
-	assert_int_equal(clerk_session_verify(s, &t, a, &res),
-	    CLERK_SESSION_REFUSED);
-	assert_int_equal(res.why, CLERK_JWT_AZP);
-	assert_int_equal(res.cache, CLERK_CACHE_MISS);
-	t.azp_may_be_missing = true;
-	assert_int_equal(clerk_session_verify(s, &t, a, &res),
-	    CLERK_SESSION_OK);
-	assert_int_equal(res.cache, CLERK_CACHE_HIT);
-	free(token);
-	arena_free(a);
-	clerk_session_free(s);
+	f->t.azp_may_be_missing = false;
+	assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_REFUSED);
+	assert_int_equal(f->res.why, CLERK_JWT_AZP);
+	assert_int_equal(f->res.cache, CLERK_CACHE_MISS);
+	f->t.azp_may_be_missing = true;
+	assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_OK);
+	assert_int_equal(f->res.cache, CLERK_CACHE_HIT);
 }
 
 /* A verified token is served from the cache until it expires. */
 static void
 test_cache_hit_and_expiry(void **state)
 {
-	struct clerk_session       *s = pem_session();
-	struct arena               *a = arena_new();
-	struct clerk_session_result res;
-	json_t                     *p = payload();
-	char                       *t;
+	struct fixture *f = *state;
 
-	(void)state;
-	set(p, "org_id", json_string("org_1"));
-	set(p, "org_permissions", json_pack("[s]", "org:a:read"));
-	t = mint(p);
-	assert_int_equal(verify_at(s, a, t, NOW, &res), CLERK_SESSION_OK);
-	assert_int_equal(res.cache, CLERK_CACHE_MISS);
-	assert_int_equal(verify_at(s, a, t, NOW + 30, &res), CLERK_SESSION_OK);
-	assert_int_equal(res.cache, CLERK_CACHE_HIT);
-	assert_string_equal(res.claims.sub, SUB);
-	assert_string_equal(res.claims.org_id, "org_1");
-	assert_string_equal(res.claims.perms, "org:a:read");
-	assert_int_equal(res.claims.exp, NOW + 60);
-	assert_int_equal(res.claims.iat, NOW);
+	f->token = mint_extra(json_pack("{s:s, s:[s]}", "org_id", "org_1",
+	    "org_permissions", "org:a:read"));
+	assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_OK);
+	assert_int_equal(f->res.cache, CLERK_CACHE_MISS);
+	assert_int_equal(verify_at(f, NULL, NOW + 30), CLERK_SESSION_OK);
+	assert_int_equal(f->res.cache, CLERK_CACHE_HIT);
+	assert_string_equal(f->res.claims.sub, SUB);
+	assert_string_equal(f->res.claims.org_id, "org_1");
+	assert_string_equal(f->res.claims.perms, "org:a:read");
+	assert_int_equal(f->res.claims.exp, NOW + 60);
+	assert_int_equal(f->res.claims.iat, NOW);
 	/* Within the leeway past exp, as the token itself. */
-	assert_int_equal(verify_at(s, a, t, NOW + 60 + CLERK_JWT_LEEWAY_S - 1,
-	                     &res),
+	assert_int_equal(verify_at(f, NULL, NOW + 60 + CLERK_JWT_LEEWAY_S - 1),
 	    CLERK_SESSION_OK);
-	assert_int_equal(res.cache, CLERK_CACHE_HIT);
-	assert_int_equal(verify_at(s, a, t, NOW + 60 + CLERK_JWT_LEEWAY_S,
-	                     &res),
+	assert_int_equal(f->res.cache, CLERK_CACHE_HIT);
+	assert_int_equal(verify_at(f, NULL, NOW + 60 + CLERK_JWT_LEEWAY_S),
 	    CLERK_SESSION_REFUSED);
-	assert_int_equal(res.cache, CLERK_CACHE_MISS);
-	assert_int_equal(res.why, CLERK_JWT_EXPIRED);
-	free(t);
-	arena_free(a);
-	clerk_session_free(s);
+	assert_int_equal(f->res.cache, CLERK_CACHE_MISS);
+	assert_int_equal(f->res.why, CLERK_JWT_EXPIRED);
 }
 
 /* Claims too large for a cache entry still verify, every time. */
 static void
 test_large_claims_not_cached(void **state)
 {
-	struct clerk_session       *s = pem_session();
-	struct arena               *a = arena_new();
-	struct clerk_session_result res;
-	json_t                     *p = payload();
-	char                        slug[300];
-	char                       *t;
+	struct fixture *f = *state;
+	char            slug[300];
 
-	(void)state;
 	memset(slug, 'a', sizeof(slug) - 1);
 	slug[sizeof(slug) - 1] = '\0';
-	set(p, "org_id", json_string("org_1"));
-	set(p, "org_slug", json_string(slug));
-	t = mint(p);
-	assert_int_equal(verify_at(s, a, t, NOW, &res), CLERK_SESSION_OK);
-	assert_string_equal(res.claims.org_slug, slug);
-	assert_int_equal(verify_at(s, a, t, NOW, &res), CLERK_SESSION_OK);
-	assert_int_equal(res.cache, CLERK_CACHE_MISS);
-	assert_string_equal(res.claims.org_slug, slug);
-	free(t);
-	arena_free(a);
-	clerk_session_free(s);
+	f->token = mint_extra(
+	    json_pack("{s:s, s:s}", "org_id", "org_1", "org_slug", slug));
+	assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_OK);
+	assert_string_equal(f->res.claims.org_slug, slug);
+	assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_OK);
+	assert_int_equal(f->res.cache, CLERK_CACHE_MISS);
+	assert_string_equal(f->res.claims.org_slug, slug);
 }
 
 static void
@@ -482,10 +447,10 @@ b64url_bn(EVP_PKEY *k, const char *name)
 	assert_int_equal(EVP_PKEY_get_bn_param(k, name, &bn), 1);
 	n = BN_bn2bin(bn, bin);
 	BN_free(bn);
-	out = malloc(sodium_base64_ENCODED_LEN((size_t)n, V));
+	out = malloc(sodium_base64_ENCODED_LEN((size_t)n, JWS_B64));
 	assert_non_null(out);
-	sodium_bin2base64(out, sodium_base64_ENCODED_LEN((size_t)n, V), bin,
-	    (size_t)n, V);
+	sodium_bin2base64(out, sodium_base64_ENCODED_LEN((size_t)n, JWS_B64),
+	    bin, (size_t)n, JWS_B64);
 	return out;
 }
 
@@ -571,94 +536,91 @@ stub_stop(struct stub *st)
 	free(st->body);
 }
 
-/* A verifier whose key set comes from the stub's Backend API. */
-static struct clerk_session *
-jwks_session(const struct stub *st)
+/* Gives f a verifier whose key set comes from the stub's Backend API. */
+static void
+jwks_session(struct fixture *f, const struct stub *st)
 {
-	struct config         cfg = pem_config();
-	struct clerk_session *s = NULL;
-	char                  url[64], err[256] = "";
+	struct config cfg = pem_config();
+	char          url[64], err[256] = "";
 
 	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%u",
 	    (unsigned)st->port);
 	cfg.clerk_jwt_key = NULL;
 	cfg.clerk_secret_key = secret;
 	cfg.clerk_api_url = url;
-	assert_int_equal(clerk_session_new(&cfg, &s, err, sizeof(err)), 0);
-	assert_non_null(s);
-	return s;
+	assert_int_equal(clerk_session_new(&cfg, &f->s, err, sizeof(err)), 0);
+	assert_non_null(f->s);
 }
 
-/* While the key set is read: pending, with a ticket to wait on. */
+/*
+ * Starts the stub answering status, verifies f->token while the key set
+ * is read (pending, with a ticket), and waits for the read to be over.
+ */
+static void
+wait_for_keys(struct fixture *f, struct stub *st, int status)
+{
+	stub_start(st, status);
+	jwks_session(f, st);
+	f->token = mint(payload());
+	assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_PENDING);
+	assert_true(f->res.ticket > 0);
+	clerk_session_on_keys(f->s, f->res.ticket, stub_ready, st);
+	stub_answer(st);
+	assert_true(stub_wait_ready(st));
+}
+
+/* While the key set is read: pending; once read, the token verifies. */
 static void
 test_jwks_pending_then_ok(void **state)
 {
-	struct stub                 st;
-	struct clerk_session       *s;
-	struct arena               *a = arena_new();
-	struct clerk_session_result res;
-	char                       *t = mint(payload());
-	char                       *unknown = mint_with(payload(), key, "nope");
+	struct fixture *f = *state;
+	struct stub     st;
+	char           *unknown = mint_with(payload(), key, "nope");
 
-	(void)state;
-	stub_start(&st, 200);
-	s = jwks_session(&st);
-	assert_int_equal(verify_at(s, a, t, NOW, &res), CLERK_SESSION_PENDING);
-	assert_true(res.ticket > 0);
-	clerk_session_on_keys(s, res.ticket, stub_ready, &st);
-	stub_answer(&st);
-	assert_true(stub_wait_ready(&st));
-	assert_int_equal(verify_at(s, a, t, NOW, &res), CLERK_SESSION_OK);
-	assert_string_equal(res.claims.sub, SUB);
+	wait_for_keys(f, &st, 200);
+	assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_OK);
+	assert_string_equal(f->res.claims.sub, SUB);
 	/* The set is read and recent: an unknown kid is refused at once. */
-	assert_int_equal(verify_at(s, a, unknown, NOW, &res),
-	    CLERK_SESSION_REFUSED);
-	assert_int_equal(res.why, CLERK_JWT_KID_UNKNOWN);
-	clerk_session_free(s);
+	assert_int_equal(verify_at(f, unknown, NOW), CLERK_SESSION_REFUSED);
+	assert_int_equal(f->res.why, CLERK_JWT_KID_UNKNOWN);
+	clerk_session_free(f->s); /* stops the fetcher before the stub */
+	f->s = NULL;
 	stub_stop(&st);
-	free(t);
 	free(unknown);
-	arena_free(a);
 }
 
 /* No key set could be read: unavailable, not refused. */
 static void
 test_jwks_unavailable(void **state)
 {
-	struct stub                 st;
-	struct clerk_session       *s;
-	struct arena               *a = arena_new();
-	struct clerk_session_result res;
-	char                       *t = mint(payload());
+	struct fixture *f = *state;
+	struct stub     st;
 
-	(void)state;
-	stub_start(&st, 500);
-	s = jwks_session(&st);
-	assert_int_equal(verify_at(s, a, t, NOW, &res), CLERK_SESSION_PENDING);
-	clerk_session_on_keys(s, res.ticket, stub_ready, &st);
-	stub_answer(&st);
-	assert_true(stub_wait_ready(&st));
-	assert_int_equal(verify_at(s, a, t, NOW, &res),
-	    CLERK_SESSION_UNAVAILABLE);
-	clerk_session_free(s);
+	wait_for_keys(f, &st, 500);
+	assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_UNAVAILABLE);
+	clerk_session_free(f->s);
+	f->s = NULL;
 	stub_stop(&st);
-	free(t);
-	arena_free(a);
 }
+
+#define PEM_TEST(t) \
+	cmocka_unit_test_setup_teardown(t, pem_setup, fixture_teardown)
+#define JWKS_TEST(t) \
+	cmocka_unit_test_setup_teardown(t, fixture_setup, fixture_teardown)
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_valid_token),
-	    cmocka_unit_test(test_valid_token_without_org),
-	    cmocka_unit_test(test_refusals),
-	    cmocka_unit_test(test_azp_may_be_missing),
-	    cmocka_unit_test(test_cache_hit_and_expiry),
-	    cmocka_unit_test(test_large_claims_not_cached),
+	    PEM_TEST(test_valid_token),
+	    PEM_TEST(test_valid_token_without_org),
+	    PEM_TEST(test_refusals),
+	    PEM_TEST(test_azp_may_be_missing),
+	    PEM_TEST(test_cache_hit_and_expiry),
+	    PEM_TEST(test_large_claims_not_cached),
 	    cmocka_unit_test(test_configuration),
-	    cmocka_unit_test(test_jwks_pending_then_ok),
-	    cmocka_unit_test(test_jwks_unavailable),
+	    JWKS_TEST(test_jwks_pending_then_ok),
+	    JWKS_TEST(test_jwks_unavailable),
 	};
 	int rc;
 
