@@ -51,6 +51,6 @@ int str_to_i64(struct str s, int64_t min, int64_t max, int64_t *out) MUST_CHECK;
  * strerror() shares one buffer between threads. "error <n>" when the C
  * library has no message. Returns buf.
  */
-const char *str_errno(int err, char *buf, size_t len);
+const char *str_errno(int err, char *buf, size_t len) MUST_CHECK;
 
 #endif

@@ -250,19 +250,20 @@ test_valid_token_without_org(void **state)
 	assert_string_equal(f->res.claims.perms, "");
 }
 
+/* A token, and the check that must refuse it. */
+struct refusal {
+	char                *token;
+	enum clerk_jwt_error why;
+};
+
 /* Each refusal names its check, and nothing refused is cached. */
 static void
 test_refusals(void **state)
 {
 	struct fixture *f = *state;
-
-	struct {
-		char                *token;
-		enum clerk_jwt_error why;
-	} cases[7];
-
-	json_t *p;
-	size_t  i, n = 0;
+	struct refusal  cases[7];
+	json_t         *p;
+	size_t          i, n = 0;
 
 	cases[n].token = strdup("not.a.token");
 	cases[n++].why = CLERK_JWT_MALFORMED;
