@@ -3,6 +3,7 @@
 #   make run        install what is missing, build, migrate, serve on SQLite
 #   make test       unit + integration (SQLite, PostgreSQL) + sanitizer run
 #   make check      the unit and integration tests under ASan + UBSan only
+#   make check-layers  no #include in src/ points to a higher layer
 #   make bench      wrk benchmarks against the real binary
 #   make clean
 
@@ -49,7 +50,8 @@ TEST_BINS := $(TEST_SRCS:%.c=$(OUT)/%)
 
 BIN	:= $(OUT)/mysaas
 
-.PHONY: all run test check unit-bins bench clean lint format bootstrap-run bootstrap-test
+.PHONY: all run test check check-layers unit-bins bench clean lint format \
+	bootstrap-run bootstrap-test
 
 all: build/mysaas
 
@@ -127,6 +129,31 @@ test: bootstrap-test
 # Sanitizer build and run only.
 check: bootstrap-test
 	sh scripts/test.sh asan
+
+# The layer rule of docs/ARCHITECTURE.md: no include points upward (a
+# step of make test too), and the unit tests of core/ and http/ link and
+# pass with the objects of their own layers and those below, nothing else.
+CORE_OBJS  := $(filter $(OUT)/src/core/%,$(LIB_OBJS))
+HTTP_OBJS  := $(filter $(foreach d,core db html http,$(OUT)/src/$(d)/%), \
+	$(LIB_OBJS)) $(OUT)/gen/migrations.o
+LAYER_BINS := $(patsubst tests/%.c,$(OUT)/layers/%, \
+	$(filter tests/core/% tests/http/%,$(TEST_SRCS)))
+
+$(OUT)/layers/core/%: tests/core/%.c $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	@$(CC) $(CFLAGS) -Itests -o $@ $< $(CORE_OBJS) $(LDFLAGS) $(LDLIBS) \
+		-lcmocka
+
+$(OUT)/layers/http/%: tests/http/%.c $(HTTP_OBJS)
+	@mkdir -p $(dir $@)
+	@$(CC) $(CFLAGS) -Itests -o $@ $< $(HTTP_OBJS) $(LDFLAGS) $(LDLIBS) \
+		-lcmocka
+
+check-layers: $(LAYER_BINS)
+	sh scripts/check-layers.sh
+	@for t in $(LAYER_BINS); do \
+		$$t >/dev/null 2>&1 || { echo "FAILED: $$t"; exit 1; }; \
+	done; echo "ok: core/ and http/ tests on their own layers"
 
 bench: bootstrap-test
 	$(MAKE) all build/release/bench/jwt_verify

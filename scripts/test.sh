@@ -1,9 +1,10 @@
 #!/bin/sh
 # Runs the test suites and prints, as its very last line, "N passed, N failed".
 #
-#   sh scripts/test.sh [all]   release build: unit tests, integration tests on
-#                              SQLite and on a throwaway PostgreSQL cluster;
-#                              then the same under ASan + UBSan
+#   sh scripts/test.sh [all]   the layer rule of the includes; release build:
+#                              unit tests, integration tests on SQLite and on
+#                              a throwaway PostgreSQL cluster; then the same
+#                              under ASan + UBSan
 #   sh scripts/test.sh asan    only the ASan + UBSan part
 #
 # Exits non-zero when a test failed or a step broke (a build that fails, a
@@ -114,6 +115,24 @@ unit_tests() {
 	done
 }
 
+# The layer rule (docs/ARCHITECTURE.md): one test, plus one failure per
+# include that breaks it.
+layers() {
+	say "layer rule (scripts/check-layers.sh)"
+	log=$LOGS/layers.log
+	timeout -k 5 60 sh scripts/check-layers.sh >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	f=$(grep -c ': includes "' "$log")
+	if [ "$rc" -eq 0 ]; then
+		PASSED=$((PASSED + 1))
+	elif [ "$f" -gt 0 ]; then
+		FAILED=$((FAILED + f))
+	else
+		broken "check-layers exited $rc without a report"
+	fi
+}
+
 NODE_FLAGS=""
 node_flags() {
 	# --test-concurrency / --test-timeout exist from Node 20.10 on; older
@@ -172,6 +191,9 @@ if ! command -v node >/dev/null 2>&1; then
 	broken "node is not installed (run: sh scripts/bootstrap.sh test)"
 fi
 node_flags
+if [ "$WHAT" = all ]; then
+	layers
+fi
 
 for mode in $MODES; do
 	if [ "$mode" = asan ]; then

@@ -1,7 +1,8 @@
 /*
- * The application context handed to every handler: configuration, the
- * database pool and the route table. Built once in "serve" before the
- * server starts, read-only afterwards.
+ * The application context handed to every handler (r->app): configuration,
+ * the database pool and the shared services. Built once in "serve" before
+ * the server starts, read-only afterwards. The HTTP server holds it without
+ * looking inside; handlers that read it include this header.
  */
 #ifndef APP_H
 #define APP_H
@@ -14,7 +15,7 @@
 
 struct svix_secret;
 struct committer;
-struct clerk_session;
+struct auth_gate;
 struct req;
 
 struct app {
@@ -22,17 +23,18 @@ struct app {
 	struct db           *db;
 	/* NULL when CLERK_WEBHOOK_SIGNING_SECRET is not set */
 	const struct svix_secret *webhook_secret;
-	struct committer         *committer; /* group-commit writers */
-	struct clerk_session     *session;   /* NULL: no Clerk keys */
-	/* The Clerk session gate of ROUTE_AUTH routes: 0 when r->auth is
-	 * filled, else the HTTP status it answered. */
-	int (*authenticate)(struct req *r);
-	const struct route *routes;
-	size_t              nroutes;
+	struct committer         *committer;    /* group-commit writers */
+	struct auth_gate         *session_gate; /* NULL: no Clerk keys */
 };
 
 /* The table of every route this program serves (src/routes.c). */
 extern const struct route app_routes[];
 extern const size_t       app_nroutes;
+
+/*
+ * The server's gate (server_config.gate) for the routes of app_routes:
+ * dispatches on the route's flags to the gate each one needs.
+ */
+int app_gate(struct req *r) MUST_CHECK;
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * Every route this program serves, in one table. Later features add their
- * rows here (and to the OpenAPI document kept beside it).
+ * Every route this program serves, in one table, and the gate the server
+ * runs before the gated ones. Later features add their rows here (and to
+ * the OpenAPI document kept beside it).
  */
 #include "app.h"
 
@@ -9,16 +10,17 @@
 #include "api/organizations.h"
 #include "api/users.h"
 #include "api/webhook.h"
+#include "auth/gate.h"
 #include "docs/docs.h"
 #include "http/metrics.h"
+#include "http/req.h"
 #include "pages/pages.h"
 
 const struct route app_routes[] = {
     {"GET", "/api/v1/health", api_health, 0},
     {"POST", "/api/v1/auth/clerk_webhook/", api_clerk_webhook, 0},
     {"POST", "/api/v1/auth/clerk_webhook", api_clerk_webhook, 0},
-    {"GET", "/api/v1/users/me", api_users_me,
-        ROUTE_AUTH | ROUTE_AUTH_PROFILE},
+    {"GET", "/api/v1/users/me", api_users_me, ROUTE_AUTH | ROUTE_AUTH_PROFILE},
     {"GET", "/api/v1/organizations", api_orgs_list, ROUTE_AUTH},
     {"GET", "/api/v1/organizations/{id}", api_org_get, ROUTE_AUTH},
     {"GET", "/openapi.json", docs_openapi, 0},
@@ -59,3 +61,13 @@ const struct route app_routes[] = {
 };
 
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);
+
+int
+app_gate(struct req *r)
+{
+	unsigned flags = r->match.route->flags;
+
+	if ((flags & ROUTE_AUTH) != 0)
+		return auth_gate_session(r);
+	return 0;
+}

@@ -13,6 +13,7 @@
 #include "admin/form.h"
 #include "admin/session.h"
 #include "admin/util.h"
+#include "app.h"
 #include "html/html.h"
 #include "http/req.h"
 

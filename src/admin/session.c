@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "admin/util.h"
+#include "app.h"
 #include "core/timeutil.h"
 #include "http/req.h"
 

@@ -6,6 +6,7 @@
 #include "api/health.h"
 
 #include "core/log.h"
+#include "db/db.h"
 #include "http/req.h"
 
 static const char ok_body[] = "{\"status\":\"ok\"}";

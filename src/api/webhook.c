@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "accounts/clerk_delivery.h"
+#include "app.h"
 #include "clerk/svix.h"
 #include "core/log.h"
 #include "core/timeutil.h"

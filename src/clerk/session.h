@@ -1,52 +1,91 @@
 /*
- * The Clerk session gate of ROUTE_AUTH routes (DESIGN section 6): finds the
- * session token (Authorization, else the suffixed __session cookie, else
- * __session), verifies it with CLERK_JWT_KEY or the JWKS, caches verified
- * tokens until they expire, and resolves the local user, fetching it from
- * the Backend API when it is not mirrored yet. Shared by all threads;
- * owned by "serve".
+ * Session-token verification (DESIGN section 6) with a cache in front:
+ * a token is checked with CLERK_JWT_KEY or the JWKS (issuer, authorized
+ * parties), and its claims kept until it expires, so a token seen again
+ * costs a digest and a lookup. Nothing here knows about requests: finding
+ * the token and answering for it is the caller's (auth/gate.h). Shared by
+ * all threads; owned by the session gate.
  */
 #ifndef CLERK_SESSION_H
 #define CLERK_SESSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "clerk/jwt.h"
 #include "core/config.h"
 #include "core/mem.h"
 
+struct arena;
 struct clerk_session;
-struct req;
 
-/*
- * Builds the gate from the configuration. *gate is NULL (and 0 returned)
- * when no key source is configured: ROUTE_AUTH routes then answer 401.
- * -1 with one line in err when a Clerk variable is unusable.
- */
-int  clerk_session_new(const struct config *cfg, struct clerk_session **gate,
-     char *err, size_t errlen) MUST_CHECK;
-void clerk_session_free(struct clerk_session *s);
-/* The app's authenticate hook: 0 with r->auth filled, else the status
- * already answered (401 with WWW-Authenticate, 404, 503). */
-int clerk_session_authenticate(struct req *r);
+/* A token to verify. */
+struct clerk_session_token {
+	const char *text; /* NUL-terminated */
+	/* A token without azp is accepted (a cookie token on GET or HEAD:
+	 * browsers omit azp on top-level navigations). */
+	bool    azp_may_be_missing;
+	int64_t now; /* Unix seconds */
+};
 
-/* The session of an HTML page request, from the cookies only. */
-enum clerk_page_auth {
-	CLERK_PAGE_OK,          /* r->auth is filled */
-	CLERK_PAGE_NO_SESSION,  /* no token, and __client_uat not signed in */
-	CLERK_PAGE_REFRESH,     /* out of date or missing while __client_uat
-	                         * says signed in: ClerkJS can refresh it */
-	CLERK_PAGE_INVALID,     /* any other refused token */
-	CLERK_PAGE_NOT_SYNCED,  /* valid, but the user is not mirrored */
-	CLERK_PAGE_UNAVAILABLE, /* no key source, JWKS, database or Clerk */
-	CLERK_PAGE_SUSPENDED,   /* waiting for the JWKS: return
-	                         * HTTP_SUSPENDED; the route runs again */
+/* A verified token's claims. Strings are never NULL ("" when absent). */
+struct clerk_session_claims {
+	int64_t     exp;
+	int64_t     iat; /* 0 when absent */
+	const char *sub;
+	const char *org_id;
+	const char *org_role;
+	const char *org_slug;
+	const char *perms; /* the organization permissions, comma-joined */
+};
+
+enum clerk_session_verdict {
+	CLERK_SESSION_OK,          /* claims filled */
+	CLERK_SESSION_REFUSED,     /* why says why */
+	CLERK_SESSION_UNAVAILABLE, /* no signing keys could be read */
+	/* The JWKS is being read: clerk_session_on_keys(ticket) says when it
+	 * is over; verify again then. */
+	CLERK_SESSION_PENDING,
+};
+
+/* What the cache had to say, for metrics. */
+enum clerk_session_cache {
+	CLERK_CACHE_UNUSED, /* no lookup (the key could not be computed) */
+	CLERK_CACHE_HIT,
+	CLERK_CACHE_MISS,
+};
+
+struct clerk_session_result {
+	enum clerk_session_verdict  verdict;
+	enum clerk_jwt_error        why;    /* REFUSED: the failed check */
+	uint64_t                    ticket; /* PENDING */
+	enum clerk_session_cache    cache;
+	struct clerk_session_claims claims; /* OK: in the caller's arena */
 };
 
 /*
- * The gate's verification for pages: like clerk_session_authenticate()
- * with the cookie token (a missing azp accepted, as on any GET), but it
- * writes no response; the page decides what to answer.
+ * Builds the verifier from the configuration. *s is NULL (and 0 returned)
+ * when no key source is configured (neither CLERK_JWT_KEY nor
+ * CLERK_SECRET_KEY). -1 with one line in err when a Clerk variable is
+ * unusable.
  */
-enum clerk_page_auth clerk_session_page_auth(struct req *r);
+int  clerk_session_new(const struct config *cfg, struct clerk_session **s,
+     char *err, size_t errlen) MUST_CHECK;
+void clerk_session_free(struct clerk_session *s);
+/*
+ * Verifies t, from the cache when it holds the token, and fills out (its
+ * strings allocated in a). A token verified here is cached when its claims
+ * fit an entry. Never waits on the network.
+ */
+enum clerk_session_verdict clerk_session_verify(struct clerk_session *s,
+    const struct clerk_session_token *t, struct arena *a,
+    struct clerk_session_result *out) MUST_CHECK;
+/*
+ * Calls ready(arg) once the JWKS read a PENDING verdict's ticket waits for
+ * is over: from the fetcher thread, or at once from this one.
+ */
+void clerk_session_on_keys(struct clerk_session *s, uint64_t ticket,
+    void (*ready)(void *arg), void                          *arg);
 
 #endif

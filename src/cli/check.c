@@ -32,9 +32,9 @@ report(struct tally *t, const char *level, const char *what, const char *msg)
 }
 
 static void
-check_database(const struct config *cfg, struct tally *t)
+check_database(const struct db_url *url, struct tally *t)
 {
-	struct db      *db = cli_db_open(cfg, 1);
+	struct db      *db = cli_db_open(url, 1);
 	struct db_conn *c;
 	char            err[512], msg[600];
 	int             pending;
@@ -59,7 +59,7 @@ check_database(const struct config *cfg, struct tally *t)
 			report(t, "error", "DATABASE_URL", msg);
 		} else {
 			(void)snprintf(msg, sizeof(msg),
-			    "%s, schema up to date", cfg->db.display);
+			    "%s, schema up to date", url->display);
 			report(t, "ok", "DATABASE_URL", msg);
 		}
 	}
@@ -145,6 +145,7 @@ int
 cli_check(int argc, char **argv)
 {
 	struct config cfg;
+	struct db_url url;
 	struct tally  t = {0, 0};
 
 	if (argc > 0) {
@@ -158,12 +159,12 @@ cli_check(int argc, char **argv)
 		(void)cli_usage(stderr, "check");
 		return EXIT_USAGE;
 	}
-	if (cli_config_load(&cfg) == -1)
+	if (cli_config_load(&cfg, &url) == -1)
 		return 1;
 	report(&t, "ok", "configuration", "environment and .env are valid");
-	check_database(&cfg, &t);
+	check_database(&url, &t);
 	check_clerk(&cfg, &t);
 	printf("%d error(s), %d warning(s)\n", t.errors, t.warnings);
-	config_cleanup(&cfg);
+	cli_config_cleanup(&cfg, &url);
 	return t.errors == 0 ? 0 : 1;
 }

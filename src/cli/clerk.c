@@ -124,7 +124,7 @@ send_webhook(const char *file, const char *url_arg)
 	int64_t            ts = (int64_t)time(NULL);
 	int                rc = 1;
 
-	if (cli_config_load(&cfg) == -1)
+	if (cli_config_load(&cfg, NULL) == -1)
 		return 1;
 	buf_init(&body, MAX_FILE);
 	if (cfg.clerk_webhook_signing_secret == NULL ||

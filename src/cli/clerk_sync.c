@@ -361,6 +361,7 @@ int
 cli_clerk_sync(int argc, char **argv)
 {
 	struct config   cfg;
+	struct db_url   url;
 	struct sync_run s = {0};
 	struct counts   orgs = {0}, users = {0}, members = {0};
 	bool            ok;
@@ -371,7 +372,7 @@ cli_clerk_sync(int argc, char **argv)
 		(void)cli_usage(stderr, "clerk");
 		return EXIT_USAGE;
 	}
-	if (cli_config_load(&cfg) == -1)
+	if (cli_config_load(&cfg, &url) == -1)
 		return 1;
 	if (cfg.clerk_secret_key == NULL) {
 		fprintf(stderr,
@@ -382,7 +383,7 @@ cli_clerk_sync(int argc, char **argv)
 	}
 	s.cfg = &cfg;
 	s.tty = isatty(STDOUT_FILENO) == 1;
-	if ((s.db = cli_db_open(&cfg, 1)) == NULL)
+	if ((s.db = cli_db_open(&url, 1)) == NULL)
 		goto out;
 	if (run_start(&s) == -1) {
 		db_close(s.db);
@@ -405,6 +406,6 @@ cli_clerk_sync(int argc, char **argv)
 	}
 	db_close(s.db);
 out:
-	config_cleanup(&cfg);
+	cli_config_cleanup(&cfg, &url);
 	return rc;
 }

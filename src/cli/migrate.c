@@ -13,6 +13,7 @@ int
 cli_migrate(int argc, char **argv)
 {
 	struct config cfg;
+	struct db_url url;
 	struct db    *db;
 	bool          list = false;
 	char          err[512];
@@ -34,9 +35,9 @@ cli_migrate(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (cli_config_load(&cfg) == -1)
+	if (cli_config_load(&cfg, &url) == -1)
 		return 1;
-	if ((db = cli_db_open(&cfg, 1)) == NULL)
+	if ((db = cli_db_open(&url, 1)) == NULL)
 		goto out;
 	if (list) {
 		if (migrate_list(db, stdout, err, sizeof(err)) == -1)
@@ -53,6 +54,6 @@ cli_migrate(int argc, char **argv)
 	}
 	db_close(db);
 out:
-	config_cleanup(&cfg);
+	cli_config_cleanup(&cfg, &url);
 	return rc;
 }

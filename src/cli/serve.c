@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "app.h"
-#include "clerk/session.h"
+#include "auth/gate.h"
 #include "clerk/svix.h"
 #include "db/committer.h"
 #include "core/log.h"
@@ -116,9 +116,9 @@ prepare_schema(struct db *db, bool migrate)
  * against another instance's batch is retried alone (committer.c).
  */
 static struct committer *
-start_committer(const struct config *cfg, struct db *db)
+start_committer(struct db *db)
 {
-	if (cfg->db.kind == DB_SQLITE)
+	if (db_kind(db) == DB_SQLITE)
 		return committer_new(db, 1, 256);
 	return committer_new(db, PG_WRITERS, PG_BATCH);
 }
@@ -163,54 +163,59 @@ wait_for_signal(const sigset_t *set, int *sig)
 }
 
 static int
-run(const struct config *cfg, const struct serve_opts *o)
+run(const struct config *cfg, const struct db_url *url,
+    const struct serve_opts *o)
 {
-	struct svix_secret    secret;
-	struct clerk_session *gate = NULL;
-	struct app            app;
-	struct server        *srv;
-	struct db            *db;
-	sigset_t              set;
-	char                  err[512];
-	const char           *host = o->host != NULL ? o->host : cfg->host;
-	int  port = o->port != 0 ? o->port : cfg->port, sig = 0;
-	bool has_secret;
+	struct svix_secret   secret;
+	struct auth_gate    *gate = NULL;
+	struct app           app;
+	struct server_config sc;
+	struct server       *srv;
+	struct db           *db;
+	sigset_t             set;
+	char                 err[512];
+	const char          *host = o->host != NULL ? o->host : cfg->host;
+	int                  port = o->port != 0 ? o->port : cfg->port, sig = 0;
+	bool                 has_secret;
 
 	if (load_secret(cfg, &secret, &has_secret) == -1)
 		return 1;
-	if (clerk_session_new(cfg, &gate, err, sizeof(err)) == -1) {
+	if (auth_gate_new(cfg, &gate, err, sizeof(err)) == -1) {
 		fprintf(stderr, "mysaas: configuration error: %s\n", err);
 		svix_secret_cleanup(&secret);
 		return 1;
 	}
-	if ((db = cli_db_open(cfg, cfg->threads + PG_WRITERS + 2)) == NULL) {
-		clerk_session_free(gate);
+	if ((db = cli_db_open(url, cfg->threads + PG_WRITERS + 2)) == NULL) {
+		auth_gate_free(gate);
 		return 1;
 	}
 	if (prepare_schema(db, o->migrate) == -1) {
-		clerk_session_free(gate);
+		auth_gate_free(gate);
 		db_close(db);
 		return 1;
 	}
 	memset(&app, 0, sizeof(app));
 	app.cfg = cfg;
 	app.db = db;
-	app.routes = app_routes;
-	app.nroutes = app_nroutes;
-	metrics_init(app_routes, app_nroutes);
+	metrics_init(app_routes, app_nroutes, cfg->metrics_token);
 	app.webhook_secret = has_secret ? &secret : NULL;
-	app.session = gate;
-	app.authenticate = clerk_session_authenticate;
+	app.session_gate = gate;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	app.committer = start_committer(cfg, db);
-	srv = server_start(&app, host, port, cfg->threads, err, sizeof(err));
+	app.committer = start_committer(db);
+	memset(&sc, 0, sizeof(sc));
+	sc.routes = app_routes;
+	sc.nroutes = app_nroutes;
+	sc.gate = app_gate;
+	sc.app = &app;
+	sc.db = db;
+	srv = server_start(&sc, host, port, cfg->threads, err, sizeof(err));
 	if (srv == NULL) {
 		fprintf(stderr, "mysaas: %s\n", err);
 		committer_free(app.committer);
-		clerk_session_free(gate);
+		auth_gate_free(gate);
 		db_close(db);
 		return 1;
 	}
@@ -222,7 +227,7 @@ run(const struct config *cfg, const struct serve_opts *o)
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	server_stop(srv, SHUTDOWN_GRACE_MS);
 	committer_free(app.committer);
-	clerk_session_free(gate);
+	auth_gate_free(gate);
 	db_close(db);
 	svix_secret_cleanup(&secret);
 	log_info("msg=stopped");
@@ -234,13 +239,14 @@ cli_serve(int argc, char **argv)
 {
 	struct serve_opts o;
 	struct config     cfg;
+	struct db_url     url;
 	int               rc;
 
 	if ((rc = parse_args(argc, argv, &o)) != 0)
 		return rc == -1 ? 0 : rc;
-	if (cli_config_load(&cfg) == -1)
+	if (cli_config_load(&cfg, &url) == -1)
 		return 1;
-	rc = run(&cfg, &o);
-	config_cleanup(&cfg);
+	rc = run(&cfg, &url, &o);
+	cli_config_cleanup(&cfg, &url);
 	return rc;
 }

@@ -21,6 +21,7 @@
 
 #include "accounts/admins.h"
 #include "accounts/password.h"
+#include "core/str.h"
 #include "db/db.h"
 #include "db/migrate.h"
 
@@ -145,9 +146,8 @@ prompt_open(struct prompt *pr, const char *cmd)
 	trap_signals(pr, false);
 	errno = err;
 fail:
-	if (strerror_r(errno, why, sizeof(why)) != 0)
-		(void)snprintf(why, sizeof(why), "error %d", errno);
-	fprintf(stderr, "mysaas %s: cannot use the terminal: %s\n", cmd, why);
+	fprintf(stderr, "mysaas %s: cannot use the terminal: %s\n", cmd,
+	    str_errno(errno, why, sizeof(why)));
 	if (pr->own_fd)
 		(void)close(pr->fd);
 	return -1;
@@ -291,14 +291,14 @@ email_ok(const char *e)
 /* Opens the database and checks its schema is current; NULL after saying
  * why. *c is a connection to release before db_close(). */
 static struct db *
-open_migrated(const struct config *cfg, struct db_conn **c)
+open_migrated(const struct db_url *url, struct db_conn **c)
 {
 	struct db *db;
 	char       err[512];
 	int        pending;
 
 	*c = NULL;
-	if ((db = cli_db_open(cfg, 1)) == NULL)
+	if ((db = cli_db_open(url, 1)) == NULL)
 		return NULL;
 	if ((pending = migrate_pending(db, err, sizeof(err))) == -1) {
 		fprintf(stderr, "mysaas: %s\n", err);
@@ -351,6 +351,7 @@ static int
 create(const char *email, bool noinput)
 {
 	struct config   cfg;
+	struct db_url   url;
 	struct secret   pw;
 	struct db      *db;
 	struct db_conn *c;
@@ -360,9 +361,9 @@ create(const char *email, bool noinput)
 	memset(&pw, 0, sizeof(pw));
 	if (noinput && env_password(&pw) == -1)
 		return 1;
-	if (cli_config_load(&cfg) == -1)
+	if (cli_config_load(&cfg, &url) == -1)
 		goto wipe;
-	if ((db = open_migrated(&cfg, &c)) == NULL)
+	if ((db = open_migrated(&url, &c)) == NULL)
 		goto out;
 	/* Check the email before asking for the password, as Django does. */
 	if (email_free(c, email) != 1)
@@ -386,7 +387,7 @@ close:
 	db_release(db, c);
 	db_close(db);
 out:
-	config_cleanup(&cfg);
+	cli_config_cleanup(&cfg, &url);
 wipe:
 	sodium_memzero(&pw, sizeof(pw));
 	sodium_memzero(hash, sizeof(hash));
@@ -453,6 +454,7 @@ static int
 change(const char *email)
 {
 	struct config   cfg;
+	struct db_url   url;
 	struct secret   pw;
 	struct db      *db;
 	struct db_conn *c;
@@ -462,9 +464,9 @@ change(const char *email)
 
 	memset(&pw, 0, sizeof(pw));
 	memset(hash, 0, sizeof(hash));
-	if (cli_config_load(&cfg) == -1)
+	if (cli_config_load(&cfg, &url) == -1)
 		return 1;
-	if ((db = open_migrated(&cfg, &c)) == NULL)
+	if ((db = open_migrated(&url, &c)) == NULL)
 		goto out;
 	if ((found = admins_user_id(c, email, &id)) == -1) {
 		fprintf(stderr, "mysaas: cannot read the users: %s\n",
@@ -498,7 +500,7 @@ close:
 	db_release(db, c);
 	db_close(db);
 out:
-	config_cleanup(&cfg);
+	cli_config_cleanup(&cfg, &url);
 	sodium_memzero(&pw, sizeof(pw));
 	sodium_memzero(hash, sizeof(hash));
 	return rc;

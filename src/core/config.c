@@ -111,22 +111,13 @@ parse_network(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err,
 	return 0;
 }
 
-static int
-parse_database(struct config *cfg, config_lookup_fn lookup, void *ctx,
-    char *err, size_t errlen)
+/* Kept as text: its user parses it (db_url_parse), so core needs no libpq. */
+static void
+parse_database(struct config *cfg, config_lookup_fn lookup, void *ctx)
 {
 	const char *v = get(lookup, ctx, "DATABASE_URL");
-	char        why[256];
 
 	cfg->database_url = xstrdup(v != NULL ? v : "sqlite:data/mysaas.db");
-	if (db_url_parse(cfg->database_url, &cfg->db, why, sizeof(why)) == -1) {
-		(void)snprintf(err, errlen,
-		    "DATABASE_URL: expected sqlite:PATH or "
-		    "postgres://user:pass@host:port/db (%s)",
-		    why);
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -236,8 +227,8 @@ config_parse(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err,
     size_t errlen)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	if (parse_database(cfg, lookup, ctx, err, errlen) == -1 ||
-	    parse_network(cfg, lookup, ctx, err, errlen) == -1 ||
+	parse_database(cfg, lookup, ctx);
+	if (parse_network(cfg, lookup, ctx, err, errlen) == -1 ||
 	    parse_logging(cfg, lookup, ctx, err, errlen) == -1 ||
 	    parse_clerk(cfg, lookup, ctx, err, errlen) == -1) {
 		config_cleanup(cfg);
@@ -305,7 +296,6 @@ void
 config_cleanup(struct config *cfg)
 {
 	free(cfg->database_url);
-	db_url_cleanup(&cfg->db);
 	free(cfg->host);
 	free(cfg->clerk_publishable_key);
 	free(cfg->clerk_secret_key);

@@ -11,11 +11,9 @@
 
 #include "core/log.h"
 #include "core/mem.h"
-#include "db/url.h"
 
 struct config {
-	char           *database_url;
-	struct db_url   db;
+	char           *database_url; /* as given; parsed by db_url_parse() */
 	char           *host;
 	int             port;
 	int             threads;

@@ -3,6 +3,7 @@
  */
 #include "core/str.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct str
@@ -152,4 +153,13 @@ str_is_utf8(const char *p, size_t len)
 		i += n;
 	}
 	return true;
+}
+
+/* Built without _GNU_SOURCE: strerror_r is the XSI one, returning an int. */
+const char *
+str_errno(int err, char *buf, size_t len)
+{
+	if (strerror_r(err, buf, len) != 0)
+		(void)snprintf(buf, len, "error %d", err);
+	return buf;
 }

@@ -46,4 +46,11 @@ bool str_is_utf8(const char *p, size_t len);
  */
 int str_to_i64(struct str s, int64_t min, int64_t max, int64_t *out) MUST_CHECK;
 
+/*
+ * The message of errno value err, written into buf (len bytes, > 0):
+ * strerror() shares one buffer between threads. "error <n>" when the C
+ * library has no message. Returns buf.
+ */
+const char *str_errno(int err, char *buf, size_t len) MUST_CHECK;
+
 #endif

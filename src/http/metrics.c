@@ -46,14 +46,16 @@ struct route_stats {
 
 static const struct route *table;
 static size_t              ntable;
+static const char         *bearer_token; /* NULL: loopback clients only */
 /* One more row for requests that matched no route. */
 static struct route_stats stats[MAX_ROUTES + 1];
 static atomic_ulong       webhooks[NTYPES][NOUTCOMES];
 static atomic_ulong       cache_hits, cache_misses;
 
 void
-metrics_init(const struct route *routes, size_t nroutes)
+metrics_init(const struct route *routes, size_t nroutes, const char *token)
 {
+	bearer_token = token;
 	table = routes;
 	ntable = nroutes < MAX_ROUTES ? nroutes : MAX_ROUTES;
 }
@@ -229,7 +231,7 @@ allowed(struct req *r)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn,
 	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const char                     *token = r->app->cfg->metrics_token;
+	const char                     *token = bearer_token;
 	const char                     *auth = req_header(r, "Authorization");
 
 	if (token != NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0 &&

@@ -15,8 +15,13 @@
 
 struct req;
 
-/* Remembers the route table (for labels); call once before serving. */
-void metrics_init(const struct route *routes, size_t nroutes);
+/*
+ * Remembers the route table (for labels) and the bearer token that opens
+ * GET /metrics to other than loopback clients (MYSAAS_METRICS_TOKEN, NULL
+ * when unset); call once before serving. Both must outlive the server.
+ */
+void metrics_init(const struct route *routes, size_t nroutes,
+    const char *token);
 /* Counts one finished request; route NULL when no route matched. */
 void metrics_request(const struct route *route, int status, uint64_t ns);
 /* Counts one webhook delivery (type as sent; outcome "applied" ...). */

@@ -11,7 +11,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "app.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/mem.h"
@@ -20,6 +19,9 @@
 
 struct MHD_Connection;
 struct MHD_Response;
+struct app;
+struct db_conn;
+struct server_config;
 
 #define REQ_MAX_EXTRA_HEADERS 16
 
@@ -45,7 +47,7 @@ struct req_auth {
 struct req {
 	struct arena          *arena;
 	struct MHD_Connection *conn;
-	const struct app      *app;
+	const struct app      *app; /* the application's (app.h); opaque here */
 	char                   id[20];
 	struct str             method;
 	struct str             path;
@@ -61,6 +63,9 @@ struct req {
 	void                  *state; /* the handler's, across a suspension */
 	struct req_auth        auth;
 	int                    auth_waits; /* suspensions for signing keys */
+
+	/* The server running the request: its routes, gate and pool. */
+	const struct server_config *srv;
 
 	/* The response, set by resp_*(). */
 	int                  status;
@@ -95,8 +100,8 @@ void req_suspend(struct req *r, http_handler_fn resume);
 /* Wakes a suspended request; callable from any thread, once. */
 void req_resume(struct req *r);
 /*
- * Runs the matched route again from its authentication gate (a resume
- * function for a gate that suspended the request); returns the status.
+ * Runs the matched route again from its gate (a resume function for a
+ * gate that suspended the request); returns the status.
  */
 int req_rerun(struct req *r);
 /* The raw request body (NUL-terminated, len excludes the NUL). */

@@ -12,8 +12,10 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "db/db.h"
 #include "html/html.h"
 #include "http/resp_internal.h"
+#include "http/server.h"
 
 #define DEFAULT_CSP                                             \
 	"default-src 'self'; img-src 'self' data: https:; "     \
@@ -92,7 +94,7 @@ struct db_conn *
 req_db(struct req *r)
 {
 	if (r->db == NULL)
-		r->db = db_acquire(r->app->db);
+		r->db = db_acquire(r->srv->db);
 	return r->db;
 }
 

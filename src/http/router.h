@@ -17,10 +17,12 @@
 
 /* Route flags. */
 #define ROUTE_HTML 0x1 /* errors render as a page, not JSON */
-#define ROUTE_AUTH 0x2 /* needs a Clerk session (app->authenticate) */
+#define ROUTE_AUTH 0x2 /* needs a Clerk session */
 /* With ROUTE_AUTH: the gate reads users/me's body (r->auth.profile_json)
  * in the statement that finds the user. */
 #define ROUTE_AUTH_PROFILE 0x4
+/* The flags of routes the server's gate runs before (server_config). */
+#define ROUTE_GATED (ROUTE_AUTH)
 
 struct route {
 	const char     *method; /* "GET", "POST", ... (GET also serves HEAD) */

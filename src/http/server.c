@@ -6,9 +6,9 @@
  * connection to the daemon, which gives it to worker fd % threads: the
  * workers get equal shares. Left to accept by themselves, the workers
  * raced for each connection and one could hold most keep-alive clients
- * while another idled, and its clients waited. The route table and app
- * are read-only while the daemon runs; a request's state belongs to the
- * thread that runs it.
+ * while another idled, and its clients waited. The server's configuration
+ * (routes, gate, app) is read-only while the daemon runs; a request's
+ * state belongs to the thread that runs it.
  */
 #define _GNU_SOURCE /* accept4 */
 #include "http/server.h"
@@ -31,6 +31,8 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/str.h"
+#include "db/db.h"
 #include "http/metrics.h"
 #include "http/req.h"
 #include "http/resp_internal.h"
@@ -63,18 +65,18 @@
 #define MAX_DISCARD_BYTES (16 * 1024 * 1024)
 
 struct server {
-	struct MHD_Daemon *daemon;
-	const struct app  *app;
-	int                listen_fd;
-	uint16_t           port;
-	atomic_long        in_flight;
-	atomic_ulong       next_id;
-	uint32_t           id_prefix;
-	pthread_t          acceptor;
-	bool               acceptor_running;
-	atomic_bool        stopping;
-	atomic_long        open_connections; /* taken by a worker */
-	atomic_long        handed_over;      /* and not taken yet */
+	struct MHD_Daemon   *daemon;
+	struct server_config cfg;
+	int                  listen_fd;
+	uint16_t             port;
+	atomic_long          in_flight;
+	atomic_ulong         next_id;
+	uint32_t             id_prefix;
+	pthread_t            acceptor;
+	bool                 acceptor_running;
+	atomic_bool          stopping;
+	atomic_long          open_connections; /* taken by a worker */
+	atomic_long          handed_over;      /* and not taken yet */
 };
 
 static uint64_t
@@ -161,7 +163,7 @@ req_release_db(void *p)
 	struct req *r = p;
 
 	if (r->db != NULL) {
-		db_release(r->app->db, r->db);
+		db_release(r->srv->db, r->db);
 		r->db = NULL;
 	}
 }
@@ -177,7 +179,8 @@ req_new(struct server *s, struct MHD_Connection *conn, const char *url,
 	memset(r, 0, sizeof(*r));
 	r->arena = a;
 	r->conn = conn;
-	r->app = s->app;
+	r->app = s->cfg.app;
+	r->srv = &s->cfg;
 	r->start_ns = now_ns();
 	r->method = str_from_cstr(method);
 	r->path = str_from_cstr(url);
@@ -250,7 +253,7 @@ dispatch(struct req *r)
 		    "Request body too large (limit 1 MiB)");
 		return;
 	}
-	rr = router_match(r->app->routes, r->app->nroutes, r->method, r->path,
+	rr = router_match(r->srv->routes, r->srv->nroutes, r->method, r->path,
 	    &r->match, allow, sizeof(allow));
 	if (rr == ROUTER_NOT_FOUND) {
 		r->status = resp_detail(r, HTTP_NOT_FOUND, "Not Found");
@@ -270,10 +273,10 @@ req_rerun(struct req *r)
 {
 	int status;
 
-	if ((r->match.route->flags & ROUTE_AUTH) != 0) {
-		int denied = r->app->authenticate != NULL
-		    ? r->app->authenticate(r)
-		    : HTTP_UNAUTHORIZED;
+	if ((r->match.route->flags & ROUTE_GATED) != 0) {
+		/* Without a gate, a gated route is closed. */
+		int denied =
+		    r->srv->gate != NULL ? r->srv->gate(r) : HTTP_UNAUTHORIZED;
 
 		if (denied == HTTP_SUSPENDED)
 			return HTTP_SUSPENDED;
@@ -480,6 +483,7 @@ accept_batch(struct server *s)
 	for (i = 0; i < ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
 		socklen_t               len = sizeof(ss);
+		char                    why[128];
 		int                     fd;
 
 		fd = accept4(s->listen_fd, (struct sockaddr *)&ss, &len,
@@ -495,7 +499,7 @@ accept_batch(struct server *s)
 				/* Out of descriptors: let clients wait in the
 				 * backlog rather than spin. */
 				log_warn("msg=\"cannot accept\" error=\"%s\"",
-				    strerror(errno));
+				    str_errno(errno, why, sizeof(why)));
 				(void)poll(NULL, 0, ACCEPT_POLL_MS);
 				return true;
 			}
@@ -509,7 +513,7 @@ accept_batch(struct server *s)
 		atomic_fetch_sub(&s->handed_over, 1);
 		log_warn("msg=\"connection refused by the HTTP server\" "
 		         "error=\"%s\"",
-		    strerror(errno));
+		    str_errno(errno, why, sizeof(why)));
 	}
 	return true;
 }
@@ -557,13 +561,13 @@ acceptor_main(void *arg)
 }
 
 struct server *
-server_start(const struct app *app, const char *host, int port, int threads,
-    char *err, size_t errlen)
+server_start(const struct server_config *cfg, const char *host, int port,
+    int threads, char *err, size_t errlen)
 {
 	struct server *s = xcalloc(1, sizeof(*s));
 	unsigned int   flags;
 
-	s->app = app;
+	s->cfg = *cfg;
 	s->listen_fd = -1;
 	atomic_init(&s->in_flight, 0);
 	atomic_init(&s->next_id, 1);

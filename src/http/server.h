@@ -1,26 +1,47 @@
 /*
  * The HTTP server: libmicrohttpd with an internal epoll thread pool. It owns
- * the listening socket, dispatches requests through the app's route table,
- * enforces the request limits, adds the security headers and writes one
- * access-log line per request.
+ * the listening socket, dispatches requests through the route table it is
+ * given, runs the gate before gated routes, enforces the request limits,
+ * adds the security headers and writes one access-log line per request.
  */
 #ifndef HTTP_SERVER_H
 #define HTTP_SERVER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include "app.h"
 #include "core/mem.h"
 
+struct app;
+struct db;
+struct req;
+struct route;
 struct server;
+
+/* What the server serves. Read-only while it runs. */
+struct server_config {
+	const struct route *routes;
+	size_t              nroutes;
+	/*
+	 * Runs before the handler of every route whose flags intersect
+	 * ROUTE_GATED: 0 to go on to the handler, HTTP_SUSPENDED, or the
+	 * status it answered (the server renders the default body when it
+	 * wrote none). NULL: gated routes answer 401.
+	 */
+	int (*gate)(struct req *r);
+	/* The application's context, handed to handlers as r->app; the
+	 * server never looks inside. */
+	const struct app *app;
+	struct db        *db; /* the pool req_db() draws from */
+};
 
 /*
  * Binds host:port (port 0 picks a free one) and starts threads worker
  * threads. NULL with one clear line in err (e.g. the port is in use).
- * app must outlive the server.
+ * cfg is copied; what it points to must outlive the server.
  */
-struct server *server_start(const struct app *app, const char *host, int port,
-    int threads, char *err, size_t errlen) MUST_CHECK;
+struct server *server_start(const struct server_config *cfg, const char *host,
+    int port, int threads, char *err, size_t errlen) MUST_CHECK;
 /* The bound port. */
 uint16_t server_port(const struct server *s);
 /*

@@ -11,7 +11,8 @@
 #include <jansson.h>
 
 #include "accounts/directory.h"
-#include "clerk/session.h"
+#include "app.h"
+#include "auth/gate.h"
 #include "core/log.h"
 #include "http/req.h"
 #include "pages/layout.h"
@@ -164,21 +165,21 @@ pages_dashboard(struct req *r)
 		return message(r, HTTP_OK, "Dashboard",
 		    "Sign-in is not available until Clerk is configured.",
 		    false);
-	switch (clerk_session_page_auth(r)) {
-	case CLERK_PAGE_OK:
+	switch (auth_page_session(r)) {
+	case AUTH_PAGE_OK:
 		return render(r);
-	case CLERK_PAGE_SUSPENDED:
+	case AUTH_PAGE_SUSPENDED:
 		return HTTP_SUSPENDED;
-	case CLERK_PAGE_REFRESH:
+	case AUTH_PAGE_REFRESH:
 		return message(r, HTTP_OK, "Refreshing your session",
 		    "One moment: your session is being refreshed.", true);
-	case CLERK_PAGE_NOT_SYNCED:
+	case AUTH_PAGE_NOT_SYNCED:
 		return message(r, HTTP_OK, "Setting up your account",
 		    "Your account is being set up. Reload this page in a "
 		    "moment.",
 		    false);
-	case CLERK_PAGE_UNAVAILABLE:
-		if (r->app->session == NULL)
+	case AUTH_PAGE_UNAVAILABLE:
+		if (r->app->session_gate == NULL)
 			return message(r, HTTP_SERVICE_UNAVAILABLE,
 			    "Service unavailable",
 			    "Sessions cannot be checked: set CLERK_SECRET_KEY "
@@ -187,8 +188,8 @@ pages_dashboard(struct req *r)
 		return message(r, HTTP_SERVICE_UNAVAILABLE,
 		    "Service unavailable",
 		    "Sign-in could not be checked. Try again shortly.", false);
-	case CLERK_PAGE_NO_SESSION:
-	case CLERK_PAGE_INVALID:
+	case AUTH_PAGE_NO_SESSION:
+	case AUTH_PAGE_INVALID:
 	default:
 		return to_sign_in(r);
 	}

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app.h"
 #include "clerk/pubkey.h"
 #include "core/log.h"
 #include "http/req.h"

@@ -21,13 +21,13 @@
 
 #include "clerk/jwt.h"
 #include "core/buf.h"
+#include "jws.h"
 
 #define NOW      1700000000
 #define KID      "ins_2GIoQhbUpy0hX7B2cVkuTMinXoD"
 #define ISS      "https://example.accounts.dev"
 #define ORIGIN   "http://localhost:8080"
 #define PARTIES  "https://app.example.com , " ORIGIN ",https://b.example"
-#define V        sodium_base64_VARIANT_URLSAFE_NO_PADDING
 #define BIG_SIZE ((size_t)20 * 1024)
 
 static EVP_PKEY *key, *other_key, *ec_key;
@@ -83,18 +83,6 @@ opts(void)
 	return o;
 }
 
-static void
-append_b64url(struct buf *b, const void *p, size_t len)
-{
-	size_t n = sodium_base64_ENCODED_LEN(len, V);
-	char  *enc = malloc(n);
-
-	assert_non_null(enc);
-	sodium_bin2base64(enc, n, p, len, V);
-	assert_int_equal(buf_append_cstr(b, enc), 0);
-	free(enc);
-}
-
 /*
  * "b64(header).b64(payload).b64(sig)": sig made with md and k (RSA
  * PKCS#1 v1.5), or with HMAC-SHA256 keyed by hmac_key, or empty when both
@@ -108,20 +96,10 @@ mint_raw(const char *header, const char *payload, const EVP_MD *md, EVP_PKEY *k,
 	size_t        siglen = sizeof(sig);
 	unsigned int  maclen = 0;
 	struct buf    b;
-	EVP_MD_CTX   *ctx;
 
-	buf_init(&b, 0);
-	append_b64url(&b, header, strlen(header));
-	assert_int_equal(buf_append(&b, ".", 1), 0);
-	append_b64url(&b, payload, strlen(payload));
+	jws_signing_input(&b, header, payload);
 	if (k != NULL) {
-		ctx = EVP_MD_CTX_new();
-		assert_non_null(ctx);
-		assert_int_equal(EVP_DigestSignInit(ctx, NULL, md, NULL, k), 1);
-		assert_int_equal(EVP_DigestSign(ctx, sig, &siglen,
-		                     (const unsigned char *)b.data, b.len),
-		    1);
-		EVP_MD_CTX_free(ctx);
+		jws_sign(&b, md, k, sig, &siglen);
 	} else if (hmac_key != NULL) {
 		assert_non_null(
 		    HMAC(EVP_sha256(), hmac_key, (int)strlen(hmac_key),
@@ -132,7 +110,7 @@ mint_raw(const char *header, const char *payload, const EVP_MD *md, EVP_PKEY *k,
 	}
 	assert_int_equal(buf_append(&b, ".", 1), 0);
 	if (siglen > 0)
-		append_b64url(&b, sig, siglen);
+		jws_append_b64url(&b, sig, siglen);
 	return buf_release(&b, NULL);
 }
 

@@ -4,6 +4,7 @@
  */
 #include "core/str.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -264,6 +265,19 @@ test_is_utf8(void **state)
 	assert_true(str_is_utf8("ok\xff", 2));
 }
 
+static void
+test_errno(void **state)
+{
+	char buf[128], tiny[4];
+
+	(void)state;
+	assert_ptr_equal(str_errno(ENOENT, buf, sizeof(buf)), buf);
+	assert_string_equal(buf, "No such file or directory");
+	/* Too small for the message: a truncated, terminated string. */
+	assert_ptr_equal(str_errno(ENOENT, tiny, sizeof(tiny)), tiny);
+	assert_true(strlen(tiny) < sizeof(tiny));
+}
+
 int
 main(void)
 {
@@ -284,6 +298,7 @@ main(void)
 	    cmocka_unit_test(test_eq_nocase),
 	    cmocka_unit_test(test_has_prefix),
 	    cmocka_unit_test(test_is_utf8),
+	    cmocka_unit_test(test_errno),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,495 @@
+/*
+ * The request side of the Clerk session: where the token is, what a
+ * verdict means for the answer, and who the user is locally. The gate's
+ * configuration is read once in auth_gate_new() and shared read-only
+ * afterwards; all request state lives in the request's arena.
+ */
+#include "auth/gate.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts/clerk_sync.h"
+#include "accounts/directory.h"
+#include "app.h"
+#include "clerk/backend_api.h"
+#include "clerk/pubkey.h"
+#include "clerk/session.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "http/metrics.h"
+#include "http/req.h"
+
+struct auth_gate {
+	struct clerk_session *verifier;
+	char                 *cookie_suffix; /* NULL: no publishable key */
+	char                 *api_url;
+	char                 *secret_key; /* NULL: no just-in-time fetch */
+};
+
+int
+auth_gate_new(const struct config *cfg, struct auth_gate **gate, char *err,
+    size_t errlen)
+{
+	struct clerk_session *verifier;
+	struct auth_gate     *g;
+	char                  suffix[CLERK_COOKIE_SUFFIX_SIZE];
+
+	*gate = NULL;
+	if (clerk_session_new(cfg, &verifier, err, errlen) == -1)
+		return -1;
+	if (verifier == NULL)
+		return 0;
+	g = xcalloc(1, sizeof(*g));
+	g->verifier = verifier;
+	if (cfg->clerk_publishable_key != NULL) {
+		if (clerk_cookie_suffix(cfg->clerk_publishable_key, suffix) ==
+		    -1) {
+			(void)snprintf(err, errlen,
+			    "CLERK_PUBLISHABLE_KEY: not a Clerk publishable "
+			    "key (pk_test_ or pk_live_ followed by the encoded "
+			    "Frontend API host)");
+			auth_gate_free(g);
+			return -1;
+		}
+		g->cookie_suffix = xstrdup(suffix);
+	}
+	g->api_url = xstrdup(cfg->clerk_api_url);
+	if (cfg->clerk_secret_key != NULL)
+		g->secret_key = xstrdup(cfg->clerk_secret_key);
+	*gate = g;
+	return 0;
+}
+
+void
+auth_gate_free(struct auth_gate *g)
+{
+	if (g == NULL)
+		return;
+	clerk_session_free(g->verifier);
+	free(g->cookie_suffix);
+	free(g->api_url);
+	free(g->secret_key);
+	free(g);
+}
+
+static int
+unauthorized(struct req *r, const char *why)
+{
+	log_info("req=%s component=auth outcome=refused reason=%s", r->id, why);
+	(void)resp_detail(r, HTTP_UNAUTHORIZED, "Not authenticated");
+	resp_header(r, "WWW-Authenticate", "Bearer");
+	return HTTP_UNAUTHORIZED;
+}
+
+/* A cookie, preferring the publishable key's suffixed name. */
+static const char *
+suffixed_cookie(struct req *r, const struct auth_gate *g, const char *base)
+{
+	const char *v = NULL;
+	char        name[64];
+
+	if (g->cookie_suffix != NULL) {
+		(void)snprintf(name, sizeof(name), "%s_%s", base,
+		    g->cookie_suffix);
+		v = req_cookie(r, name);
+	}
+	return v != NULL ? v : req_cookie(r, base);
+}
+
+/*
+ * The token: "Authorization: Bearer <t>" (or a bare value without a
+ * space, as Clerk's SDK takes it); a header of another scheme is ignored.
+ * Without one, the session cookie.
+ */
+static const char *
+find_token(struct req *r, const struct auth_gate *g, bool *is_bearer)
+{
+	const char *h = req_header(r, "Authorization");
+
+	*is_bearer = false;
+	if (h != NULL && *h != '\0') {
+		const char *sp = strchr(h, ' ');
+
+		if (sp == NULL) {
+			*is_bearer = true;
+			return h;
+		}
+		if (sp - h == 6 && strncmp(h, "Bearer", 6) == 0) {
+			while (*sp == ' ')
+				sp++;
+			*is_bearer = true;
+			return sp;
+		}
+	}
+	return suffixed_cookie(r, g, "__session");
+}
+
+static void
+wake_request(void *arg)
+{
+	req_resume(arg);
+}
+
+/* What check_token() found. */
+enum verdict {
+	VERDICT_OK,
+	VERDICT_REFUSED,     /* *why says why */
+	VERDICT_UNAVAILABLE, /* no signing keys */
+	VERDICT_SUSPENDED,   /* waiting for the JWKS; the route reruns */
+};
+
+/*
+ * Has token verified: VERDICT_OK with sc filled. While the signing keys
+ * are read, the request waits for them once, off this thread, and then
+ * runs again. Writes no response.
+ */
+static enum verdict
+check_token(struct req *r, struct auth_gate *g, const char *token,
+    bool azp_optional, struct clerk_session_claims *sc,
+    enum clerk_jwt_error *why)
+{
+	struct clerk_session_token  t = {token, azp_optional, 0};
+	struct clerk_session_result res;
+	enum clerk_session_verdict  v;
+
+	t.now = time_now_ms() / 1000;
+	v = clerk_session_verify(g->verifier, &t, r->arena, &res);
+	if (res.cache != CLERK_CACHE_UNUSED)
+		metrics_token_cache(res.cache == CLERK_CACHE_HIT);
+	*why = res.why;
+	*sc = res.claims;
+	if (v == CLERK_SESSION_OK)
+		return VERDICT_OK;
+	if (v == CLERK_SESSION_REFUSED)
+		return VERDICT_REFUSED;
+	if (v == CLERK_SESSION_PENDING && r->auth_waits++ == 0) {
+		/* Suspended before the wake-up is asked for: it may come at
+		 * once, from this thread. */
+		req_suspend(r, req_rerun);
+		clerk_session_on_keys(g->verifier, res.ticket, wake_request, r);
+		return VERDICT_SUSPENDED;
+	}
+	log_warn("req=%s component=auth msg=\"no signing keys: "
+	         "the JWKS could not be fetched\"",
+	    r->id);
+	return VERDICT_UNAVAILABLE;
+}
+
+/*
+ * A cookie token older than __client_uat predates a sign-in or sign-out
+ * in this browser: stale.
+ */
+static bool
+stale_for_client(struct req *r, const struct auth_gate *g, int64_t iat)
+{
+	const char *uat = suffixed_cookie(r, g, "__client_uat");
+	int64_t     v;
+
+	if (uat == NULL ||
+	    str_to_i64(str_from_cstr(uat), 0, INT64_MAX, &v) == -1 || v == 0)
+		return false;
+	return iat < v;
+}
+
+static bool
+is_clerk_id(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		        (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return i > 0 && i < 100;
+}
+
+/* Mirrors a user fetched from the Backend API, as a user.updated event. */
+static int
+store_fetched_user(struct db_conn *c, json_t *user)
+{
+	struct sync_result res;
+	json_t            *event =
+	    json_pack("{s:s, s:O}", "type", "user.updated", "data", user);
+	int rc = -1;
+
+	if (event == NULL || db_begin(c) == -1)
+		goto out;
+	if (clerk_sync_apply(c, event, time_now_ms(), &res) == SYNC_DB_ERROR) {
+		(void)!db_rollback(c);
+		goto out;
+	}
+	rc = db_commit(c);
+out:
+	json_decref(event);
+	return rc;
+}
+
+/*
+ * Just-in-time user: fetch sub from the Backend API and store it. 1 when
+ * it is now mirrored, 0 when Clerk does not know it (or it is tombstoned),
+ * -1 when Clerk or the database could not be reached.
+ */
+static int
+fetch_user(struct req *r, struct auth_gate *g, struct db_conn *c,
+    const char *sub, int64_t *user_id)
+{
+	char    path[160];
+	json_t *user = NULL;
+	long    status = 0;
+	int     rc;
+
+	if (g->secret_key == NULL || !is_clerk_id(sub))
+		return 0;
+	/* A deleted user stays deleted, whatever Clerk still answers. */
+	if ((rc = directory_is_tombstoned(c, sub)) != 0)
+		return rc == 1 ? 0 : -1;
+	(void)snprintf(path, sizeof(path), "/v1/users/%s", sub);
+	if (clerk_api_get(g->api_url, g->secret_key, path, &status, &user) ==
+	    -1)
+		return -1;
+	if (status != 200 || !json_is_object(user) ||
+	    !json_is_string(json_object_get(user, "id")) ||
+	    strcmp(json_string_value(json_object_get(user, "id")), sub) != 0) {
+		log_info("req=%s component=auth msg=\"user unknown to Clerk\" "
+		         "status=%ld",
+		    r->id, status);
+		json_decref(user);
+		return status == 404 ? 0 : -1;
+	}
+	rc = store_fetched_user(c, user);
+	json_decref(user);
+	if (rc == -1)
+		return -1;
+	log_info("req=%s component=auth msg=\"user fetched just in time\" "
+	         "clerk_id=%s",
+	    r->id, sub);
+	return directory_user_id(c, sub, user_id);
+}
+
+static json_t *
+perms_array(const char *perms)
+{
+	json_t     *a = json_array();
+	const char *p = perms;
+
+	while (*p != '\0') {
+		const char *end = strchr(p, ',');
+		size_t      n = end != NULL ? (size_t)(end - p) : strlen(p);
+		json_t     *v = json_stringn(p, n);
+
+		if (v != NULL)
+			json_array_append_new(a, v);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return a;
+}
+
+static void
+decref_json(void *p)
+{
+	json_decref(p);
+}
+
+static const char *
+or_null(const char *s)
+{
+	return *s != '\0' ? s : NULL;
+}
+
+/*
+ * perms (the request's array of sc's permissions) is borrowed; sc's
+ * strings are in the request's arena already.
+ */
+static void
+fill_auth(struct req *r, const struct clerk_session_claims *sc, json_t *perms,
+    int64_t user_id)
+{
+	r->auth.user_id = user_id;
+	r->auth.clerk_user_id = sc->sub;
+	r->auth.org_id = or_null(sc->org_id);
+	r->auth.org_role = or_null(sc->org_role);
+	r->auth.org_slug = or_null(sc->org_slug);
+	r->auth.org_permissions = perms;
+}
+
+/* The text of a JSON array, in the request's arena. */
+static const char *
+json_text_in_arena(struct req *r, const json_t *a)
+{
+	char       *text = json_dumps(a, JSON_COMPACT);
+	const char *out =
+	    text != NULL ? arena_strndup(r->arena, text, strlen(text)) : "[]";
+
+	free(text);
+	return out;
+}
+
+/*
+ * users/me's body for sc's user (r->auth.profile_json, left NULL when the
+ * database cannot render it) and *user_id: as directory_user_id. perms is
+ * the array of sc's permissions.
+ */
+static int
+read_profile(struct req *r, struct db_conn *c,
+    const struct clerk_session_claims *sc, const json_t *perms,
+    int64_t *user_id)
+{
+	struct directory_active_org a = {NULL, NULL, NULL, NULL};
+
+	if (sc->org_id[0] != '\0') {
+		a.org_id = sc->org_id;
+		a.role = or_null(sc->org_role);
+		a.slug = or_null(sc->org_slug);
+		a.permissions_json = json_text_in_arena(r, perms);
+	}
+	return directory_user_me_text(c, sc->sub, &a, r->arena, user_id,
+	    &r->auth.profile_json, &r->auth.profile_json_len);
+}
+
+/*
+ * The local user of verified claims, fetched just in time when not
+ * mirrored: 1 found (r->auth filled), 0 unknown, -1 database or Clerk
+ * unreachable (*no_db set when there was no database connection). With
+ * with_profile, users/me's body is read in the same statement.
+ */
+static int
+find_user(struct req *r, struct auth_gate *g,
+    const struct clerk_session_claims *sc, bool with_profile, bool *no_db)
+{
+	struct db_conn *c = req_db(r);
+	json_t         *perms;
+	int64_t         user_id = 0;
+	int             rc;
+
+	*no_db = c == NULL;
+	if (c == NULL)
+		return -1;
+	perms = perms_array(sc->perms);
+	arena_defer(r->arena, decref_json, perms);
+	rc = with_profile ? read_profile(r, c, sc, perms, &user_id)
+	                  : directory_user_id(c, sc->sub, &user_id);
+	if (rc == 0) {
+		rc = fetch_user(r, g, c, sc->sub, &user_id);
+		if (rc == 1 && with_profile)
+			rc = read_profile(r, c, sc, perms, &user_id);
+	}
+	if (rc == 1)
+		fill_auth(r, sc, perms, user_id);
+	return rc;
+}
+
+int
+auth_gate_session(struct req *r)
+{
+	struct auth_gate           *g = r->app->session_gate;
+	struct clerk_session_claims sc;
+	enum clerk_jwt_error        why;
+	const char                 *token;
+	bool                        bearer, azp_optional, no_db;
+	int                         rc;
+
+	if (g == NULL)
+		return unauthorized(r, "clerk-not-configured");
+	if ((token = find_token(r, g, &bearer)) == NULL || *token == '\0')
+		return unauthorized(r, "no-token");
+	/* Browsers omit azp on top-level navigations: a cookie token without
+	 * one is good only for requests that change nothing. */
+	azp_optional = !bearer &&
+	    (str_eq_cstr(r->method, "GET") || str_eq_cstr(r->method, "HEAD"));
+	switch (check_token(r, g, token, azp_optional, &sc, &why)) {
+	case VERDICT_OK:
+		break;
+	case VERDICT_SUSPENDED:
+		return HTTP_SUSPENDED;
+	case VERDICT_UNAVAILABLE:
+		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
+		    "Authentication is temporarily unavailable");
+	case VERDICT_REFUSED:
+	default:
+		return unauthorized(r, clerk_jwt_error_str(why));
+	}
+	if (!bearer && stale_for_client(r, g, sc.iat))
+		return unauthorized(r, "token-older-than-client-uat");
+	rc = find_user(r, g, &sc,
+	    (r->match.route->flags & ROUTE_AUTH_PROFILE) != 0, &no_db);
+	if (rc == -1 && no_db)
+		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
+		    "Database unavailable");
+	if (rc == -1)
+		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
+		    "Service temporarily unavailable");
+	if (rc == 0)
+		return resp_detail(r, HTTP_NOT_FOUND, "User not synced yet");
+	return 0;
+}
+
+/* True when __client_uat says a session is signed in in this browser. */
+static bool
+client_signed_in(struct req *r, const struct auth_gate *g)
+{
+	const char *uat = suffixed_cookie(r, g, "__client_uat");
+	int64_t     v;
+
+	return uat != NULL &&
+	    str_to_i64(str_from_cstr(uat), 0, INT64_MAX, &v) == 0 && v > 0;
+}
+
+enum auth_page
+auth_page_session(struct req *r)
+{
+	struct auth_gate           *g = r->app->session_gate;
+	struct clerk_session_claims sc;
+	enum clerk_jwt_error        why;
+	const char                 *token;
+	bool                        no_db;
+	int                         rc;
+
+	if (g == NULL)
+		return AUTH_PAGE_UNAVAILABLE;
+	token = suffixed_cookie(r, g, "__session");
+	if (token == NULL || *token == '\0') {
+		/* Signed in, but no cookie yet: ClerkJS writes one. */
+		return client_signed_in(r, g) ? AUTH_PAGE_REFRESH
+		                              : AUTH_PAGE_NO_SESSION;
+	}
+	/* Page requests are GET navigations: a missing azp is fine. */
+	switch (check_token(r, g, token, true, &sc, &why)) {
+	case VERDICT_OK:
+		break;
+	case VERDICT_SUSPENDED:
+		return AUTH_PAGE_SUSPENDED;
+	case VERDICT_UNAVAILABLE:
+		return AUTH_PAGE_UNAVAILABLE;
+	case VERDICT_REFUSED:
+	default:
+		log_info("req=%s component=auth outcome=refused reason=%s",
+		    r->id, clerk_jwt_error_str(why));
+		/* A token that is only out of date (what Clerk's SDK would
+		 * send through its handshake) while the browser is signed
+		 * in: let ClerkJS write a fresh one. */
+		if ((why == CLERK_JWT_EXPIRED ||
+		        why == CLERK_JWT_NOT_YET_VALID ||
+		        why == CLERK_JWT_IAT_FUTURE) &&
+		    client_signed_in(r, g))
+			return AUTH_PAGE_REFRESH;
+		return AUTH_PAGE_INVALID;
+	}
+	if (stale_for_client(r, g, sc.iat)) {
+		log_info("req=%s component=auth outcome=refused "
+		         "reason=token-older-than-client-uat",
+		    r->id);
+		return AUTH_PAGE_REFRESH;
+	}
+	rc = find_user(r, g, &sc, false, &no_db);
+	if (rc == 0)
+		return AUTH_PAGE_NOT_SYNCED;
+	return rc == 1 ? AUTH_PAGE_OK : AUTH_PAGE_UNAVAILABLE;
+}
