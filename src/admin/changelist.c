@@ -198,8 +198,7 @@ count_rows(struct admin_ctx *c, const struct cl_state *s, int64_t *out)
 	struct db_rows *rows;
 	int             rc;
 
-	rows = db_query_planned(c->db,
-	    c->model->list->count_sql[db_kind(c->r->app->db)], p, n);
+	rows = db_query_sql_planned(c->db, &c->model->list->count_sql, p, n);
 	if (rows == NULL)
 		return -1;
 	if ((rc = db_rows_next(rows)) == 1)
@@ -421,7 +420,6 @@ table(struct admin_ctx *c, const struct cl_state *s, enum page_read how,
     struct html *out, int *n)
 {
 	const struct admin_list *l = c->model->list;
-	enum db_kind             kind = db_kind(c->r->app->db);
 	struct db_param          p[MAX_FILTERS + SEARCH_WORDS + 3];
 	size_t                   np = where_params(c, s, p), i;
 	int64_t                  offset = (s->page - 1) * ADMIN_PER_PAGE;
@@ -429,9 +427,9 @@ table(struct admin_ctx *c, const struct cl_state *s, enum page_read how,
 	struct html              saved = c->h;
 	int                      rc;
 
-	const char *sql = how == READ_WALK ? l->walk_sql[kind]
-	    : how == READ_PROBE            ? l->probe_sql[kind]
-	                                   : l->page_sql[kind];
+	const struct db_sql *sql = how == READ_WALK ? &l->walk_sql
+	    : how == READ_PROBE                     ? &l->probe_sql
+	                                            : &l->page_sql;
 
 	if (how == READ_SORT)
 		p[np++] = DB_INT(s->order);
@@ -440,7 +438,7 @@ table(struct admin_ctx *c, const struct cl_state *s, enum page_read how,
 	if (how == READ_PROBE)
 		p[np++] = DB_INT((offset + ADMIN_PER_PAGE) * PROBE_FACTOR);
 	*n = 0;
-	rows = db_query_planned(c->db, sql, p, np);
+	rows = db_query_sql_planned(c->db, sql, p, np);
 	if (rows == NULL)
 		return -1;
 	c->h = *out; /* cell() and friends write to c->h */
@@ -593,7 +591,6 @@ static int
 fetch(struct admin_ctx *c, struct cl_state *s, struct html *tbl)
 {
 	const struct admin_list *l = c->model->list;
-	enum db_kind             kind = db_kind(c->r->app->db);
 	bool                     filtered = is_filtered(l, s);
 	bool                     counted = !filtered;
 	enum page_read           how = READ_SORT;
@@ -602,14 +599,14 @@ fetch(struct admin_ctx *c, struct cl_state *s, struct html *tbl)
 	if (count_total(c, &s->total) == -1)
 		return -1;
 	s->count = s->total;
-	if (s->order == l->default_order && l->walk_sql[kind] != NULL &&
-	    l->probe_sql[kind] != NULL &&
+	if (s->order == l->default_order && l->walk_sql.sqlite != NULL &&
+	    l->probe_sql.sqlite != NULL &&
 	    choose_read(c, s, tbl, &n, &counted, &how) == -1)
 		return -1;
 	if (how != READ_PROBE && table(c, s, how, tbl, &n) == -1)
 		return -1;
-	if (!counted && ((n > 0 && n < ADMIN_PER_PAGE) ||
-	                    (n == 0 && s->page == 1)))
+	if (!counted &&
+	    ((n > 0 && n < ADMIN_PER_PAGE) || (n == 0 && s->page == 1)))
 		s->count = (s->page - 1) * ADMIN_PER_PAGE + n;
 	else if (!counted && count_rows(c, s, &s->count) == -1)
 		return -1;

@@ -88,7 +88,7 @@ admin_delete_object(struct admin_ctx *c, const struct admin_object *o,
 {
 	const struct admin_model *m = c->model;
 	struct db_param           p[] = {DB_TEXT(o->id)};
-	const char               *what = admin_printf(c, "%s delete", m->verbose);
+	const char *what = admin_printf(c, "%s delete", m->verbose);
 
 	if (!c->is_post)
 		return admin_delete_confirm(c, o, related_sql, note);

@@ -18,7 +18,7 @@
 /* Deliveries read per history page, newest first: the payloads are
  * searched as text, and a busy mirror stores millions of them. */
 #define DELIVERIES_SCANNED 10000
-#define SYNC_RUNS_MAX  100
+#define SYNC_RUNS_MAX      100
 
 static const char *const log_titles[] = {"Date/time", "User", "Action",
     "Message"};

@@ -35,14 +35,19 @@ struct admin_msg {
 
 struct admin_model;
 
-/* " OR col LIKE n ESCAPE '\'" with L the operator (LIKE or ILIKE). */
-#define ADMIN_LIKE(col, L, n) " OR " col " " L " " n " ESCAPE '\\'"
+/*
+ * " OR col contains n", ignoring case: n is a LIKE pattern (escaped with
+ * "\"). One text for both backends: SQLite has no ILIKE, and PostgreSQL's
+ * ILIKE lowercases both sides the same way in a UTF-8 database. None of
+ * these columns has an index that a contains-pattern could use.
+ */
+#define ADMIN_LIKE(col, n) " OR lower(" col ") LIKE lower(" n ") ESCAPE '\\'"
 /*
  * One column's sort keys in a changelist's page_sql: the sort key
  * parameter p is +k (ascending) or -k (descending); NULLs last whichever
  * the backend. Put before the statement's final tie-breaker.
  */
-#define ADMIN_SORT(p, k, e)                                   \
+#define ADMIN_SORT(p, k, e)                                        \
 	"CASE WHEN " p " = " #k " THEN " e " END ASC NULLS LAST, " \
 	"CASE WHEN " p " = -" #k " THEN " e " END DESC NULLS FIRST, "
 
@@ -151,23 +156,23 @@ struct admin_filter {
 };
 
 /*
- * A changelist. Both statements (one text per backend, by enum db_kind)
- * take the filters' values as $1..$F (NULL when unset), then 3 search
- * words $F+1..$F+3 (NULL when unused, already LIKE patterns); page_sql
- * then the sort key $F+4 (+/- column number, 1-based), LIMIT $F+5 and
- * OFFSET $F+6. page_sql's first column is the object's id (for its link),
- * then one column per entry of cols. total_sql counts every row, with no
- * parameter.
+ * A changelist. Both statements take the filters' values as $1..$F (NULL
+ * when unset), then 3 search words $F+1..$F+3 (NULL when unused, already
+ * LIKE patterns); page_sql then the sort key $F+4 (+/- column number,
+ * 1-based), LIMIT $F+5 and OFFSET $F+6. page_sql's first column is the
+ * object's id (for its link), then one column per entry of cols.
+ * total_sql counts every row, with no parameter. A statement has one text
+ * unless its search needs one per backend (struct db_sql).
  *
- * Optional, per backend, for default_order only (page_sql's CASE sort keys
- * can use no index), without the sort key: walk_sql is page_sql written
- * as a plain ORDER BY that an index serves (LIMIT $F+4, OFFSET $F+5), and
- * probe_sql the same over the first $F+6 rows in that order only (a
- * subquery with its own LIMIT): the changelist's probe.
+ * Optional (sqlite NULL: none), for default_order only (page_sql's CASE
+ * sort keys can use no index), without the sort key: walk_sql is page_sql
+ * written as a plain ORDER BY that an index serves (LIMIT $F+4, OFFSET
+ * $F+5), and probe_sql the same over the first $F+6 rows in that order
+ * only (a subquery with its own LIMIT): the changelist's probe.
  */
 struct admin_list {
-	const char                *count_sql[2];
-	const char                *page_sql[2];
+	struct db_sql              count_sql;
+	struct db_sql              page_sql;
 	const char                *total_sql;
 	const struct admin_column *cols;
 	size_t                     ncols;
@@ -175,8 +180,8 @@ struct admin_list {
 	size_t                     nfilters;
 	int                        default_order;
 	const char                *search_help; /* NULL: no search box */
-	const char                *walk_sql[2];
-	const char                *probe_sql[2];
+	struct db_sql              walk_sql;
+	struct db_sql              probe_sql;
 };
 
 /* What history, delete and breadcrumbs need to know of one object. */

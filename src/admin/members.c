@@ -12,27 +12,22 @@
 #include "core/timeutil.h"
 
 /* $1 role, $2 organization id, $3 user id, $4..$6 search words. */
-#define MEM_WORD(n, L)                                                  \
-	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("u.email", L, n) \
-	    ADMIN_LIKE("o.name", L, n) ADMIN_LIKE("u.clerk_id", L, n) ")"
-#define MEM_WHERE(L)                                                       \
-	" FROM organization_memberships m JOIN users u ON u.id = "         \
-	"m.user_id JOIN organizations o ON o.id = m.organization_id "      \
-	"WHERE (CAST($1 AS text) IS NULL OR m.role = $1) AND "             \
-	"(CAST($2 AS bigint) IS NULL OR m.organization_id = $2) AND "      \
-	"(CAST($3 AS bigint) IS NULL OR m.user_id = $3)" MEM_WORD("$4", L) \
-	    MEM_WORD("$5", L) MEM_WORD("$6", L)
+#define MEM_WORD(n)                                                  \
+	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("u.email", n) \
+	    ADMIN_LIKE("o.name", n) ADMIN_LIKE("u.clerk_id", n) ")"
+#define MEM_WHERE                                                       \
+	" FROM organization_memberships m JOIN users u ON u.id = "      \
+	"m.user_id JOIN organizations o ON o.id = m.organization_id "   \
+	"WHERE (CAST($1 AS text) IS NULL OR m.role = $1) AND "          \
+	"(CAST($2 AS bigint) IS NULL OR m.organization_id = $2) AND "   \
+	"(CAST($3 AS bigint) IS NULL OR m.user_id = $3)" MEM_WORD("$4") \
+	    MEM_WORD("$5") MEM_WORD("$6")
 #define SORT(k, e) ADMIN_SORT("$7", k, e)
-#define MEM_PAGE(L)                                                        \
-	"SELECT m.id, COALESCE(u.email, u.clerk_id), o.name, m.role, "     \
-	"m.created_at" MEM_WHERE(L) " ORDER BY " SORT(1, "lower(u.email)") \
-	    SORT(2, "lower(o.name)") SORT(3, "m.role")                     \
+#define MEM_PAGE                                                        \
+	"SELECT m.id, COALESCE(u.email, u.clerk_id), o.name, m.role, "  \
+	"m.created_at" MEM_WHERE " ORDER BY " SORT(1, "lower(u.email)") \
+	    SORT(2, "lower(o.name)") SORT(3, "m.role")                  \
 	        SORT(4, "m.created_at") "m.id LIMIT $8 OFFSET $9"
-
-static const char mem_count_sqlite[] = "SELECT count(*)" MEM_WHERE("LIKE");
-static const char mem_count_pg[] = "SELECT count(*)" MEM_WHERE("ILIKE");
-static const char mem_page_sqlite[] = MEM_PAGE("LIKE");
-static const char mem_page_pg[] = MEM_PAGE("ILIKE");
 
 static const struct admin_column mem_cols[] = {
     {"user", "User", ADMIN_COL_TEXT},
@@ -49,11 +44,17 @@ static const struct admin_filter mem_filters[] = {
     {"user", NULL, false, true, NULL, NULL},
 };
 
-static const struct admin_list mem_list = {{mem_count_sqlite, mem_count_pg},
-    {mem_page_sqlite, mem_page_pg},
-    "SELECT count(*) FROM organization_memberships", mem_cols,
-    ARRAY_LEN(mem_cols), mem_filters, ARRAY_LEN(mem_filters), 2,
-    "User email or Clerk ID, organization name", {NULL, NULL}, {NULL, NULL}};
+static const struct admin_list mem_list = {
+    .count_sql = {"SELECT count(*)" MEM_WHERE},
+    .page_sql = {MEM_PAGE},
+    .total_sql = "SELECT count(*) FROM organization_memberships",
+    .cols = mem_cols,
+    .ncols = ARRAY_LEN(mem_cols),
+    .filters = mem_filters,
+    .nfilters = ARRAY_LEN(mem_filters),
+    .default_order = 2,
+    .search_help = "User email or Clerk ID, organization name",
+};
 
 static const struct admin_field role_field[] = {
     {"role", "Role", ADMIN_F_ROLE, true, 64,

@@ -16,26 +16,21 @@
 #define EXTRA_ROWS 3   /* empty rows for new members */
 
 /* No filters; $1..$3 search words, $4 sort key, $5 limit, $6 offset. */
-#define ORG_WORD(n, L)                                                 \
-	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("o.name", L, n) \
-	    ADMIN_LIKE("o.slug", L, n) ADMIN_LIKE("o.clerk_id", L, n) ")"
-#define ORG_WHERE(L)                                          \
-	" FROM organizations o WHERE 1 = 1" ORG_WORD("$1", L) \
-	    ORG_WORD("$2", L) ORG_WORD("$3", L)
+#define ORG_WORD(n)                                                 \
+	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("o.name", n) \
+	    ADMIN_LIKE("o.slug", n) ADMIN_LIKE("o.clerk_id", n) ")"
+#define ORG_WHERE                                                         \
+	" FROM organizations o WHERE 1 = 1" ORG_WORD("$1") ORG_WORD("$2") \
+	    ORG_WORD("$3")
 #define ORG_MEMBERS                                         \
 	"(SELECT count(*) FROM organization_memberships m " \
 	"WHERE m.organization_id = o.id)"
 #define SORT(k, e) ADMIN_SORT("$4", k, e)
-#define ORG_PAGE(L)                                             \
-	"SELECT o.id, o.name, o.slug, o.clerk_id, " ORG_MEMBERS \
-	"" ORG_WHERE(L) " ORDER BY " SORT(1, "lower(o.name)")   \
-	    SORT(2, "o.slug") SORT(3, "o.clerk_id")             \
+#define ORG_PAGE                                                             \
+	"SELECT o.id, o.name, o.slug, o.clerk_id, " ORG_MEMBERS "" ORG_WHERE \
+	" ORDER BY " SORT(1, "lower(o.name)") SORT(2, "o.slug")              \
+	    SORT(3, "o.clerk_id")                                            \
 	        SORT(4, ORG_MEMBERS) "o.id LIMIT $5 OFFSET $6"
-
-static const char orgs_count_sqlite[] = "SELECT count(*)" ORG_WHERE("LIKE");
-static const char orgs_count_pg[] = "SELECT count(*)" ORG_WHERE("ILIKE");
-static const char orgs_page_sqlite[] = ORG_PAGE("LIKE");
-static const char orgs_page_pg[] = ORG_PAGE("ILIKE");
 
 static const struct admin_column org_cols[] = {
     {"name", "Name", ADMIN_COL_TEXT},
@@ -44,9 +39,15 @@ static const struct admin_column org_cols[] = {
     {"members", "Members", ADMIN_COL_INT},
 };
 
-static const struct admin_list org_list = {{orgs_count_sqlite, orgs_count_pg},
-    {orgs_page_sqlite, orgs_page_pg}, "SELECT count(*) FROM organizations",
-    org_cols, ARRAY_LEN(org_cols), NULL, 0, 1, "Name, slug or Clerk ID", {NULL, NULL}, {NULL, NULL}};
+static const struct admin_list org_list = {
+    .count_sql = {"SELECT count(*)" ORG_WHERE},
+    .page_sql = {ORG_PAGE},
+    .total_sql = "SELECT count(*) FROM organizations",
+    .cols = org_cols,
+    .ncols = ARRAY_LEN(org_cols),
+    .default_order = 1,
+    .search_help = "Name, slug or Clerk ID",
+};
 
 static const struct admin_field org_fields[] = {
     {"name", "Name", ADMIN_F_TEXT, true, 256, NULL},

@@ -22,17 +22,17 @@
  * lowercased: the expression of users_search_trgm_idx (migration 0004),
  * one trigram index that finds a rare word without reading the table.
  */
-#define USER_WORD_SQLITE(n)                                              \
+#define USER_WORD_SQLITE(n)                                                  \
 	" AND (CAST(" n " AS text) IS NULL OR contains_any(" n ", u.email, " \
 	"u.first_name, u.last_name, u.clerk_id))"
-#define USER_SEARCH_PG                                                 \
-	"lower(coalesce(u.email, '') || E'\\x1f' || "                  \
-	"coalesce(u.first_name, '') || E'\\x1f' || "                   \
+#define USER_SEARCH_PG                                                   \
+	"lower(coalesce(u.email, '') || E'\\x1f' || "                    \
+	"coalesce(u.first_name, '') || E'\\x1f' || "                     \
 	"coalesce(u.last_name, '') || E'\\x1f' || coalesce(u.clerk_id, " \
 	"''))"
-#define USER_WORD_PG(n)                                                     \
-	" AND (CAST(" n " AS text) IS NULL OR " USER_SEARCH_PG " LIKE lower(" \
-	n ") ESCAPE '\\')"
+#define USER_WORD_PG(n)                                        \
+	" AND (CAST(" n " AS text) IS NULL OR " USER_SEARCH_PG \
+	" LIKE lower(" n ") ESCAPE '\\')"
 #define USER_COND(W)                                            \
 	" WHERE (CAST($1 AS boolean) IS NULL OR "               \
 	"u.is_staff = $1) AND (CAST($2 AS boolean) IS NULL OR " \
@@ -43,11 +43,12 @@
 	"u.is_staff, u.is_active, u.date_joined"
 /* Sort key $6: +/- column number; NULLs last whichever the backend. */
 #define SORT(k, e) ADMIN_SORT("$6", k, e)
-#define USER_PAGE(W)                                                       \
-	USER_COLUMNS USER_WHERE(W) " ORDER BY " SORT(1, "lower(u.email)")  \
-	    SORT(2, "u.first_name") SORT(3, "u.last_name") SORT(4,         \
-	        "u.clerk_id") SORT(5, "u.is_staff") SORT(6, "u.is_active") \
-	        SORT(7, "u.date_joined") "u.id LIMIT $7 OFFSET $8"
+#define USER_PAGE(W)                                                      \
+	USER_COLUMNS USER_WHERE(W) " ORDER BY " SORT(1, "lower(u.email)") \
+	    SORT(2, "u.first_name") SORT(3, "u.last_name")                \
+	        SORT(4, "u.clerk_id") SORT(5, "u.is_staff")               \
+	            SORT(6, "u.is_active")                                \
+	                SORT(7, "u.date_joined") "u.id LIMIT $7 OFFSET $8"
 
 /*
  * The default order (email, NULLs last) down users_email_order_idx
@@ -56,27 +57,15 @@
  */
 #define ORDER_SQLITE "u.email IS NULL, lower(u.email), u.id"
 #define ORDER_PG     "lower(u.email) ASC NULLS LAST, u.id"
-#define USER_WALK(W, ORDER)                                  \
+#define USER_WALK(W, ORDER)                                        \
 	USER_COLUMNS USER_WHERE(W) " ORDER BY " ORDER " LIMIT $6 " \
 	                           "OFFSET $7"
-#define USER_PROBE(W, ORDER)                                              \
-	USER_COLUMNS " FROM (SELECT id, email, first_name, last_name, "    \
-	             "clerk_id, is_staff, is_active, date_joined FROM "    \
-	             "users u ORDER BY " ORDER " LIMIT $8) u" USER_COND(W) \
-	                 " ORDER BY " ORDER " LIMIT $6 OFFSET $7"
-static const char users_walk_sqlite[] = USER_WALK(
-    USER_WORD_SQLITE, ORDER_SQLITE);
-static const char users_walk_pg[] = USER_WALK(USER_WORD_PG, ORDER_PG);
-static const char users_probe_sqlite[] = USER_PROBE(
-    USER_WORD_SQLITE, ORDER_SQLITE);
-static const char users_probe_pg[] = USER_PROBE(USER_WORD_PG, ORDER_PG);
-
-static const char users_count_sqlite[] =
-    "SELECT count(*)" USER_WHERE(USER_WORD_SQLITE);
-static const char users_count_pg[] =
-    "SELECT count(*)" USER_WHERE(USER_WORD_PG);
-static const char users_page_sqlite[] = USER_PAGE(USER_WORD_SQLITE);
-static const char users_page_pg[] = USER_PAGE(USER_WORD_PG);
+#define USER_PROBE(W, ORDER)                                            \
+	USER_COLUMNS " FROM (SELECT id, email, first_name, last_name, " \
+	             "clerk_id, is_staff, is_active, date_joined FROM " \
+	             "users u ORDER BY " ORDER                          \
+	             " LIMIT $8) u" USER_COND(W) " ORDER BY " ORDER     \
+	                                         " LIMIT $6 OFFSET $7"
 
 static const struct admin_column user_cols[] = {
     {"email", "Email address", ADMIN_COL_TEXT},
@@ -93,12 +82,23 @@ static const struct admin_filter user_filters[] = {
     {"is_active", "active", true, false, NULL, NULL},
 };
 
-static const struct admin_list user_list = {{users_count_sqlite,
-                                                users_count_pg},
-    {users_page_sqlite, users_page_pg}, "SELECT count(*) FROM users", user_cols,
-    ARRAY_LEN(user_cols), user_filters, ARRAY_LEN(user_filters), 1,
-    "Email, name or Clerk ID", {users_walk_sqlite, users_walk_pg},
-    {users_probe_sqlite, users_probe_pg}};
+/* The search differs by backend (contains_any, the trigram expression). */
+static const struct admin_list user_list = {
+    .count_sql = {"SELECT count(*)" USER_WHERE(USER_WORD_SQLITE),
+        "SELECT count(*)" USER_WHERE(USER_WORD_PG)},
+    .page_sql = {USER_PAGE(USER_WORD_SQLITE), USER_PAGE(USER_WORD_PG)},
+    .total_sql = "SELECT count(*) FROM users",
+    .cols = user_cols,
+    .ncols = ARRAY_LEN(user_cols),
+    .filters = user_filters,
+    .nfilters = ARRAY_LEN(user_filters),
+    .default_order = 1,
+    .search_help = "Email, name or Clerk ID",
+    .walk_sql = {USER_WALK(USER_WORD_SQLITE, ORDER_SQLITE),
+        USER_WALK(USER_WORD_PG, ORDER_PG)},
+    .probe_sql = {USER_PROBE(USER_WORD_SQLITE, ORDER_SQLITE),
+        USER_PROBE(USER_WORD_PG, ORDER_PG)},
+};
 
 static const struct admin_field user_fields[] = {
     {"email", "Email address", ADMIN_F_EMAIL, false, 254,

@@ -104,10 +104,13 @@ db_kind(const struct db *db)
 	return db->url.kind;
 }
 
-enum db_kind
-db_conn_kind(const struct db_conn *c)
+/* The text of sql for c's backend. */
+static const char *
+sql_text(const struct db_conn *c, const struct db_sql *sql)
 {
-	return c->ops == &db_pg_backend ? DB_POSTGRES : DB_SQLITE;
+	if (c->ops == &db_pg_backend && sql->pg != NULL)
+		return sql->pg;
+	return sql->sqlite;
 }
 
 /* Takes a free slot, preferring one already connected; NULL on timeout. */
@@ -205,7 +208,14 @@ db_release(struct db *db, struct db_conn *c)
 int
 db_ping(struct db_conn *c)
 {
-	return c->ops->ping(c);
+	struct db_rows *r = c->ops->query(c, "SELECT 1", NULL, 0);
+	int             rc;
+
+	if (r == NULL)
+		return -1;
+	rc = c->ops->rows_next(r);
+	c->ops->rows_free(r);
+	return rc == 1 ? 0 : -1;
 }
 
 int
@@ -271,6 +281,20 @@ db_query_planned(struct db_conn *c, const char *sql,
 	if (c->ops->query_planned == NULL)
 		return c->ops->query(c, sql, params, nparams);
 	return c->ops->query_planned(c, sql, params, nparams);
+}
+
+struct db_rows *
+db_query_sql(struct db_conn *c, const struct db_sql *sql,
+    const struct db_param *params, size_t nparams)
+{
+	return db_query(c, sql_text(c, sql), params, nparams);
+}
+
+struct db_rows *
+db_query_sql_planned(struct db_conn *c, const struct db_sql *sql,
+    const struct db_param *params, size_t nparams)
+{
+	return db_query_planned(c, sql_text(c, sql), params, nparams);
 }
 
 int

@@ -49,8 +49,6 @@ struct db *db_open(const struct db_url *url, int pool_size, char *err,
 /* Closes every connection. All connections must have been released. */
 void         db_close(struct db *db);
 enum db_kind db_kind(const struct db *db);
-/* The backend of a connection (for the few statements written per backend). */
-enum db_kind db_conn_kind(const struct db_conn *c);
 
 /*
  * A connection for the calling thread, or NULL when the database cannot be
@@ -87,6 +85,25 @@ struct db_rows *db_query(struct db_conn *c, const char *sql,
  */
 struct db_rows *db_query_planned(struct db_conn *c, const char *sql,
     const struct db_param *params, size_t nparams) MUST_CHECK;
+
+/*
+ * A statement that cannot be one text for both backends (it calls a
+ * function only one of them has): each backend's text. pg NULL: the
+ * sqlite text serves both. The text is picked here, in src/db/, so
+ * callers never ask which backend they run on.
+ */
+struct db_sql {
+	const char *sqlite;
+	const char *pg;
+};
+
+/* db_query with the text of c's backend. */
+struct db_rows *db_query_sql(struct db_conn *c, const struct db_sql *sql,
+    const struct db_param *params, size_t nparams) MUST_CHECK;
+/* db_query_planned with the text of c's backend. */
+struct db_rows *db_query_sql_planned(struct db_conn *c,
+    const struct db_sql *sql, const struct db_param *params,
+    size_t nparams) MUST_CHECK;
 /*
  * Runs a query for one integer, the first column of its first row: 1 with
  * *out (and *is_null, when not NULL) set, 0 when there is no row, -1 on
