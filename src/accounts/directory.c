@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "accounts/tombstones.h"
 #include "core/str.h"
 
 /* A JSON string from column i, or null; invalid UTF-8 becomes null. */
@@ -54,12 +55,9 @@ directory_user_id(struct db_conn *c, const char *clerk_user_id,
 int
 directory_is_tombstoned(struct db_conn *c, const char *clerk_id)
 {
-	static const char *const sql =
-	    "SELECT deleted_at FROM clerk_tombstones WHERE clerk_id = $1";
-	struct db_param p[] = {DB_TEXT(clerk_id)};
-	int64_t         t;
+	int64_t t;
 
-	return one_int(c, sql, p, 1, &t);
+	return tombstone_get(c, clerk_id, &t);
 }
 
 /* Appends {id, clerk_id, name, slug, [image_url,] role} rows to arr. */
@@ -196,20 +194,15 @@ static const struct db_sql user_me_text_sql = {
           "FROM users u WHERE u.clerk_id = $1 AND u.is_active = $6",
 };
 
-static struct db_param
-text_or_null(const char *s)
-{
-	return s != NULL ? DB_TEXT(s) : DB_NULLP;
-}
-
 int
 directory_user_me_text(struct db_conn *c, const char *clerk_user_id,
     const struct directory_active_org *a, struct arena *arena, int64_t *user_id,
     const char **text, size_t *len)
 {
-	struct db_param p[] = {DB_TEXT(clerk_user_id), text_or_null(a->org_id),
-	    text_or_null(a->role), text_or_null(a->slug),
-	    text_or_null(a->org_id != NULL ? a->permissions_json : NULL),
+	struct db_param p[] = {DB_TEXT(clerk_user_id),
+	    db_text_or_null(a->org_id), db_text_or_null(a->role),
+	    db_text_or_null(a->slug),
+	    db_text_or_null(a->org_id != NULL ? a->permissions_json : NULL),
 	    DB_INT(1)};
 	struct db_rows *r;
 	const char     *body;

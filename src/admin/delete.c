@@ -84,10 +84,10 @@ admin_delete_confirm(struct admin_ctx *c, const struct admin_object *o,
 
 int
 admin_delete_object(struct admin_ctx *c, const struct admin_object *o,
-    const char *delete_sql, const char *related_sql, const char *note)
+    int (*remove)(struct db_conn *db, int64_t id), const char      *related_sql,
+    const char *note)
 {
 	const struct admin_model *m = c->model;
-	struct db_param           p[] = {DB_TEXT(o->id)};
 	const char *what = admin_printf(c, "%s delete", m->verbose);
 
 	if (!c->is_post)
@@ -95,11 +95,10 @@ admin_delete_object(struct admin_ctx *c, const struct admin_object *o,
 	if (admin_tx_begin(c) == -1)
 		return admin_db_failed(c, what);
 	/* The log row first: an admin deleting their own account leaves it
-	 * with user_id NULL (ON DELETE SET NULL). */
+	 * with user_id NULL (its foreign key is set to NULL). */
 	if (admin_log_write(c, "delete", m->object_type, o->id, o->repr,
 	        "Deleted.") == -1 ||
-	    db_exec(c->db, delete_sql, p, ARRAY_LEN(p), NULL) == -1 ||
-	    admin_tx_commit(c) == -1)
+	    remove(c->db, admin_id(o->id)) == -1 || admin_tx_commit(c) == -1)
 		return admin_db_failed(c, what);
 	admin_flash(c, ADMIN_SUCCESS,
 	    admin_printf(c,

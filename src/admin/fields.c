@@ -234,15 +234,16 @@ admin_fields_changed(struct admin_ctx *c, const struct admin_field *f, size_t n,
 	return out;
 }
 
-struct db_param
-admin_field_param(const struct admin_field *f, size_t i,
-    const struct admin_values *v)
+const char *
+admin_field_text(const struct admin_values *v, size_t i)
 {
-	if (f[i].kind == ADMIN_F_BOOL)
-		return DB_INT(v->v[i] != NULL && strcmp(v->v[i], "1") == 0);
-	if (is_empty(v->v[i]))
-		return DB_NULLP;
-	return DB_TEXT(v->v[i]);
+	return is_empty(v->v[i]) ? NULL : v->v[i];
+}
+
+bool
+admin_field_bool(const struct admin_values *v, size_t i)
+{
+	return v->v[i] != NULL && strcmp(v->v[i], "1") == 0;
 }
 
 void

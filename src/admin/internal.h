@@ -128,6 +128,15 @@ char *admin_col(struct admin_ctx *c, struct db_rows *rows, int col);
  */
 int admin_row_by_id(struct admin_ctx *c, const char *sql, const char *id,
     struct db_rows **rows) MUST_CHECK;
+/*
+ * Runs sql with $1 = ref (as text) and takes its first row's two columns
+ * (an id and a label): 1 with *id and *label in the arena, 0 when there is
+ * no row, -1 on a database error.
+ */
+int admin_resolve(struct admin_ctx *c, const char *sql, const char *ref,
+    const char **id, const char **label) MUST_CHECK;
+/* s as a positive integer id (as URLs and id columns carry them), or 0. */
+int64_t admin_id(const char *s);
 /* s percent-encoded for a URL component, in the arena. */
 const char *admin_enc(struct admin_ctx *c, const char *s);
 /* The request's database, or NULL after rendering a 503 page. */
@@ -214,6 +223,22 @@ extern const struct admin_model admin_members_model;
 extern const struct admin_model admin_events_model;
 extern const struct admin_model admin_syncruns_model;
 
+/*
+ * The user an email (any case) or a Clerk user id names: 1 with *id and
+ * *label (its email, else its Clerk id) in the arena, 0 when none, -1 on
+ * a database error.
+ */
+int admin_user_resolve(struct admin_ctx *c, const char *ref, const char **id,
+    const char **label) MUST_CHECK;
+
+/*
+ * Inserts a membership (uid, oid: ids as text) made in the admin: 1 with
+ * *id (as text, in the arena), 0 when the user is already a member, -1 on
+ * a database error.
+ */
+int admin_member_add(struct admin_ctx *c, const char *uid, const char *oid,
+    const char *role, const char *now, const char **id) MUST_CHECK;
+
 /* The model of an admin_log object_type, or NULL. */
 const struct admin_model *admin_model_by_type(const char *object_type);
 /* "/admin/<app>/<name>/" + id + "/" + what + "/" (what NULL: the list). */
@@ -269,10 +294,10 @@ size_t admin_fields_read(struct admin_ctx *c, const struct admin_field *f,
 const char *admin_fields_changed(struct admin_ctx *c,
     const struct admin_field *f, size_t n, const struct admin_values *old,
     const struct admin_values *now);
-/* The value of field i as a bound parameter (NULL when empty; booleans as
- * integers, which PostgreSQL reads as booleans). */
-struct db_param admin_field_param(const struct admin_field *f, size_t i,
-    const struct admin_values *v);
+/* The value of field i: NULL when empty. */
+const char *admin_field_text(const struct admin_values *v, size_t i);
+/* The value of the checkbox field i. */
+bool admin_field_bool(const struct admin_values *v, size_t i);
 /* A <dt>/<dd> pair of read-only text (NULL: a dash). */
 void admin_readonly(struct admin_ctx *c, const char *label, const char *value);
 /* The Save / Save and continue buttons, and Delete when del_url is set. */
@@ -295,11 +320,12 @@ int admin_db_failed(struct admin_ctx *c, const char *what);
 int admin_delete_confirm(struct admin_ctx *c, const struct admin_object *o,
     const char *related_sql, const char *note);
 /*
- * A model's delete view: GET shows admin_delete_confirm(); POST runs
- * delete_sql ($1: the object's id) with its admin_log row, then goes back
- * to the changelist with a message.
+ * A model's delete view: GET shows admin_delete_confirm(); POST deletes
+ * the object with remove (an accounts/ operation, given the object's id)
+ * and its admin_log row, then goes back to the changelist with a message.
  */
 int admin_delete_object(struct admin_ctx *c, const struct admin_object *o,
-    const char *delete_sql, const char *related_sql, const char *note);
+    int (*remove)(struct db_conn *db, int64_t id), const char *related_sql,
+    const char *note);
 
 #endif

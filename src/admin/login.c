@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "accounts/password.h"
+#include "accounts/users.h"
 #include "admin/internal.h"
 #include "core/log.h"
 
@@ -103,16 +104,12 @@ static void
 rehash(struct admin_ctx *c, const struct login_user *u, const char *pw,
     size_t len)
 {
-	static const char *const sql =
-	    "UPDATE users SET password = $1 WHERE id = $2 AND password = $3";
 	char hash[PASSWORD_HASH_SIZE];
 
 	if (!password_needs_rehash(u->hash) ||
 	    password_hash(pw, len, hash) == -1)
 		return;
-	struct db_param p[] = {DB_TEXT(hash), DB_INT(u->id), DB_TEXT(u->hash)};
-
-	if (db_exec(c->db, sql, p, ARRAY_LEN(p), NULL) == -1)
+	if (user_rehash(c->db, u->id, hash, u->hash) == -1)
 		log_warn("req=%s component=admin msg=\"password rehash "
 		         "failed\"",
 		    c->r->id);

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "accounts/memberships.h"
 #include "core/timeutil.h"
 
 /* $1 role, $2 organization id, $3 user id, $4..$6 search words. */
@@ -169,9 +170,6 @@ change_page(struct admin_ctx *c, const struct admin_object *o,
 static int
 member_change(struct admin_ctx *c, const struct admin_object *o)
 {
-	static const char *const sql =
-	    "UPDATE organization_memberships SET role = $1, updated_at = $2 "
-	    "WHERE id = $3";
 	struct member       m;
 	struct admin_values old, v;
 	char                now[ISO_TIME_SIZE];
@@ -194,11 +192,10 @@ member_change(struct admin_ctx *c, const struct admin_object *o)
 	}
 	msg = admin_fields_changed(c, role_field, 1, &old, &v);
 	time_iso_from_ms(time_now_ms(), now);
-	struct db_param p[] = {DB_TEXT(v.v[0]), DB_TEXT(now), DB_TEXT(o->id)};
-
 	if (admin_tx_begin(c) == -1)
 		return admin_db_failed(c, "membership save");
-	if (db_exec(c->db, sql, p, ARRAY_LEN(p), NULL) == -1 ||
+	if (membership_set_role(c->db, admin_id(o->id), admin_id(m.org_id),
+	        v.v[0], now) == -1 ||
 	    admin_log_write(c, "change", c->model->object_type, o->id, o->repr,
 	        msg) == -1 ||
 	    admin_tx_commit(c) == -1)
@@ -227,40 +224,6 @@ add_page(struct admin_ctx *c, const struct admin_values *v)
 	return admin_page_end(c, HTTP_OK);
 }
 
-/* The id and label of the first row of sql($1 = ref): 1, 0 none, -1. */
-static int
-resolve(struct admin_ctx *c, const char *sql, const char *ref, const char **id,
-    const char **label)
-{
-	struct db_param p[] = {DB_TEXT(ref)};
-	struct db_rows *rows;
-	int             rc;
-
-	if ((rows = db_query(c->db, sql, p, 1)) == NULL)
-		return -1;
-	if ((rc = db_rows_next(rows)) == 1) {
-		*id = admin_col(c, rows, 0);
-		*label = admin_col(c, rows, 1);
-	}
-	db_rows_free(rows);
-	return rc;
-}
-
-static int
-resolve_user(struct admin_ctx *c, const char *ref, const char **id,
-    const char **label)
-{
-	static const char *const by_clerk =
-	    "SELECT id, COALESCE(email, clerk_id, '') FROM users "
-	    "WHERE clerk_id = $1";
-	static const char *const by_email =
-	    "SELECT id, COALESCE(email, clerk_id, '') FROM users "
-	    "WHERE email IS NOT NULL AND lower(email) = lower($1)";
-
-	return resolve(c, strchr(ref, '@') != NULL ? by_email : by_clerk, ref,
-	    id, label);
-}
-
 static int
 resolve_org(struct admin_ctx *c, const char *ref, const char **id,
     const char **label)
@@ -273,41 +236,31 @@ resolve_org(struct admin_ctx *c, const char *ref, const char **id,
 	int64_t n;
 
 	if (str_to_i64(str_from_cstr(ref), 1, INT64_MAX, &n) == 0)
-		return resolve(c, by_id, ref, id, label);
-	return resolve(c, by_ref, ref, id, label);
+		return admin_resolve(c, by_id, ref, id, label);
+	return admin_resolve(c, by_ref, ref, id, label);
 }
 
-static int
-member_insert(struct admin_ctx *c, const char *uid, const char *oid,
-    const char *role, const char **id)
+int
+admin_member_add(struct admin_ctx *c, const char *uid, const char *oid,
+    const char *role, const char *now, const char **id)
 {
-	static const char *const sql =
-	    "INSERT INTO organization_memberships (user_id, organization_id, "
-	    "role, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) "
-	    "RETURNING id";
-	char            now[ISO_TIME_SIZE];
-	struct db_rows *rows;
-	int             rc;
+	struct membership_values m = {.user_id = admin_id(uid),
+	    .org_id = admin_id(oid),
+	    .role = role,
+	    .clerk_updated_at = MEMBERSHIP_NO_TIME,
+	    .now = now};
+	int64_t                  n = 0;
+	int                      rc;
 
-	time_iso_from_ms(time_now_ms(), now);
-	struct db_param p[] = {DB_TEXT(uid), DB_TEXT(oid), DB_TEXT(role),
-	    DB_TEXT(now)};
-
-	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
-		return db_is_unique_violation(c->db) ? 0 : -1;
-	if ((rc = db_rows_next(rows)) == 1)
-		*id = admin_col(c, rows, 0);
-	while (rc == 1 && (rc = db_rows_next(rows)) == 1)
-		;
-	db_rows_free(rows);
-	if (rc == -1)
-		return db_is_unique_violation(c->db) ? 0 : -1;
-	return 1;
+	if ((rc = membership_add(c->db, &m, &n)) == 1)
+		*id = admin_printf(c, "%lld", (long long)n);
+	return rc;
 }
 
 static int
 member_add(struct admin_ctx *c)
 {
+	char                now[ISO_TIME_SIZE];
 	struct admin_values v;
 	const char         *uid = NULL, *oid = NULL, *ulabel = "", *olabel = "";
 	const char         *id = NULL, *repr;
@@ -323,7 +276,7 @@ member_add(struct admin_ctx *c)
 	}
 	errors = admin_fields_read(c, add_fields, ARRAY_LEN(add_fields), &v);
 	if (v.v[0] != NULL && v.err[0] == NULL) {
-		if ((rc = resolve_user(c, v.v[0], &uid, &ulabel)) == -1)
+		if ((rc = admin_user_resolve(c, v.v[0], &uid, &ulabel)) == -1)
 			return admin_db_failed(c, "membership user");
 		if (rc == 0) {
 			v.err[0] =
@@ -349,7 +302,8 @@ member_add(struct admin_ctx *c)
 	repr = admin_printf(c, "%s in %s", ulabel, olabel);
 	if (admin_tx_begin(c) == -1)
 		return admin_db_failed(c, "membership add");
-	if ((rc = member_insert(c, uid, oid, v.v[2], &id)) != 1) {
+	time_iso_from_ms(time_now_ms(), now);
+	if ((rc = admin_member_add(c, uid, oid, v.v[2], now, &id)) != 1) {
 		(void)!db_rollback(c->db);
 		if (rc == -1)
 			return admin_db_failed(c, "membership add");
@@ -370,8 +324,7 @@ member_add(struct admin_ctx *c)
 static int
 member_delete(struct admin_ctx *c, const struct admin_object *o)
 {
-	return admin_delete_object(c, o,
-	    "DELETE FROM organization_memberships WHERE id = $1", NULL,
+	return admin_delete_object(c, o, membership_delete, NULL,
 	    o->clerk_id != NULL ? "This membership is mirrored from Clerk: "
 	                          "unless it is deleted in Clerk too, the next "
 	                          "webhook or sync for it brings it back."

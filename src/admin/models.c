@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "accounts/admin_log.h"
 #include "admin/internal.h"
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -97,19 +98,11 @@ admin_log_write(struct admin_ctx *c, const char *action,
     const char *object_type, const char *object_id, const char *repr,
     const char *message)
 {
-	static const char *const sql =
-	    "INSERT INTO admin_log (user_id, action, object_type, object_id, "
-	    "object_repr, message, created_at) "
-	    "VALUES ($1, $2, $3, $4, $5, $6, $7)";
-	struct str r = cut_utf8(repr, REPR_MAX);
-	char       now[ISO_TIME_SIZE];
+	struct str             r = cut_utf8(repr, REPR_MAX);
+	struct admin_log_entry e = {c->user.id, action, object_type, object_id,
+	    r.p, r.len, message};
 
-	time_iso_from_ms(time_now_ms(), now);
-	struct db_param p[] = {DB_INT(c->user.id), DB_TEXT(action),
-	    DB_TEXT(object_type), DB_TEXT(object_id), DB_TEXTN(r.p, r.len),
-	    DB_TEXT(message != NULL ? message : ""), DB_TEXT(now)};
-
-	return db_exec(c->db, sql, p, ARRAY_LEN(p), NULL);
+	return admin_log_add(c->db, &e);
 }
 
 /* The gate, then the model named by the URL (a 404 page when none). */

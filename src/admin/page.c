@@ -78,6 +78,34 @@ admin_row_by_id(struct admin_ctx *c, const char *sql, const char *id,
 	return rc;
 }
 
+int
+admin_resolve(struct admin_ctx *c, const char *sql, const char *ref,
+    const char **id, const char **label)
+{
+	struct db_param p[] = {DB_TEXT(ref)};
+	struct db_rows *rows;
+	int             rc;
+
+	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
+		return -1;
+	if ((rc = db_rows_next(rows)) == 1) {
+		*id = admin_col(c, rows, 0);
+		*label = admin_col(c, rows, 1);
+	}
+	db_rows_free(rows);
+	return rc;
+}
+
+int64_t
+admin_id(const char *s)
+{
+	int64_t n;
+
+	if (s == NULL || str_to_i64(str_from_cstr(s), 1, INT64_MAX, &n) == -1)
+		return 0;
+	return n;
+}
+
 const char *
 admin_enc(struct admin_ctx *c, const char *s)
 {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "accounts/password.h"
+#include "accounts/users.h"
 #include "core/timeutil.h"
 
 /*
@@ -234,6 +235,21 @@ email_taken(struct admin_ctx *c, const char *email, int64_t except_id)
 	return n > 0;
 }
 
+int
+admin_user_resolve(struct admin_ctx *c, const char *ref, const char **id,
+    const char **label)
+{
+	static const char *const by_clerk =
+	    "SELECT id, COALESCE(email, clerk_id, '') FROM users "
+	    "WHERE clerk_id = $1";
+	static const char *const by_email =
+	    "SELECT id, COALESCE(email, clerk_id, '') FROM users "
+	    "WHERE email IS NOT NULL AND lower(email) = lower($1)";
+
+	return admin_resolve(c, strchr(ref, '@') != NULL ? by_email : by_clerk,
+	    ref, id, label);
+}
+
 static const char email_taken_msg[] = "A user with this email address already "
                                       "exists.";
 
@@ -323,25 +339,24 @@ static int
 user_save(struct admin_ctx *c, const struct admin_object *o,
     const struct user_row *u, const struct admin_values *v)
 {
-	static const char *const sql =
-	    "UPDATE users SET email = $1, first_name = $2, last_name = $3, "
-	    "username = $4, image_url = $5, is_active = $6, is_staff = $7, "
-	    "is_superuser = $8, updated_at = $9 WHERE id = $10";
-	const char     *msg = admin_fields_changed(c, user_fields,
-	        ARRAY_LEN(user_fields), &u->v, v);
-	const char     *repr = user_repr(c, o->id, v->v[F_EMAIL], u->clerk_id);
-	char            now[ISO_TIME_SIZE];
-	size_t          i;
-	struct db_param p[10];
+	const char *msg = admin_fields_changed(c, user_fields,
+	    ARRAY_LEN(user_fields), &u->v, v);
+	const char *repr = user_repr(c, o->id, v->v[F_EMAIL], u->clerk_id);
+	char        now[ISO_TIME_SIZE];
+	struct user_values uv = {.email = admin_field_text(v, F_EMAIL),
+	    .first_name = admin_field_text(v, F_FIRST),
+	    .last_name = admin_field_text(v, F_LAST),
+	    .username = admin_field_text(v, F_USERNAME),
+	    .image_url = admin_field_text(v, F_IMAGE),
+	    .is_active = admin_field_bool(v, F_ACTIVE),
+	    .is_staff = admin_field_bool(v, F_STAFF),
+	    .is_superuser = admin_field_bool(v, F_SUPER),
+	    .now = now};
 
 	time_iso_from_ms(time_now_ms(), now);
-	for (i = 0; i < ARRAY_LEN(user_fields); i++)
-		p[i] = admin_field_param(user_fields, i, v);
-	p[8] = DB_TEXT(now);
-	p[9] = DB_TEXT(o->id);
 	if (admin_tx_begin(c) == -1)
 		return admin_db_failed(c, "user save");
-	if (db_exec(c->db, sql, p, ARRAY_LEN(p), NULL) == -1 ||
+	if (user_update(c->db, admin_id(o->id), &uv) == -1 ||
 	    admin_log_write(c, "change", c->model->object_type, o->id, repr,
 	        msg) == -1 ||
 	    admin_tx_commit(c) == -1) {
@@ -406,46 +421,35 @@ add_page(struct admin_ctx *c, const struct admin_values *v)
 
 /* Inserts the user (hash may be ""); 1 with *id, 0 email taken, -1. */
 static int
-user_insert(struct admin_ctx *c, const struct admin_values *v, const char *hash,
-    char **id)
+insert(struct admin_ctx *c, const struct admin_values *v, const char *hash,
+    const char **id)
 {
-	static const char *const sql =
-	    "INSERT INTO users (email, first_name, last_name, is_active, "
-	    "is_staff, is_superuser, password, date_joined, created_at, "
-	    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8) "
-	    "RETURNING id";
-	char            now[ISO_TIME_SIZE];
-	struct db_param p[8];
-	struct db_rows *rows;
-	size_t          i;
-	int             rc, more;
+	char               now[ISO_TIME_SIZE];
+	struct user_values u = {.email = admin_field_text(v, A_EMAIL),
+	    .first_name = admin_field_text(v, A_FIRST),
+	    .last_name = admin_field_text(v, A_LAST),
+	    .password = hash,
+	    .is_active = admin_field_bool(v, A_ACTIVE),
+	    .is_staff = admin_field_bool(v, A_STAFF),
+	    .is_superuser = admin_field_bool(v, A_SUPER),
+	    .clerk_updated_at = USER_NO_TIME,
+	    .date_joined = now,
+	    .now = now};
+	int64_t            n = 0;
+	int                rc;
 
 	time_iso_from_ms(time_now_ms(), now);
-	for (i = 0; i < 6; i++)
-		p[i] = admin_field_param(add_fields, i, v);
-	p[6] = DB_TEXT(hash);
-	p[7] = DB_TEXT(now);
-	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
-		return db_is_unique_violation(c->db) ? 0 : -1;
-	if ((rc = db_rows_next(rows)) == 1)
-		*id = admin_col(c, rows, 0);
-	/* Step to the end: a RETURNING statement completes on every backend. */
-	while (rc == 1 && (more = db_rows_next(rows)) != 0) {
-		if (more == -1)
-			rc = -1;
-	}
-	db_rows_free(rows);
-	if (rc == -1 && db_is_unique_violation(c->db))
-		return 0;
+	if ((rc = user_add(c->db, &u, &n)) == 1)
+		*id = admin_printf(c, "%lld", (long long)n);
 	return rc;
 }
 
 static int
-user_add(struct admin_ctx *c)
+user_add_view(struct admin_ctx *c)
 {
 	struct admin_values v;
 	char                hash[PASSWORD_HASH_SIZE] = "";
-	char               *id = NULL;
+	const char         *id = NULL;
 	int                 rc, taken;
 	size_t              errors;
 
@@ -482,7 +486,7 @@ user_add(struct admin_ctx *c)
 	}
 	if (admin_tx_begin(c) == -1)
 		return admin_db_failed(c, "user add");
-	if ((rc = user_insert(c, &v, hash, &id)) != 1) {
+	if ((rc = insert(c, &v, hash, &id)) != 1) {
 		(void)!db_rollback(c->db);
 		if (rc == -1)
 			return admin_db_failed(c, "user add");
@@ -500,9 +504,9 @@ user_add(struct admin_ctx *c)
 }
 
 static int
-user_delete(struct admin_ctx *c, const struct admin_object *o)
+user_delete_view(struct admin_ctx *c, const struct admin_object *o)
 {
-	return admin_delete_object(c, o, "DELETE FROM users WHERE id = $1",
+	return admin_delete_object(c, o, user_delete,
 	    "SELECT m.id, COALESCE(u.email, u.clerk_id, '') || ' in ' || "
 	    "o.name "
 	    "|| ' (' || m.role || ')' "
@@ -526,6 +530,6 @@ const struct admin_model admin_users_model = {
     .list = &user_list,
     .lookup = user_lookup,
     .change = user_change,
-    .add = user_add,
-    .del = user_delete,
+    .add = user_add_view,
+    .del = user_delete_view,
 };

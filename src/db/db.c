@@ -261,7 +261,7 @@ db_query_int(struct db_conn *c, const char *sql, const struct db_param *params,
     size_t nparams, int64_t *out, bool *is_null)
 {
 	struct db_rows *r = db_query(c, sql, params, nparams);
-	int             rc;
+	int             rc, more;
 
 	if (r == NULL)
 		return -1;
@@ -269,6 +269,10 @@ db_query_int(struct db_conn *c, const char *sql, const struct db_param *params,
 		if (is_null != NULL)
 			*is_null = db_col_is_null(r, 0);
 		*out = db_col_int(r, 0);
+	}
+	while (rc == 1 && (more = db_rows_next(r)) != 0) {
+		if (more == -1)
+			rc = -1;
 	}
 	db_rows_free(r);
 	return rc;

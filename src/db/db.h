@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/mem.h"
 #include "db/url.h"
@@ -38,6 +39,13 @@ struct db_param {
 #define DB_TEXTN(p, n) \
 	((struct db_param){.type = DB_P_TEXT, .s = (p), .len = (n)})
 #define DB_TEXT(p) DB_TEXTN((p), strlen(p))
+
+/* s as text, or NULL when s is NULL. */
+static inline struct db_param
+db_text_or_null(const char *s)
+{
+	return s != NULL ? DB_TEXT(s) : DB_NULLP;
+}
 
 /*
  * Opens a pool of up to pool_size connections. SQLite opens (and creates)
@@ -107,7 +115,8 @@ struct db_rows *db_query_sql_planned(struct db_conn *c,
 /*
  * Runs a query for one integer, the first column of its first row: 1 with
  * *out (and *is_null, when not NULL) set, 0 when there is no row, -1 on
- * error.
+ * error. It steps past any further row, so that a statement with
+ * RETURNING (INSERT ... RETURNING id) has completed on every backend.
  */
 int db_query_int(struct db_conn *c, const char *sql,
     const struct db_param *params, size_t nparams, int64_t *out,
