@@ -19,37 +19,27 @@ admin_auth_session_add(struct db_conn *c, const struct admin_auth_session *s)
 	return db_exec(c, sql, p, ARRAY_LEN(p), NULL);
 }
 
-/* A statement of one text parameter. */
-static int
-exec_text(struct db_conn *c, const char *sql, const char *v)
-{
-	struct db_param p[] = {DB_TEXT(v)};
-
-	return db_exec(c, sql, p, ARRAY_LEN(p), NULL);
-}
-
 int
 admin_auth_session_drop(struct db_conn *c, const char *token_hash)
 {
-	return exec_text(c, "DELETE FROM admin_sessions WHERE token_hash = $1",
-	    token_hash);
+	return db_exec_one(c,
+	    "DELETE FROM admin_sessions WHERE token_hash = $1",
+	    DB_TEXT(token_hash), NULL);
 }
 
 int
 admin_auth_sessions_purge(struct db_conn *c, const char *now)
 {
-	return exec_text(c, "DELETE FROM admin_sessions WHERE expires_at <= $1",
-	    now);
+	return db_exec_one(c,
+	    "DELETE FROM admin_sessions WHERE expires_at <= $1", DB_TEXT(now),
+	    NULL);
 }
 
 int
 admin_auth_sessions_drop_user(struct db_conn *c, int64_t user_id)
 {
-	static const char *const sql =
-	    "DELETE FROM admin_sessions WHERE user_id = $1";
-	struct db_param p[] = {DB_INT(user_id)};
-
-	return db_exec(c, sql, p, ARRAY_LEN(p), NULL);
+	return db_exec_one(c, "DELETE FROM admin_sessions WHERE user_id = $1",
+	    DB_INT(user_id), NULL);
 }
 
 int
@@ -67,13 +57,15 @@ admin_auth_failure_add(struct db_conn *c, const char *email, const char *ip,
 int
 admin_auth_failures_purge(struct db_conn *c, const char *since)
 {
-	return exec_text(c,
-	    "DELETE FROM admin_login_failures WHERE created_at <= $1", since);
+	return db_exec_one(c,
+	    "DELETE FROM admin_login_failures WHERE created_at <= $1",
+	    DB_TEXT(since), NULL);
 }
 
 int
 admin_auth_failures_clear(struct db_conn *c, const char *email)
 {
-	return exec_text(c,
-	    "DELETE FROM admin_login_failures WHERE email = lower($1)", email);
+	return db_exec_one(c,
+	    "DELETE FROM admin_login_failures WHERE email = lower($1)",
+	    DB_TEXT(email), NULL);
 }

@@ -33,7 +33,7 @@ admins_create_superuser(struct db_conn *c, const char *email, const char *hash,
 	    .is_active = true,
 	    .is_staff = true,
 	    .is_superuser = true,
-	    .clerk_updated_at = USER_NO_TIME,
+	    .clerk_updated_at = DB_NO_INT,
 	    .date_joined = now,
 	    .now = now};
 	int64_t            got = 0;

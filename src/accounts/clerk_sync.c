@@ -22,8 +22,8 @@
 #include "accounts/users.h"
 #include "core/timeutil.h"
 
-/* The same sentinel as USER_NO_TIME, ORG_NO_TIME, MEMBERSHIP_NO_TIME. */
-#define NO_TIME INT64_MIN
+/* Not known: stored as NULL by the accounts writes (db_int_or_null). */
+#define NO_TIME DB_NO_INT
 
 /* What an upsert did to the stored row. */
 enum write {

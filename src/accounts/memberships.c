@@ -8,10 +8,23 @@
 
 #include <string.h>
 
-static struct db_param
-time_or_null(int64_t t)
+/*
+ * The parameters of membership_add and the mirror updates: $1..$6 are
+ * clerk_id, role, clerk_updated_at, now, user_id and organization_id
+ * (membership_mirror_update uses the first 4).
+ */
+#define MEMBERSHIP_PARAMS 6
+
+static void
+membership_params(const struct membership_values *m,
+    struct db_param                               p[MEMBERSHIP_PARAMS])
 {
-	return t != MEMBERSHIP_NO_TIME ? DB_INT(t) : DB_NULLP;
+	p[0] = db_text_or_null(m->clerk_id);
+	p[1] = DB_TEXT(m->role);
+	p[2] = db_int_or_null(m->clerk_updated_at);
+	p[3] = DB_TEXT(m->now);
+	p[4] = DB_INT(m->user_id);
+	p[5] = DB_INT(m->org_id);
 }
 
 int
@@ -23,13 +36,12 @@ membership_add(struct db_conn *c, const struct membership_values *m,
 	    "clerk_updated_at, created_at, updated_at, user_id, "
 	    "organization_id) VALUES ($1, $2, $3, $4, $4, $5, $6) "
 	    "ON CONFLICT DO NOTHING RETURNING id";
-	struct db_param p[] = {db_text_or_null(m->clerk_id), DB_TEXT(m->role),
-	    time_or_null(m->clerk_updated_at), DB_TEXT(m->now),
-	    DB_INT(m->user_id), DB_INT(m->org_id)};
+	struct db_param p[MEMBERSHIP_PARAMS];
 	int64_t         got = 0;
 	int             rc;
 
-	rc = db_query_int(c, sql, p, ARRAY_LEN(p), &got, NULL);
+	membership_params(m, p);
+	rc = db_query_int(c, sql, p, MEMBERSHIP_PARAMS, &got, NULL);
 	if (rc == 1 && id != NULL)
 		*id = got;
 	return rc;
@@ -57,10 +69,11 @@ membership_mirror_update(struct db_conn *c, const struct membership_values *m,
 	    "clerk_updated_at = $3, updated_at = $4 WHERE clerk_id = $1 AND "
 	    "(clerk_updated_at IS NULL OR clerk_updated_at < $3 OR "
 	    "(clerk_updated_at = $3 AND role <> $2))";
-	struct db_param p[] = {DB_TEXT(m->clerk_id), DB_TEXT(m->role),
-	    time_or_null(m->clerk_updated_at), DB_TEXT(m->now)};
+	struct db_param p[MEMBERSHIP_PARAMS];
 
-	return db_exec(c, sql, p, ARRAY_LEN(p), changed);
+	/* PostgreSQL must see every parameter it is sent: $1..$4 only. */
+	membership_params(m, p);
+	return db_exec(c, sql, p, 4, changed);
 }
 
 int
@@ -73,21 +86,18 @@ membership_mirror_update_pair(struct db_conn *c,
 	    "organization_id = $6 AND (clerk_updated_at IS NULL OR "
 	    "clerk_updated_at < $3 OR (clerk_updated_at = $3 AND (role <> $2 "
 	    "OR clerk_id IS NULL OR clerk_id <> $1)))";
-	struct db_param p[] = {DB_TEXT(m->clerk_id), DB_TEXT(m->role),
-	    time_or_null(m->clerk_updated_at), DB_TEXT(m->now),
-	    DB_INT(m->user_id), DB_INT(m->org_id)};
+	struct db_param p[MEMBERSHIP_PARAMS];
 
-	return db_exec(c, sql, p, ARRAY_LEN(p), changed);
+	membership_params(m, p);
+	return db_exec(c, sql, p, MEMBERSHIP_PARAMS, changed);
 }
 
 int
 membership_delete(struct db_conn *c, int64_t id)
 {
-	static const char *const sql =
-	    "DELETE FROM organization_memberships WHERE id = $1";
-	struct db_param p[] = {DB_INT(id)};
-
-	return db_exec(c, sql, p, ARRAY_LEN(p), NULL);
+	return db_exec_one(c,
+	    "DELETE FROM organization_memberships WHERE id = $1", DB_INT(id),
+	    NULL);
 }
 
 int
@@ -105,11 +115,9 @@ int
 membership_delete_by_clerk(struct db_conn *c, const char *clerk_id,
     int64_t *changed)
 {
-	static const char *const sql =
-	    "DELETE FROM organization_memberships WHERE clerk_id = $1";
-	struct db_param p[] = {DB_TEXT(clerk_id)};
-
-	return db_exec(c, sql, p, ARRAY_LEN(p), changed);
+	return db_exec_one(c,
+	    "DELETE FROM organization_memberships WHERE clerk_id = $1",
+	    DB_TEXT(clerk_id), changed);
 }
 
 int

@@ -13,16 +13,13 @@
 #include "core/mem.h"
 #include "db/db.h"
 
-/* A clerk_updated_at that is not known (a membership made in the admin). */
-#define MEMBERSHIP_NO_TIME INT64_MIN
-
 /* The columns of a membership that a write sets. */
 struct membership_values {
 	const char *clerk_id; /* NULL: made in the admin */
 	int64_t     user_id;
 	int64_t     org_id;
 	const char *role;
-	int64_t     clerk_updated_at; /* ms, or MEMBERSHIP_NO_TIME */
+	int64_t     clerk_updated_at; /* ms, or DB_NO_INT */
 	const char *now;              /* created_at and updated_at */
 };
 

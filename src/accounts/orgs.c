@@ -6,10 +6,19 @@
 
 #include <string.h>
 
-static struct db_param
-time_or_null(int64_t t)
+/* The parameters of org_add and org_mirror_update: $1..$6 are clerk_id,
+ * name, slug, image_url, clerk_updated_at and now. */
+#define ORG_PARAMS 6
+
+static void
+org_params(const struct org_values *o, struct db_param p[ORG_PARAMS])
 {
-	return t != ORG_NO_TIME ? DB_INT(t) : DB_NULLP;
+	p[0] = db_text_or_null(o->clerk_id);
+	p[1] = DB_TEXT(o->name);
+	p[2] = db_text_or_null(o->slug);
+	p[3] = db_text_or_null(o->image_url);
+	p[4] = db_int_or_null(o->clerk_updated_at);
+	p[5] = DB_TEXT(o->now);
 }
 
 int
@@ -20,11 +29,10 @@ org_add(struct db_conn *c, const struct org_values *o, int64_t *id)
 	    "clerk_updated_at, created_at, updated_at) "
 	    "VALUES ($1, $2, $3, $4, $5, $6, $6) "
 	    "ON CONFLICT (clerk_id) DO NOTHING RETURNING id";
-	struct db_param p[] = {db_text_or_null(o->clerk_id), DB_TEXT(o->name),
-	    db_text_or_null(o->slug), db_text_or_null(o->image_url),
-	    time_or_null(o->clerk_updated_at), DB_TEXT(o->now)};
+	struct db_param p[ORG_PARAMS];
 
-	return db_query_int(c, sql, p, ARRAY_LEN(p), id, NULL);
+	org_params(o, p);
+	return db_query_int(c, sql, p, ORG_PARAMS, id, NULL);
 }
 
 int
@@ -50,29 +58,22 @@ org_mirror_update(struct db_conn *c, const struct org_values *o,
 	    "(clerk_updated_at = $5 AND NOT (name = $2 AND "
 	    "COALESCE(slug = $3, slug IS NULL AND $3 IS NULL) AND "
 	    "COALESCE(image_url = $4, image_url IS NULL AND $4 IS NULL))))";
-	struct db_param p[] = {DB_TEXT(o->clerk_id), DB_TEXT(o->name),
-	    db_text_or_null(o->slug), db_text_or_null(o->image_url),
-	    time_or_null(o->clerk_updated_at), DB_TEXT(o->now)};
+	struct db_param p[ORG_PARAMS];
 
-	return db_exec(c, sql, p, ARRAY_LEN(p), changed);
+	org_params(o, p);
+	return db_exec(c, sql, p, ORG_PARAMS, changed);
 }
 
 int
 org_delete(struct db_conn *c, int64_t id)
 {
-	static const char *const sql =
-	    "DELETE FROM organizations WHERE id = $1";
-	struct db_param p[] = {DB_INT(id)};
-
-	return db_exec(c, sql, p, ARRAY_LEN(p), NULL);
+	return db_exec_one(c, "DELETE FROM organizations WHERE id = $1",
+	    DB_INT(id), NULL);
 }
 
 int
 org_delete_by_clerk(struct db_conn *c, const char *clerk_id)
 {
-	static const char *const sql =
-	    "DELETE FROM organizations WHERE clerk_id = $1";
-	struct db_param p[] = {DB_TEXT(clerk_id)};
-
-	return db_exec(c, sql, p, ARRAY_LEN(p), NULL);
+	return db_exec_one(c, "DELETE FROM organizations WHERE clerk_id = $1",
+	    DB_TEXT(clerk_id), NULL);
 }

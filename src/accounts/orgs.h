@@ -13,16 +13,13 @@
 #include "core/mem.h"
 #include "db/db.h"
 
-/* A clerk_updated_at that is not known (a local organization, a stub). */
-#define ORG_NO_TIME INT64_MIN
-
 /* The columns of an organization that a write sets; NULL stores NULL. */
 struct org_values {
 	const char *clerk_id; /* NULL: made in the admin */
 	const char *name;     /* never NULL */
 	const char *slug;
 	const char *image_url;
-	int64_t     clerk_updated_at; /* ms, or ORG_NO_TIME */
+	int64_t     clerk_updated_at; /* ms, or DB_NO_INT */
 	const char *now;              /* created_at and updated_at */
 };
 

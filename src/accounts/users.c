@@ -8,12 +8,6 @@
 
 #include <string.h>
 
-static struct db_param
-time_or_null(int64_t t)
-{
-	return t != USER_NO_TIME ? DB_INT(t) : DB_NULLP;
-}
-
 int
 user_add(struct db_conn *c, const struct user_values *u, int64_t *id)
 {
@@ -28,7 +22,7 @@ user_add(struct db_conn *c, const struct user_values *u, int64_t *id)
 	    db_text_or_null(u->last_name), db_text_or_null(u->username),
 	    db_text_or_null(u->image_url), DB_TEXT(u->password),
 	    DB_INT(u->is_active), DB_INT(u->is_staff), DB_INT(u->is_superuser),
-	    time_or_null(u->clerk_updated_at), DB_TEXT(u->date_joined),
+	    db_int_or_null(u->clerk_updated_at), DB_TEXT(u->date_joined),
 	    DB_TEXT(u->now)};
 
 	return db_query_int(c, sql, p, ARRAY_LEN(p), id, NULL);
@@ -71,7 +65,7 @@ user_mirror_update(struct db_conn *c, int64_t id, const struct user_values *u,
 	struct db_param p[] = {DB_INT(id), DB_TEXT(u->clerk_id),
 	    db_text_or_null(u->email), db_text_or_null(u->first_name),
 	    db_text_or_null(u->last_name), db_text_or_null(u->username),
-	    db_text_or_null(u->image_url), time_or_null(u->clerk_updated_at),
+	    db_text_or_null(u->image_url), db_int_or_null(u->clerk_updated_at),
 	    DB_TEXT(u->now)};
 
 	return db_exec(c, sql, p, ARRAY_LEN(p), changed);
@@ -127,17 +121,13 @@ user_set_password(struct db_conn *c, const char *email, const char *hash,
 int
 user_delete(struct db_conn *c, int64_t id)
 {
-	static const char *const sql = "DELETE FROM users WHERE id = $1";
-	struct db_param          p[] = {DB_INT(id)};
-
-	return db_exec(c, sql, p, ARRAY_LEN(p), NULL);
+	return db_exec_one(c, "DELETE FROM users WHERE id = $1", DB_INT(id),
+	    NULL);
 }
 
 int
 user_delete_by_clerk(struct db_conn *c, const char *clerk_id)
 {
-	static const char *const sql = "DELETE FROM users WHERE clerk_id = $1";
-	struct db_param          p[] = {DB_TEXT(clerk_id)};
-
-	return db_exec(c, sql, p, ARRAY_LEN(p), NULL);
+	return db_exec_one(c, "DELETE FROM users WHERE clerk_id = $1",
+	    DB_TEXT(clerk_id), NULL);
 }

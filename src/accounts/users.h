@@ -17,9 +17,6 @@
 #include "core/mem.h"
 #include "db/db.h"
 
-/* A clerk_updated_at that is not known (a local account, a stub). */
-#define USER_NO_TIME INT64_MIN
-
 /* The columns of a user that a write sets; NULL strings store NULL. */
 struct user_values {
 	const char *clerk_id; /* NULL: a local account */
@@ -32,7 +29,7 @@ struct user_values {
 	bool        is_active;
 	bool        is_staff;
 	bool        is_superuser;
-	int64_t     clerk_updated_at; /* ms, or USER_NO_TIME */
+	int64_t     clerk_updated_at; /* ms, or DB_NO_INT */
 	const char *date_joined;
 	const char *now; /* created_at and updated_at */
 };

@@ -247,7 +247,7 @@ admin_member_add(struct admin_ctx *c, const char *uid, const char *oid,
 	struct membership_values m = {.user_id = admin_id(uid),
 	    .org_id = admin_id(oid),
 	    .role = role,
-	    .clerk_updated_at = MEMBERSHIP_NO_TIME,
+	    .clerk_updated_at = DB_NO_INT,
 	    .now = now};
 	int64_t                  n = 0;
 	int                      rc;

@@ -399,7 +399,7 @@ org_values_of(const struct admin_values *v, const char *now)
 	struct org_values o = {.name = admin_field_text(v, 0),
 	    .slug = admin_field_text(v, 1),
 	    .image_url = admin_field_text(v, 2),
-	    .clerk_updated_at = ORG_NO_TIME,
+	    .clerk_updated_at = DB_NO_INT,
 	    .now = now};
 
 	return o;

@@ -432,7 +432,7 @@ insert(struct admin_ctx *c, const struct admin_values *v, const char *hash,
 	    .is_active = admin_field_bool(v, A_ACTIVE),
 	    .is_staff = admin_field_bool(v, A_STAFF),
 	    .is_superuser = admin_field_bool(v, A_SUPER),
-	    .clerk_updated_at = USER_NO_TIME,
+	    .clerk_updated_at = DB_NO_INT,
 	    .date_joined = now,
 	    .now = now};
 	int64_t            n = 0;

@@ -249,6 +249,13 @@ db_exec(struct db_conn *c, const char *sql, const struct db_param *params,
 	return c->ops->exec(c, sql, params, nparams, changes);
 }
 
+int
+db_exec_one(struct db_conn *c, const char *sql, struct db_param p,
+    int64_t *changes)
+{
+	return c->ops->exec(c, sql, &p, 1, changes);
+}
+
 struct db_rows *
 db_query(struct db_conn *c, const char *sql, const struct db_param *params,
     size_t nparams)

@@ -40,11 +40,21 @@ struct db_param {
 	((struct db_param){.type = DB_P_TEXT, .s = (p), .len = (n)})
 #define DB_TEXT(p) DB_TEXTN((p), strlen(p))
 
+/* An integer that is not known: db_int_or_null() binds it as NULL. */
+#define DB_NO_INT INT64_MIN
+
 /* s as text, or NULL when s is NULL. */
 static inline struct db_param
 db_text_or_null(const char *s)
 {
 	return s != NULL ? DB_TEXT(s) : DB_NULLP;
+}
+
+/* v as an integer, or NULL when v is DB_NO_INT. */
+static inline struct db_param
+db_int_or_null(int64_t v)
+{
+	return v != DB_NO_INT ? DB_INT(v) : DB_NULLP;
 }
 
 /*
@@ -82,6 +92,9 @@ int db_rollback(struct db_conn *c) MUST_CHECK;
  */
 int db_exec(struct db_conn *c, const char *sql, const struct db_param *params,
     size_t nparams, int64_t *changes) MUST_CHECK;
+/* db_exec of a statement with the one parameter p. */
+int db_exec_one(struct db_conn *c, const char *sql, struct db_param p,
+    int64_t *changes) MUST_CHECK;
 /* Runs a query; NULL on error. Free the result with db_rows_free(). */
 struct db_rows *db_query(struct db_conn *c, const char *sql,
     const struct db_param *params, size_t nparams) MUST_CHECK;
