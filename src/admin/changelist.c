@@ -6,15 +6,18 @@
  * number checked against the model's columns, and every statement is a
  * literal, so the database layer's statement caches stay small.
  */
-#include "admin/internal.h"
+#include "admin/changelist.h"
 
 #include <string.h>
 
+#include "admin/model.h"
+#include "admin/page.h"
 #include "core/log.h"
 
-#define MAX_FILTERS  4
-#define SEARCH_WORDS 3
-#define Q_MAX        200 /* bytes of a search term */
+#define ADMIN_PER_PAGE 100 /* changelist rows per page */
+#define MAX_FILTERS    4
+#define SEARCH_WORDS   3
+#define Q_MAX          200 /* bytes of a search term */
 
 struct cl_state {
 	const char *q;

@@ -5,9 +5,11 @@
  * the CSRF token is post=yes), and the POST that deletes it with its
  * admin_log row.
  */
-#include "admin/internal.h"
+#include "admin/delete.h"
 
 #include <string.h>
+
+#include "admin/page.h"
 
 #define RELATED_SHOWN 1000
 
@@ -39,7 +41,12 @@ related(struct admin_ctx *c, const struct admin_object *o, const char *sql)
 	return rc;
 }
 
-int
+/*
+ * The GET half of a delete: the confirmation page listing the object and
+ * what goes with it (related_sql, $1 = the object's id, rows of (id,
+ * label) of memberships; NULL: nothing), with note (may be NULL) below.
+ */
+static int
 admin_delete_confirm(struct admin_ctx *c, const struct admin_object *o,
     const char *related_sql, const char *note)
 {

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "accounts/clerk_delivery.h"
-#include "admin/internal.h"
+#include "admin/fields.h"
+#include "admin/model.h"
+#include "admin/page.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 

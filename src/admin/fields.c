@@ -4,10 +4,12 @@
  * trimmed; text must be valid UTF-8 without control characters), the
  * change message of admin_log, and the shared save/redirect steps.
  */
-#include "admin/internal.h"
+#include "admin/fields.h"
 
 #include <string.h>
 
+#include "admin/model.h"
+#include "admin/page.h"
 #include "core/log.h"
 
 static const char *const input_type[] = {"text", "email", "url", "checkbox",
@@ -291,30 +293,4 @@ admin_saved(struct admin_ctx *c, const char *verb, const char *repr,
 	if (stay && change_url != NULL)
 		return admin_redirect(c->r, change_url);
 	return admin_redirect(c->r, admin_url(c, c->model, NULL, NULL));
-}
-
-int
-admin_tx_begin(struct admin_ctx *c)
-{
-	return db_begin(c->db);
-}
-
-int
-admin_tx_commit(struct admin_ctx *c)
-{
-	if (db_commit(c->db) == 0)
-		return 0;
-	(void)!db_rollback(c->db);
-	return -1;
-}
-
-int
-admin_db_failed(struct admin_ctx *c, const char *what)
-{
-	log_error("req=%s component=admin msg=\"%s failed\" error=\"%s\"",
-	    c->r->id, what, db_errmsg(c->db));
-	(void)!db_rollback(c->db); /* when inside a transaction */
-	return admin_error(c, HTTP_SERVICE_UNAVAILABLE, "Service unavailable",
-	    "The database did not answer, and nothing was changed. Try again "
-	    "in a moment.");
 }

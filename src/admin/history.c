@@ -7,10 +7,11 @@
  * stored event or run, so an operator can see why a row looks the way it
  * does.
  */
-#include "admin/internal.h"
+#include "admin/history.h"
 
 #include <string.h>
 
+#include "admin/page.h"
 #include "core/log.h"
 
 #define HISTORY_MAX    500

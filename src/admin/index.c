@@ -7,7 +7,8 @@
 
 #include <string.h>
 
-#include "admin/internal.h"
+#include "admin/model.h"
+#include "admin/page.h"
 #include "core/log.h"
 
 #define RECENT_ACTIONS 10

@@ -12,7 +12,7 @@
 
 #include "accounts/password.h"
 #include "accounts/users.h"
-#include "admin/internal.h"
+#include "admin/page.h"
 #include "core/log.h"
 
 #define EMAIL_MAX    254

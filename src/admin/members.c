@@ -5,11 +5,14 @@
  * Clerk id or slug), change (the role) and delete. Each save writes
  * admin_log in its transaction.
  */
-#include "admin/internal.h"
+#include "admin/model.h"
 
 #include <string.h>
 
 #include "accounts/memberships.h"
+#include "admin/delete.h"
+#include "admin/fields.h"
+#include "admin/page.h"
 #include "core/timeutil.h"
 
 /* $1 role, $2 organization id, $3 user id, $4..$6 search words. */

@@ -6,12 +6,15 @@
  * Clerk user id, role) to add one. The whole save is one transaction with
  * an admin_log row for the organization and one per membership touched.
  */
-#include "admin/internal.h"
+#include "admin/model.h"
 
 #include <string.h>
 
 #include "accounts/memberships.h"
 #include "accounts/orgs.h"
+#include "admin/delete.h"
+#include "admin/fields.h"
+#include "admin/page.h"
 #include "core/timeutil.h"
 
 #define INLINE_MAX 200 /* memberships shown inline; more: the changelist */

@@ -6,9 +6,12 @@
  * while the object still exists. A run left 'running' by a command that
  * was interrupted stays so: nothing here changes it.
  */
-#include "admin/internal.h"
+#include "admin/model.h"
 
 #include <string.h>
+
+#include "admin/fields.h"
+#include "admin/page.h"
 
 #define CHANGES_MAX 1000 /* objects listed on a run's page */
 

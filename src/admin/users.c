@@ -6,12 +6,15 @@
  * with it (foreign keys), and each save writes admin_log in its
  * transaction.
  */
-#include "admin/internal.h"
+#include "admin/model.h"
 
 #include <string.h>
 
 #include "accounts/password.h"
 #include "accounts/users.h"
+#include "admin/delete.h"
+#include "admin/fields.h"
+#include "admin/page.h"
 #include "core/timeutil.h"
 
 /*

@@ -1,27 +1,18 @@
 /*
- * The model registry and the generic views that dispatch on it: the route
- * parameters {app}/{model} pick a struct admin_model, whose functions do
- * the model-specific work. Also the index page, the stylesheet, object
- * URLs and the admin log writer. Tables are static and read-only.
+ * The generic views that dispatch on the model registry: the route
+ * parameters {app}/{model} pick a struct admin_model (admin/registry.c),
+ * whose functions do the model-specific work; the changelist and history
+ * pages are the same for every model. Also the stylesheet.
  */
 #include "admin/admin.h"
 
 #include <string.h>
 
-#include "accounts/admin_log.h"
-#include "admin/internal.h"
+#include "admin/changelist.h"
+#include "admin/history.h"
+#include "admin/model.h"
+#include "admin/page.h"
 #include "core/log.h"
-#include "core/timeutil.h"
-
-#define REPR_MAX 200 /* bytes, as Django's object_repr */
-
-static const struct admin_model *const models[] = {
-    &admin_users_model,
-    &admin_orgs_model,
-    &admin_members_model,
-    &admin_events_model,
-    &admin_syncruns_model,
-};
 
 int
 admin_static_css(struct req *r)
@@ -33,95 +24,18 @@ admin_static_css(struct req *r)
 	return resp_bytes(r, HTTP_OK, "text/css; charset=utf-8", css, len);
 }
 
-const struct admin_model *
-admin_model_by_type(const char *object_type)
-{
-	size_t i;
-
-	for (i = 0; object_type != NULL && i < ARRAY_LEN(models); i++) {
-		if (strcmp(models[i]->object_type, object_type) == 0)
-			return models[i];
-	}
-	return NULL;
-}
-
-const char *
-admin_url(struct admin_ctx *c, const struct admin_model *m, const char *id,
-    const char *what)
-{
-	if (id == NULL)
-		return admin_printf(c, "/admin/%s/%s/%s%s", m->app, m->name,
-		    what != NULL ? what : "", what != NULL ? "/" : "");
-	return admin_printf(c, "/admin/%s/%s/%s/%s/", m->app, m->name,
-	    admin_enc(c, id), what);
-}
-
-void
-admin_object_page_begin(struct admin_ctx *c, const char *title,
-    const struct admin_object *o, const char *last)
-{
-	struct html_link crumbs[4] = {{"Home", "/admin/", false}};
-	size_t           n = 1;
-
-	crumbs[n].label = c->model->title_plural;
-	crumbs[n++].href = admin_url(c, c->model, NULL, NULL);
-	if (o != NULL) {
-		crumbs[n].label = o->repr;
-		crumbs[n++].href = last != NULL
-		    ? admin_url(c, c->model, o->id, "change")
-		    : NULL;
-	}
-	if (last != NULL) {
-		crumbs[n].label = last;
-		crumbs[n++].href = NULL;
-	}
-	c->nav = admin_url(c, c->model, NULL, NULL);
-	admin_page_begin(c, title, crumbs, n);
-}
-
-/* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
-static struct str
-cut_utf8(const char *s, size_t max)
-{
-	size_t len = s != NULL ? strlen(s) : 0;
-
-	if (len > max) {
-		len = max;
-		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-			len--;
-	}
-	return (struct str){s != NULL ? s : "", len};
-}
-
-int
-admin_log_write(struct admin_ctx *c, const char *action,
-    const char *object_type, const char *object_id, const char *repr,
-    const char *message)
-{
-	struct str             r = cut_utf8(repr, REPR_MAX);
-	struct admin_log_entry e = {c->user.id, action, object_type, object_id,
-	    r.p, r.len, message};
-
-	return admin_log_add(c->db, &e);
-}
-
 /* The gate, then the model named by the URL (a 404 page when none). */
 static int
 enter_model(struct req *r, unsigned flags, struct admin_ctx **out)
 {
-	struct str app = req_param(r, "app"), name = req_param(r, "model");
-	size_t     i;
-	int        status;
+	int status;
 
 	if ((status = admin_enter(r, flags, out)) != 0)
 		return status;
-	for (i = 0; i < ARRAY_LEN(models); i++) {
-		if (str_eq_cstr(app, models[i]->app) &&
-		    str_eq_cstr(name, models[i]->name)) {
-			(*out)->model = models[i];
-			return 0;
-		}
-	}
+	(*out)->model =
+	    admin_model_find(req_param(r, "app"), req_param(r, "model"));
+	if ((*out)->model != NULL)
+		return 0;
 	status = admin_error(*out, HTTP_NOT_FOUND, "Not found",
 	    "There is no such page in the admin.");
 	*out = NULL;

@@ -1,0 +1,92 @@
+/*
+ * One admin request's context, built by the gate (admin/gate.c) before the
+ * handler runs, and the helpers every admin file uses with it: text in the
+ * request's arena, columns, ids, transactions. Everything hangs on the
+ * request's arena; a context belongs to its request's thread.
+ */
+#ifndef ADMIN_CTX_H
+#define ADMIN_CTX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "admin/form.h"
+#include "admin/session.h"
+#include "admin/util.h"
+#include "html/html.h"
+#include "http/req.h"
+
+#define ADMIN_PAGE_MAX (8 * 1024 * 1024) /* bytes of one page */
+#define ADMIN_MAX_MSGS 4
+
+enum admin_level {
+	ADMIN_SUCCESS = 0,
+	ADMIN_INFO,
+	ADMIN_WARNING,
+	ADMIN_ERROR,
+};
+
+struct admin_msg {
+	enum admin_level level;
+	const char      *text;
+};
+
+struct admin_model;
+
+/* One admin request. */
+struct admin_ctx {
+	struct req               *r;
+	struct db_conn           *db;
+	struct admin_user         user;
+	bool                      signed_in;
+	bool                      is_post;
+	struct admin_form         form; /* the POST's fields */
+	struct html               h;
+	const struct admin_model *model; /* of the URL, when it names one */
+	const char               *nav;   /* current nav entry (a URL) */
+	struct admin_msg          msgs[ADMIN_MAX_MSGS];
+	size_t                    nmsgs;
+};
+
+/* admin_enter() flags. */
+#define ADMIN_PUBLIC   0x1 /* no session needed (login page) */
+#define ADMIN_ANY_POST 0x2 /* POST allowed to view-only staff (logout) */
+
+/*
+ * The gate: builds the context, loads the session (no session: 302 to the
+ * login page for a GET, 403 for a POST), and for a POST decodes the form
+ * and checks the Origin, the CSRF token and, unless ADMIN_ANY_POST, that
+ * the admin is a superuser. 0 with *out set, or the status of the response
+ * it has already written.
+ */
+int admin_enter(struct req *r, unsigned flags,
+    struct admin_ctx **out) MUST_CHECK;
+
+/* printf into the request's arena. */
+char *admin_printf(struct admin_ctx *c, const char *fmt, ...)
+    PRINTF_LIKE(2, 3) MUST_CHECK;
+/* A copy of a column's text (NULL for SQL NULL) in the arena. */
+char *admin_col(struct admin_ctx *c, struct db_rows *rows, int col);
+/*
+ * Runs sql, whose one parameter $1 is the local id given as text in id,
+ * and moves to its row: 1 with *rows on it (db_rows_free() it), 0 when id
+ * is not an id or no row matches, -1 on a database error.
+ */
+int admin_row_by_id(struct admin_ctx *c, const char *sql, const char *id,
+    struct db_rows **rows) MUST_CHECK;
+/*
+ * Runs sql with $1 = ref (as text) and takes its first row's two columns
+ * (an id and a label): 1 with *id and *label in the arena, 0 when there is
+ * no row, -1 on a database error.
+ */
+int admin_resolve(struct admin_ctx *c, const char *sql, const char *ref,
+    const char **id, const char **label) MUST_CHECK;
+/* s as a positive integer id (as URLs and id columns carry them), or 0. */
+int64_t admin_id(const char *s);
+/* s percent-encoded for a URL component, in the arena. */
+const char *admin_enc(struct admin_ctx *c, const char *s);
+/* Runs in a transaction: 0, or -1 after rolling back. */
+int admin_tx_begin(struct admin_ctx *c) MUST_CHECK;
+int admin_tx_commit(struct admin_ctx *c) MUST_CHECK;
+
+#endif

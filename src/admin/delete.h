@@ -1,0 +1,22 @@
+/*
+ * Deleting an object, shared by the models that allow it: the
+ * confirmation page, and the POST that deletes the object with its
+ * admin_log row.
+ */
+#ifndef ADMIN_DELETE_H
+#define ADMIN_DELETE_H
+
+#include <stdint.h>
+
+#include "admin/model.h"
+
+/*
+ * A model's delete view: GET shows admin_delete_confirm(); POST deletes
+ * the object with remove (an accounts/ operation, given the object's id)
+ * and its admin_log row, then goes back to the changelist with a message.
+ */
+int admin_delete_object(struct admin_ctx *c, const struct admin_object *o,
+    int (*remove)(struct db_conn *db, int64_t id), const char *related_sql,
+    const char *note);
+
+#endif
