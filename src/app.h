@@ -27,6 +27,9 @@ struct app {
 	/* The Clerk session gate of ROUTE_AUTH routes: 0 when r->auth is
 	 * filled, else the HTTP status it answered. */
 	int (*authenticate)(struct req *r);
+	/* Runs before the handler of every route flagged ROUTE_GATED
+	 * (app_gate): 0 to go on, else the status it answered. */
+	int (*gate)(struct req *r);
 	const struct route *routes;
 	size_t              nroutes;
 };
@@ -34,5 +37,9 @@ struct app {
 /* The table of every route this program serves (src/routes.c). */
 extern const struct route app_routes[];
 extern const size_t       app_nroutes;
+
+/* The gate of the routes flagged ROUTE_GATED, by their flags
+ * (src/routes.c): the Clerk session or the admin's. */
+int app_gate(struct req *r) MUST_CHECK;
 
 #endif

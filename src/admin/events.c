@@ -242,16 +242,16 @@ out:
 int
 admin_event_retry(struct req *r)
 {
-	struct admin_ctx   *c;
+	struct admin_ctx   *c = r->gate_ctx;
 	struct admin_object o;
 	struct event        e;
 	struct delivery     d;
 	const char         *msg, *back;
 	struct str          id = req_param(r, "id");
-	int                 status, rc;
+	int                 rc;
 
-	if ((status = admin_enter(r, 0, &c)) != 0)
-		return status;
+	if (c == NULL)
+		return HTTP_INTERNAL_ERROR;
 	c->model = &admin_events_model;
 	o.id = arena_strndup(r->arena, id.p, id.len);
 	if ((rc = event_load(c, o.id, &e)) != 1)

@@ -1,12 +1,18 @@
 /*
- * The admin's request gate: the context of every admin request, its
- * session, and for a POST the form, the Origin, the CSRF token and the
- * permission, in that order. The context and its page buffer live on the
- * request's arena.
+ * The admin's request gate (admin_gate), run by the server before the
+ * handler of every route with an admin flag (ROUTE_ADMIN,
+ * ROUTE_ADMIN_PUBLIC, ROUTE_ADMIN_ANY_POST; see src/routes.c): it builds
+ * the request's context, loads its session, and for a POST checks the
+ * form, the Origin, the CSRF token and the permission, in that order. So
+ * an admin page cannot forget the check: its handler only runs once the
+ * gate has passed, and takes the context from r->gate_ctx. The context
+ * and its page buffer live on the request's arena.
  */
-#include "admin/ctx.h"
+#include "admin/admin.h"
 
 #include <string.h>
+
+#include "admin/ctx.h"
 
 #include "admin/page.h"
 #include "core/log.h"
@@ -81,7 +87,7 @@ check_post(struct admin_ctx *c, unsigned flags)
 		    "the Origin of the request is not this "
 		    "site");
 	sent = admin_form_get(&c->form, ADMIN_CSRF_FIELD);
-	if ((flags & ADMIN_PUBLIC) != 0)
+	if ((flags & ROUTE_ADMIN_PUBLIC) != 0)
 		want = req_cookie(c->r, ADMIN_CSRF_COOKIE);
 	else
 		want = c->user.csrf;
@@ -95,9 +101,10 @@ check_post(struct admin_ctx *c, unsigned flags)
 }
 
 int
-admin_enter(struct req *r, unsigned flags, struct admin_ctx **out)
+admin_gate(struct req *r)
 {
 	struct admin_ctx *c = arena_alloc(r->arena, sizeof(*c));
+	unsigned          flags = r->match.route->flags;
 	int               rc, status;
 
 	memset(c, 0, sizeof(*c));
@@ -105,7 +112,6 @@ admin_enter(struct req *r, unsigned flags, struct admin_ctx **out)
 	html_init(&c->h, ADMIN_PAGE_MAX);
 	arena_defer(r->arena, ctx_cleanup, c);
 	c->is_post = str_eq_cstr(r->method, "POST");
-	*out = NULL;
 	if (admin_db(c) == NULL)
 		return HTTP_SERVICE_UNAVAILABLE;
 	if ((rc = admin_session_load(r, c->db, &c->user)) == -1) {
@@ -117,7 +123,7 @@ admin_enter(struct req *r, unsigned flags, struct admin_ctx **out)
 		    "The database did not answer. Try again in a moment.");
 	}
 	c->signed_in = rc == 1;
-	if (!c->signed_in && (flags & ADMIN_PUBLIC) == 0) {
+	if (!c->signed_in && (flags & ROUTE_ADMIN_PUBLIC) == 0) {
 		if (!c->is_post)
 			return to_login(r);
 		return csrf_failed(c, "no admin session; sign in again");
@@ -125,12 +131,13 @@ admin_enter(struct req *r, unsigned flags, struct admin_ctx **out)
 	if (c->is_post) {
 		if ((status = check_post(c, flags)) != 0)
 			return status;
-		if ((flags & (ADMIN_PUBLIC | ADMIN_ANY_POST)) == 0 &&
+		if ((flags & (ROUTE_ADMIN_PUBLIC | ROUTE_ADMIN_ANY_POST)) ==
+		        0 &&
 		    !c->user.is_superuser)
 			return admin_error(c, HTTP_FORBIDDEN, "Forbidden (403)",
 			    "Your account can view the admin but not change "
 			    "anything: only superusers can.");
 	}
-	*out = c;
+	r->gate_ctx = c;
 	return 0;
 }

@@ -101,12 +101,11 @@ recent_actions(struct admin_ctx *c)
 int
 admin_index(struct req *r)
 {
-	struct admin_ctx *c;
+	struct admin_ctx *c = r->gate_ctx;
 	size_t            i;
-	int               status;
 
-	if ((status = admin_enter(r, 0, &c)) != 0)
-		return status;
+	if (c == NULL)
+		return HTTP_INTERNAL_ERROR;
 	c->nav = "/admin/";
 	admin_page_begin(c, "Site administration", NULL, 0);
 	html_lit(&c->h, "<h1>Site administration</h1>\n");

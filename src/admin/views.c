@@ -24,22 +24,22 @@ admin_static_css(struct req *r)
 	return resp_bytes(r, HTTP_OK, "text/css; charset=utf-8", css, len);
 }
 
-/* The gate, then the model named by the URL (a 404 page when none). */
+/* The gate's context with the model named by the URL; else the status of
+ * the error page (404 when there is no such model). */
 static int
-enter_model(struct req *r, unsigned flags, struct admin_ctx **out)
+enter_model(struct req *r, struct admin_ctx **out)
 {
-	int status;
+	struct admin_ctx *c = r->gate_ctx;
 
-	if ((status = admin_enter(r, flags, out)) != 0)
-		return status;
-	(*out)->model =
-	    admin_model_find(req_param(r, "app"), req_param(r, "model"));
-	if ((*out)->model != NULL)
-		return 0;
-	status = admin_error(*out, HTTP_NOT_FOUND, "Not found",
-	    "There is no such page in the admin.");
 	*out = NULL;
-	return status;
+	if (c == NULL)
+		return HTTP_INTERNAL_ERROR;
+	c->model = admin_model_find(req_param(r, "app"), req_param(r, "model"));
+	if (c->model == NULL)
+		return admin_error(c, HTTP_NOT_FOUND, "Not found",
+		    "There is no such page in the admin.");
+	*out = c;
+	return 0;
 }
 
 /* The object of the URL's {id} into o; else the status of the error page. */
@@ -82,7 +82,7 @@ admin_changelist(struct req *r)
 	struct admin_ctx *c;
 	int               status;
 
-	if ((status = enter_model(r, 0, &c)) != 0)
+	if ((status = enter_model(r, &c)) != 0)
 		return status;
 	return admin_changelist_render(c);
 }
@@ -93,7 +93,7 @@ admin_add(struct req *r)
 	struct admin_ctx *c;
 	int               status;
 
-	if ((status = enter_model(r, 0, &c)) != 0)
+	if ((status = enter_model(r, &c)) != 0)
 		return status;
 	if (c->model->read_only || c->model->add == NULL)
 		return forbidden(c, "add");
@@ -109,7 +109,7 @@ admin_object(struct req *r)
 	struct admin_object o;
 	int                 status;
 
-	if ((status = enter_model(r, 0, &c)) != 0)
+	if ((status = enter_model(r, &c)) != 0)
 		return status;
 	if ((status = find_object(c, &o)) != 0)
 		return status;
@@ -123,7 +123,7 @@ admin_change(struct req *r)
 	struct admin_object o;
 	int                 status;
 
-	if ((status = enter_model(r, 0, &c)) != 0)
+	if ((status = enter_model(r, &c)) != 0)
 		return status;
 	if ((status = find_object(c, &o)) != 0)
 		return status;
@@ -139,7 +139,7 @@ admin_delete(struct req *r)
 	struct admin_object o;
 	int                 status;
 
-	if ((status = enter_model(r, 0, &c)) != 0)
+	if ((status = enter_model(r, &c)) != 0)
 		return status;
 	if (c->model->read_only || c->model->del == NULL ||
 	    !c->user.is_superuser)
@@ -156,7 +156,7 @@ admin_history(struct req *r)
 	struct admin_object o;
 	int                 status;
 
-	if ((status = enter_model(r, 0, &c)) != 0)
+	if ((status = enter_model(r, &c)) != 0)
 		return status;
 	if ((status = find_object(c, &o)) != 0)
 		return status;

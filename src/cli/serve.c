@@ -201,6 +201,7 @@ run(const struct config *cfg, const struct serve_opts *o)
 	app.webhook_secret = has_secret ? &secret : NULL;
 	app.session = gate;
 	app.authenticate = clerk_session_authenticate;
+	app.gate = app_gate;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);

@@ -61,6 +61,9 @@ struct req {
 	void                  *state; /* the handler's, across a suspension */
 	struct req_auth        auth;
 	int                    auth_waits; /* suspensions for signing keys */
+	/* What the route's gate built for its handler (the admin's struct
+	 * admin_ctx), NULL when none. */
+	void *gate_ctx;
 
 	/* The response, set by resp_*(). */
 	int                  status;

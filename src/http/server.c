@@ -270,10 +270,9 @@ req_rerun(struct req *r)
 {
 	int status;
 
-	if ((r->match.route->flags & ROUTE_AUTH) != 0) {
-		int denied = r->app->authenticate != NULL
-		    ? r->app->authenticate(r)
-		    : HTTP_UNAUTHORIZED;
+	if ((r->match.route->flags & ROUTE_GATED) != 0) {
+		int denied =
+		    r->app->gate != NULL ? r->app->gate(r) : HTTP_UNAUTHORIZED;
 
 		if (denied == HTTP_SUSPENDED)
 			return HTTP_SUSPENDED;
