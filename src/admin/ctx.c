@@ -27,7 +27,7 @@ admin_printf(struct admin_ctx *c, const char *fmt, ...)
 }
 
 char *
-admin_col(struct admin_ctx *c, struct db_rows *rows, int col)
+admin_col_dup(struct arena *a, struct db_rows *rows, int col)
 {
 	const char *p;
 	size_t      len;
@@ -35,7 +35,13 @@ admin_col(struct admin_ctx *c, struct db_rows *rows, int col)
 	if (db_col_is_null(rows, col))
 		return NULL;
 	p = db_col_text(rows, col, &len);
-	return arena_strndup(c->r->arena, p, len);
+	return arena_strndup(a, p, len);
+}
+
+char *
+admin_col(struct admin_ctx *c, struct db_rows *rows, int col)
+{
+	return admin_col_dup(c->r->arena, rows, col);
 }
 
 int

@@ -58,6 +58,8 @@ char *admin_printf(struct admin_ctx *c, const char *fmt, ...)
     PRINTF_LIKE(2, 3) MUST_CHECK;
 /* A copy of a column's text (NULL for SQL NULL) in the arena. */
 char *admin_col(struct admin_ctx *c, struct db_rows *rows, int col);
+/* The same in arena a, for a reader without a context. */
+char *admin_col_dup(struct arena *a, struct db_rows *rows, int col);
 /*
  * Runs sql, whose one parameter $1 is the local id given as text in id,
  * and moves to its row: 1 with *rows on it (db_rows_free() it), 0 when id

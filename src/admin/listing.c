@@ -29,19 +29,6 @@ struct reader {
 	const struct admin_list *l;
 };
 
-/* A copy of a column's text (NULL for SQL NULL) in the arena. */
-static const char *
-text_of(struct arena *a, struct db_rows *rows, int col)
-{
-	const char *p;
-	size_t      len;
-
-	if (db_col_is_null(rows, col))
-		return NULL;
-	p = db_col_text(rows, col, &len);
-	return arena_strndup(a, p, len);
-}
-
 /* Fills p with the filters and search words; returns how many. */
 static size_t
 where_params(const struct reader *x, const struct admin_list_state *s,
@@ -150,11 +137,11 @@ read_rows(const struct reader *x, const struct admin_list_state *s,
 	while (out->nrows < ADMIN_PER_PAGE && (rc = db_rows_next(rows)) == 1) {
 		const char **row = &out->cells[out->nrows++ * out->ncols];
 
-		row[0] = text_of(x->a, rows, 0);
+		row[0] = admin_col_dup(x->a, rows, 0);
 		for (i = 0; i < l->ncols; i++)
 			row[i + 1] = l->cols[i].kind == ADMIN_COL_BOOL
 			    ? (db_col_bool(rows, (int)i + 1) ? "1" : "0")
-			    : text_of(x->a, rows, (int)i + 1);
+			    : admin_col_dup(x->a, rows, (int)i + 1);
 	}
 	db_rows_free(rows);
 	return rc == -1 ? -1 : 0;
@@ -275,7 +262,7 @@ admin_list_choices(struct db_conn *db, struct arena *a,
 	if ((rows = db_query(db, f->choices_sql, NULL, 0)) == NULL)
 		return -1;
 	while ((rc = db_rows_next(rows)) == 1) {
-		const char *s = text_of(a, rows, 0);
+		const char *s = admin_col_dup(a, rows, 0);
 
 		if (s == NULL)
 			continue;

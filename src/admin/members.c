@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "accounts/memberships.h"
-#include "admin/delete.h"
+#include "admin/deletion.h"
 #include "admin/fields.h"
 #include "admin/page.h"
 #include "core/timeutil.h"

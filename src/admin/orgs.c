@@ -12,7 +12,7 @@
 
 #include "accounts/memberships.h"
 #include "accounts/orgs.h"
-#include "admin/delete.h"
+#include "admin/deletion.h"
 #include "admin/fields.h"
 #include "admin/page.h"
 #include "core/timeutil.h"

@@ -12,7 +12,7 @@
 
 #include "accounts/password.h"
 #include "accounts/users.h"
-#include "admin/delete.h"
+#include "admin/deletion.h"
 #include "admin/fields.h"
 #include "admin/page.h"
 #include "core/timeutil.h"

@@ -68,6 +68,17 @@ find_object(struct admin_ctx *c, struct admin_object *o)
 	        c->model->verbose, ids));
 }
 
+/* enter_model(), then the object of the URL's {id} into o. */
+static int
+enter_object(struct req *r, struct admin_ctx **c, struct admin_object *o)
+{
+	int status;
+
+	if ((status = enter_model(r, c)) != 0)
+		return status;
+	return find_object(*c, o);
+}
+
 static int
 forbidden(struct admin_ctx *c, const char *what)
 {
@@ -109,9 +120,7 @@ admin_object(struct req *r)
 	struct admin_object o;
 	int                 status;
 
-	if ((status = enter_model(r, &c)) != 0)
-		return status;
-	if ((status = find_object(c, &o)) != 0)
+	if ((status = enter_object(r, &c, &o)) != 0)
 		return status;
 	return admin_redirect(r, admin_url(c, c->model, o.id, "change"));
 }
@@ -123,9 +132,7 @@ admin_change(struct req *r)
 	struct admin_object o;
 	int                 status;
 
-	if ((status = enter_model(r, &c)) != 0)
-		return status;
-	if ((status = find_object(c, &o)) != 0)
+	if ((status = enter_object(r, &c, &o)) != 0)
 		return status;
 	if (c->is_post && c->model->read_only)
 		return forbidden(c, "change");
@@ -156,9 +163,7 @@ admin_history(struct req *r)
 	struct admin_object o;
 	int                 status;
 
-	if ((status = enter_model(r, &c)) != 0)
-		return status;
-	if ((status = find_object(c, &o)) != 0)
+	if ((status = enter_object(r, &c, &o)) != 0)
 		return status;
 	return admin_history_render(c, &o);
 }

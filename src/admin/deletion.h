@@ -3,8 +3,8 @@
  * confirmation page, and the POST that deletes the object with its
  * admin_log row.
  */
-#ifndef ADMIN_DELETE_H
-#define ADMIN_DELETE_H
+#ifndef ADMIN_DELETION_H
+#define ADMIN_DELETION_H
 
 #include <stdint.h>
 

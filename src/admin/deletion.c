@@ -5,7 +5,7 @@
  * the CSRF token is post=yes), and the POST that deletes it with its
  * admin_log row.
  */
-#include "admin/delete.h"
+#include "admin/deletion.h"
 
 #include <string.h>
 
