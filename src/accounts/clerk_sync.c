@@ -8,7 +8,8 @@
  * An event equal to the stored row (the same updated_at and the same
  * columns) is left out by that guard too: it writes nothing and is applied
  * but unchanged (sync_result.changed), so "mysaas clerk sync" can record
- * only real changes.
+ * only real changes. The rules decide; the writes are the named operations
+ * of accounts/users.c, orgs.c, memberships.c and tombstones.c.
  */
 #include "accounts/clerk_sync.h"
 

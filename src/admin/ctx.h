@@ -59,7 +59,7 @@ char *admin_printf(struct admin_ctx *c, const char *fmt, ...)
 /* A copy of a column's text (NULL for SQL NULL) in the arena. */
 char *admin_col(struct admin_ctx *c, struct db_rows *rows, int col);
 /* The same in arena a, for a reader without a context. */
-char *admin_col_dup(struct arena *a, struct db_rows *rows, int col);
+char *admin_col_dup(struct arena *a, struct db_rows *rows, int col) MUST_CHECK;
 /*
  * Runs sql, whose one parameter $1 is the local id given as text in id,
  * and moves to its row: 1 with *rows on it (db_rows_free() it), 0 when id
@@ -75,7 +75,7 @@ int admin_row_by_id(struct admin_ctx *c, const char *sql, const char *id,
 int admin_resolve(struct admin_ctx *c, const char *sql, const char *ref,
     const char **id, const char **label) MUST_CHECK;
 /* s as a positive integer id (as URLs and id columns carry them), or 0. */
-int64_t admin_id(const char *s);
+int64_t admin_id(const char *s) MUST_CHECK;
 /* s percent-encoded for a URL component, in the arena. */
 const char *admin_enc(struct admin_ctx *c, const char *s);
 /* Runs in a transaction: 0, or -1 after rolling back. */

@@ -47,7 +47,7 @@ related(struct admin_ctx *c, const struct admin_object *o, const char *sql)
  * label) of memberships; NULL: nothing), with note (may be NULL) below.
  */
 static int
-admin_delete_confirm(struct admin_ctx *c, const struct admin_object *o,
+confirm(struct admin_ctx *c, const struct admin_object *o,
     const char *related_sql, const char *note)
 {
 	const struct admin_model *m = c->model;
@@ -91,21 +91,20 @@ admin_delete_confirm(struct admin_ctx *c, const struct admin_object *o,
 
 int
 admin_delete_object(struct admin_ctx *c, const struct admin_object *o,
-    int (*remove)(struct db_conn *db, int64_t id), const char      *related_sql,
-    const char *note)
+    admin_remove_fn erase, const char *related_sql, const char *note)
 {
 	const struct admin_model *m = c->model;
 	const char *what = admin_printf(c, "%s delete", m->verbose);
 
 	if (!c->is_post)
-		return admin_delete_confirm(c, o, related_sql, note);
+		return confirm(c, o, related_sql, note);
 	if (admin_tx_begin(c) == -1)
 		return admin_db_failed(c, what);
 	/* The log row first: an admin deleting their own account leaves it
 	 * with user_id NULL (its foreign key is set to NULL). */
 	if (admin_log_write(c, "delete", m->object_type, o->id, o->repr,
 	        "Deleted.") == -1 ||
-	    remove(c->db, admin_id(o->id)) == -1 || admin_tx_commit(c) == -1)
+	    erase(c->db, admin_id(o->id)) == -1 || admin_tx_commit(c) == -1)
 		return admin_db_failed(c, what);
 	admin_flash(c, ADMIN_SUCCESS,
 	    admin_printf(c,

@@ -10,13 +10,15 @@
 
 #include "admin/model.h"
 
+/* Deletes the object of local id id (an accounts/ operation): 0 or -1. */
+typedef int (*admin_remove_fn)(struct db_conn *db, int64_t id);
+
 /*
  * A model's delete view: GET shows admin_delete_confirm(); POST deletes
- * the object with remove (an accounts/ operation, given the object's id)
+ * the object with erase (an accounts/ operation, given the object's id)
  * and its admin_log row, then goes back to the changelist with a message.
  */
 int admin_delete_object(struct admin_ctx *c, const struct admin_object *o,
-    int (*remove)(struct db_conn *db, int64_t id), const char *related_sql,
-    const char *note);
+    admin_remove_fn erase, const char *related_sql, const char *note);
 
 #endif

@@ -48,9 +48,9 @@ const char *admin_fields_changed(struct admin_ctx *c,
     const struct admin_field *f, size_t n, const struct admin_values *old,
     const struct admin_values *now);
 /* The value of field i: NULL when empty. */
-const char *admin_field_text(const struct admin_values *v, size_t i);
+const char *admin_field_text(const struct admin_values *v, size_t i) MUST_CHECK;
 /* The value of the checkbox field i. */
-bool admin_field_bool(const struct admin_values *v, size_t i);
+bool admin_field_bool(const struct admin_values *v, size_t i) MUST_CHECK;
 /* A <dt>/<dd> pair of read-only text (NULL: a dash). */
 void admin_readonly(struct admin_ctx *c, const char *label, const char *value);
 /* The Save / Save and continue buttons, and Delete when del_url is set. */

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "admin/ctx.h"
-
 #include "admin/page.h"
 #include "core/log.h"
 

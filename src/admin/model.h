@@ -110,7 +110,8 @@ extern const struct admin_model admin_events_model;
 extern const struct admin_model admin_syncruns_model;
 
 /* The model at /admin/<app>/<name>/, or NULL. */
-const struct admin_model *admin_model_find(struct str app, struct str name);
+const struct admin_model *admin_model_find(struct str app,
+    struct str                                        name) MUST_CHECK;
 /* The model of an admin_log object_type, or NULL. */
 const struct admin_model *admin_model_by_type(const char *object_type);
 /* "/admin/<app>/<name>/" + id + "/" + what + "/" (what NULL: the list). */
