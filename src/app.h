@@ -33,7 +33,8 @@ extern const size_t       app_nroutes;
 
 /*
  * The server's gate (server_config.gate) for the routes of app_routes:
- * dispatches on the route's flags to the gate each one needs.
+ * dispatches on the route's flags: ROUTE_AUTH to the Clerk session gate,
+ * the admin flags to the admin's.
  */
 int app_gate(struct req *r) MUST_CHECK;
 

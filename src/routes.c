@@ -1,7 +1,11 @@
 /*
- * Every route this program serves, in one table, and the gate the server
- * runs before the gated ones. Later features add their rows here (and to
- * the OpenAPI document kept beside it).
+ * Every route this program serves, in one table, and the gate that runs
+ * before the handler of each gated route. Later features add their rows
+ * here (and to the OpenAPI document kept beside it). A route's flags say
+ * which gate guards it: ROUTE_AUTH a Clerk session, ROUTE_ADMIN (with
+ * ROUTE_ADMIN_ANY_POST for logout) an admin session, ROUTE_ADMIN_PUBLIC
+ * the admin's context without a session (the login page);
+ * tests/routes_test.c checks that every admin page has one of them.
  */
 #include "app.h"
 
@@ -42,22 +46,30 @@ const struct route app_routes[] = {
     {"GET", "/dashboard", pages_dashboard, ROUTE_HTML},
     {"GET", "/static/pages.js", pages_script, 0},
     {"GET", "/static/style.css", admin_static_css, 0},
-    {"GET", "/admin/", admin_index, ROUTE_HTML},
-    {"GET", "/admin/login/", admin_login, ROUTE_HTML},
-    {"POST", "/admin/login/", admin_login, ROUTE_HTML},
-    {"GET", "/admin/logout/", admin_logout, ROUTE_HTML},
-    {"POST", "/admin/logout/", admin_logout, ROUTE_HTML},
-    {"GET", "/admin/{app}/{model}/", admin_changelist, ROUTE_HTML},
-    {"GET", "/admin/{app}/{model}/add/", admin_add, ROUTE_HTML},
-    {"POST", "/admin/{app}/{model}/add/", admin_add, ROUTE_HTML},
-    {"GET", "/admin/{app}/{model}/{id}/", admin_object, ROUTE_HTML},
-    {"GET", "/admin/{app}/{model}/{id}/change/", admin_change, ROUTE_HTML},
-    {"POST", "/admin/{app}/{model}/{id}/change/", admin_change, ROUTE_HTML},
-    {"GET", "/admin/{app}/{model}/{id}/delete/", admin_delete, ROUTE_HTML},
-    {"POST", "/admin/{app}/{model}/{id}/delete/", admin_delete, ROUTE_HTML},
-    {"GET", "/admin/{app}/{model}/{id}/history/", admin_history, ROUTE_HTML},
+    {"GET", "/admin/", admin_index, ROUTE_HTML | ROUTE_ADMIN},
+    {"GET", "/admin/login/", admin_login, ROUTE_HTML | ROUTE_ADMIN_PUBLIC},
+    {"POST", "/admin/login/", admin_login, ROUTE_HTML | ROUTE_ADMIN_PUBLIC},
+    {"GET", "/admin/logout/", admin_logout, ROUTE_HTML | ROUTE_ADMIN},
+    {"POST", "/admin/logout/", admin_logout,
+        ROUTE_HTML | ROUTE_ADMIN | ROUTE_ADMIN_ANY_POST},
+    {"GET", "/admin/{app}/{model}/", admin_changelist,
+        ROUTE_HTML | ROUTE_ADMIN},
+    {"GET", "/admin/{app}/{model}/add/", admin_add, ROUTE_HTML | ROUTE_ADMIN},
+    {"POST", "/admin/{app}/{model}/add/", admin_add, ROUTE_HTML | ROUTE_ADMIN},
+    {"GET", "/admin/{app}/{model}/{id}/", admin_object,
+        ROUTE_HTML | ROUTE_ADMIN},
+    {"GET", "/admin/{app}/{model}/{id}/change/", admin_change,
+        ROUTE_HTML | ROUTE_ADMIN},
+    {"POST", "/admin/{app}/{model}/{id}/change/", admin_change,
+        ROUTE_HTML | ROUTE_ADMIN},
+    {"GET", "/admin/{app}/{model}/{id}/delete/", admin_delete,
+        ROUTE_HTML | ROUTE_ADMIN},
+    {"POST", "/admin/{app}/{model}/{id}/delete/", admin_delete,
+        ROUTE_HTML | ROUTE_ADMIN},
+    {"GET", "/admin/{app}/{model}/{id}/history/", admin_history,
+        ROUTE_HTML | ROUTE_ADMIN},
     {"POST", "/admin/clerk/webhookevent/{id}/retry/", admin_event_retry,
-        ROUTE_HTML},
+        ROUTE_HTML | ROUTE_ADMIN},
 };
 
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);
@@ -65,9 +77,7 @@ const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);
 int
 app_gate(struct req *r)
 {
-	unsigned flags = r->match.route->flags;
-
-	if ((flags & ROUTE_AUTH) != 0)
+	if ((r->match.route->flags & ROUTE_AUTH) != 0)
 		return auth_gate_session(r);
-	return 0;
+	return admin_gate(r);
 }

@@ -1,9 +1,12 @@
 /*
  * The route table and the OpenAPI document must agree: every API route is
  * documented (with its method), and every documented operation is routed.
+ * Every admin page carries an admin flag, so that the admin gate runs
+ * before its handler.
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -106,12 +109,52 @@ every_documented_operation_is_routed(void **state)
 	json_decref(doc);
 }
 
+/*
+ * Every admin page is guarded by the admin gate, which runs before the
+ * handler only on routes with an admin flag: a route under /admin/ without
+ * one would be served without a session check. Only the login page may do
+ * without a session.
+ */
+static void
+every_admin_route_has_the_admin_gate(void **state)
+{
+	const unsigned admin =
+	    ROUTE_ADMIN | ROUTE_ADMIN_PUBLIC | ROUTE_ADMIN_ANY_POST;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(ROUTE_GATED & admin, admin);
+	for (i = 0; i < app_nroutes; i++) {
+		const struct route *rt = &app_routes[i];
+		bool under = strncmp(rt->pattern, "/admin/", 7) == 0;
+
+		if (under && (rt->flags & admin) == 0)
+			fail_msg("%s %s has no admin flag (ROUTE_ADMIN): its "
+			         "handler would run without the admin gate",
+			    rt->method, rt->pattern);
+		if (!under && (rt->flags & admin) != 0)
+			fail_msg("%s %s is not an admin page but has an admin "
+			         "flag",
+			    rt->method, rt->pattern);
+		if ((rt->flags & ROUTE_ADMIN_PUBLIC) != 0 &&
+		    strcmp(rt->pattern, "/admin/login/") != 0)
+			fail_msg("%s %s needs no admin session "
+			         "(ROUTE_ADMIN_PUBLIC): only the login page "
+			         "may",
+			    rt->method, rt->pattern);
+		if ((rt->flags & ROUTE_AUTH) != 0 && (rt->flags & admin) != 0)
+			fail_msg("%s %s has both a Clerk and an admin gate",
+			    rt->method, rt->pattern);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_api_route_is_documented),
 	    cmocka_unit_test(every_documented_operation_is_routed),
+	    cmocka_unit_test(every_admin_route_has_the_admin_gate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,8 @@
  * An event equal to the stored row (the same updated_at and the same
  * columns) is left out by that guard too: it writes nothing and is applied
  * but unchanged (sync_result.changed), so "mysaas clerk sync" can record
- * only real changes.
+ * only real changes. The rules decide; the writes are the named operations
+ * of accounts/users.c, orgs.c, memberships.c and tombstones.c.
  */
 #include "accounts/clerk_sync.h"
 
@@ -16,9 +17,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "accounts/memberships.h"
+#include "accounts/orgs.h"
+#include "accounts/tombstones.h"
+#include "accounts/users.h"
 #include "core/timeutil.h"
 
-#define NO_TIME INT64_MIN
+/* Not known: stored as NULL by the accounts writes (db_int_or_null). */
+#define NO_TIME DB_NO_INT
 
 /* What an upsert did to the stored row. */
 enum write {
@@ -86,18 +92,6 @@ written(struct ctx *x, enum write w)
 	return SYNC_APPLIED;
 }
 
-static struct db_param
-text_or_null(const char *s)
-{
-	return s != NULL ? DB_TEXT(s) : DB_NULLP;
-}
-
-static struct db_param
-time_or_null(int64_t t)
-{
-	return t != NO_TIME ? DB_INT(t) : DB_NULLP;
-}
-
 /* A string member, or NULL when absent, null or not a string. */
 static const char *
 jstr(const json_t *o, const char *key)
@@ -132,31 +126,12 @@ query_int(struct ctx *x, const char *sql, const struct db_param *p, size_t n,
 static int
 tombstoned(struct ctx *x, const char *clerk_id, int64_t t)
 {
-	static const char *const sql =
-	    "SELECT deleted_at FROM clerk_tombstones WHERE clerk_id = $1";
-	struct db_param p[] = {DB_TEXT(clerk_id)};
-	int64_t         deleted_at;
-	int             rc = query_int(x, sql, p, 1, &deleted_at, NULL);
+	int64_t deleted_at;
+	int     rc = tombstone_get(x->c, clerk_id, &deleted_at);
 
 	if (rc != 1)
 		return rc;
 	return (t == NO_TIME || t <= deleted_at) ? 1 : 0;
-}
-
-static int
-tombstone(struct ctx *x, const char *clerk_id, const char *kind,
-    int64_t deleted_at)
-{
-	static const char *const sql =
-	    "INSERT INTO clerk_tombstones (clerk_id, kind, deleted_at) "
-	    "VALUES ($1, $2, $3) ON CONFLICT (clerk_id) DO UPDATE SET "
-	    "deleted_at = CASE WHEN excluded.deleted_at > "
-	    "clerk_tombstones.deleted_at THEN excluded.deleted_at "
-	    "ELSE clerk_tombstones.deleted_at END";
-	struct db_param p[] = {DB_TEXT(clerk_id), DB_TEXT(kind),
-	    DB_INT(deleted_at)};
-
-	return db_exec(x->c, sql, p, 3, NULL);
 }
 
 /* The primary email: the email_addresses entry whose id is
@@ -189,14 +164,27 @@ static int
 clear_email_holders(struct ctx *x, const char *email, int64_t keep_id,
     const char *clerk_id)
 {
-	static const char *const sql =
-	    "UPDATE users SET email = NULL, updated_at = $3 "
-	    "WHERE email IS NOT NULL AND lower(email) = lower($1) AND "
-	    "id <> $2 AND (clerk_id IS NULL OR clerk_id <> $4)";
-	struct db_param p[] = {DB_TEXT(email), DB_INT(keep_id), DB_TEXT(x->now),
-	    DB_TEXT(clerk_id)};
+	return user_clear_email(x->c, email, keep_id, clerk_id, x->now);
+}
 
-	return db_exec(x->c, sql, p, 4, NULL);
+/* The columns of Clerk's user u (an active account, not staff). */
+static struct user_values
+user_values_of(const struct ctx *x, const struct clerk_user *u,
+    const char *date_joined)
+{
+	struct user_values v = {.clerk_id = u->clerk_id,
+	    .email = u->email,
+	    .first_name = u->first_name,
+	    .last_name = u->last_name,
+	    .username = u->username,
+	    .image_url = u->image_url,
+	    .password = "",
+	    .is_active = true,
+	    .clerk_updated_at = u->updated_at,
+	    .date_joined = date_joined,
+	    .now = x->now};
+
+	return v;
 }
 
 /*
@@ -219,7 +207,7 @@ user_find(struct ctx *x, const struct clerk_user *u, struct user_found *f)
 	    "(SELECT id FROM users WHERE email IS NOT NULL AND "
 	    "lower(email) = lower($2)), (SELECT clerk_id IS NULL FROM users "
 	    "WHERE email IS NOT NULL AND lower(email) = lower($2))";
-	struct db_param p[] = {DB_TEXT(u->clerk_id), text_or_null(u->email)};
+	struct db_param p[] = {DB_TEXT(u->clerk_id), db_text_or_null(u->email)};
 	struct db_rows *r = db_query(x->c, sql, p, 2);
 	int             rc;
 
@@ -250,33 +238,15 @@ email_held_elsewhere(const struct clerk_user *u, const struct user_found *f,
 }
 
 static int
-user_update(struct ctx *x, const struct clerk_user *u, int64_t id,
+user_rewrite(struct ctx *x, const struct clerk_user *u, int64_t id,
     const struct user_found *f, int64_t *changed)
 {
-	static const char *const sql =
-	    "UPDATE users SET clerk_id = $2, email = $3, first_name = $4, "
-	    "last_name = $5, username = $6, image_url = $7, "
-	    "clerk_updated_at = $8, updated_at = $9 "
-	    "WHERE id = $1 AND (clerk_updated_at IS NULL OR "
-	    "clerk_updated_at < $8 OR (clerk_updated_at = $8 AND NOT ("
-	    /* Null-safe equality in both dialects (IS NOT DISTINCT FROM
-	     * needs SQLite 3.39): only an equal row is left alone. */
-	    "COALESCE(clerk_id = $2, clerk_id IS NULL AND $2 IS NULL) AND "
-	    "COALESCE(email = $3, email IS NULL AND $3 IS NULL) AND "
-	    "COALESCE(first_name = $4, first_name IS NULL AND $4 IS NULL) AND "
-	    "COALESCE(last_name = $5, last_name IS NULL AND $5 IS NULL) AND "
-	    "COALESCE(username = $6, username IS NULL AND $6 IS NULL) AND "
-	    "COALESCE(image_url = $7, image_url IS NULL AND $7 IS NULL))))";
-	struct db_param p[] = {DB_INT(id), DB_TEXT(u->clerk_id),
-	    text_or_null(u->email), text_or_null(u->first_name),
-	    text_or_null(u->last_name), text_or_null(u->username),
-	    text_or_null(u->image_url), time_or_null(u->updated_at),
-	    DB_TEXT(x->now)};
+	struct user_values v = user_values_of(x, u, x->now);
 
 	if (email_held_elsewhere(u, f, id) &&
 	    clear_email_holders(x, u->email, id, u->clerk_id) == -1)
 		return -1;
-	return db_exec(x->c, sql, p, ARRAY_LEN(p), changed);
+	return user_mirror_update(x->c, id, &v, changed);
 }
 
 /*
@@ -308,7 +278,7 @@ user_write(struct ctx *x, const struct clerk_user *u, int64_t id,
 	struct db_param p[] = {DB_INT(id)};
 	int64_t         changed = 0;
 
-	if (user_update(x, u, id, f, &changed) == -1)
+	if (user_rewrite(x, u, id, f, &changed) == -1)
 		return -1;
 	*w = WROTE;
 	return changed > 0 ? 0 : why_unwritten(x, sql, p, u->updated_at, w);
@@ -320,29 +290,21 @@ user_write(struct ctx *x, const struct clerk_user *u, int64_t id,
  * -1 on error.
  */
 static int
-user_insert(struct ctx *x, const struct clerk_user *u,
+user_create(struct ctx *x, const struct clerk_user *u,
     const struct user_found *f, int64_t *id)
 {
-	static const char *const sql =
-	    "INSERT INTO users (clerk_id, email, first_name, last_name, "
-	    "username, image_url, clerk_updated_at, date_joined, created_at, "
-	    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) "
-	    "ON CONFLICT DO NOTHING RETURNING id";
-	char joined[ISO_TIME_SIZE];
+	char               joined[ISO_TIME_SIZE];
+	struct user_values v;
 
 	if (u->created_at != NO_TIME)
 		time_iso_from_ms(u->created_at, joined);
 	else
 		memcpy(joined, x->now, sizeof(joined));
-	struct db_param p[] = {DB_TEXT(u->clerk_id), text_or_null(u->email),
-	    text_or_null(u->first_name), text_or_null(u->last_name),
-	    text_or_null(u->username), text_or_null(u->image_url),
-	    time_or_null(u->updated_at), DB_TEXT(joined), DB_TEXT(x->now)};
-
+	v = user_values_of(x, u, joined);
 	if (email_held_elsewhere(u, f, 0) &&
 	    clear_email_holders(x, u->email, 0, u->clerk_id) == -1)
 		return -1;
-	return query_int(x, sql, p, ARRAY_LEN(p), id, NULL);
+	return user_add(x->c, &v, id);
 }
 
 /*
@@ -377,7 +339,7 @@ user_upsert(struct ctx *x, const struct clerk_user *u,
 			*id = f.holder;
 			return user_write(x, u, f.holder, &f, w);
 		}
-		if ((rc = user_insert(x, u, &f, id)) != 0)
+		if ((rc = user_create(x, u, &f, id)) != 0)
 			return rc == 1 ? 0 : -1;
 		/* Another transaction created it meanwhile, or took its
 		 * email: look again. */
@@ -431,37 +393,33 @@ deletion_time(const json_t *event, int64_t received_ms)
 	return v < 100000000000LL ? v * 1000 : v;
 }
 
+/* Deletes the mirror of Clerk's clerk_id with del, and tombstones it. */
 static enum sync_outcome
-on_delete(struct ctx *x, const json_t *data, const char *kind, const char *sql,
-    int64_t deleted_at)
+on_delete(struct ctx *x, const json_t *data, const char *kind,
+    int (*del)(struct db_conn *c, const char *clerk_id), int64_t deleted_at)
 {
-	const char     *clerk_id = jstr(data, "id");
-	struct db_param p[1];
+	const char *clerk_id = jstr(data, "id");
 
 	if (clerk_id == NULL || *clerk_id == '\0')
 		return outcome(x, SYNC_FAILED, "data.id: expected a string");
-	p[0] = DB_TEXT(clerk_id);
-	if (db_exec(x->c, sql, p, 1, NULL) == -1 ||
-	    tombstone(x, clerk_id, kind, deleted_at) == -1)
+	if (del(x->c, clerk_id) == -1 ||
+	    tombstone_set(x->c, clerk_id, kind, deleted_at) == -1)
 		return db_failed(x);
 	return outcome(x, SYNC_APPLIED, NULL);
 }
 
-static int
-org_update(struct ctx *x, const struct clerk_org *o, int64_t *changed)
+/* The columns of Clerk's organization o. */
+static struct org_values
+org_values_of(const struct ctx *x, const struct clerk_org *o)
 {
-	static const char *const sql =
-	    "UPDATE organizations SET name = $2, slug = $3, image_url = $4, "
-	    "clerk_updated_at = $5, updated_at = $6 WHERE clerk_id = $1 AND "
-	    "(clerk_updated_at IS NULL OR clerk_updated_at < $5 OR "
-	    "(clerk_updated_at = $5 AND NOT (name = $2 AND "
-	    "COALESCE(slug = $3, slug IS NULL AND $3 IS NULL) AND "
-	    "COALESCE(image_url = $4, image_url IS NULL AND $4 IS NULL))))";
-	struct db_param p[] = {DB_TEXT(o->clerk_id), DB_TEXT(o->name),
-	    text_or_null(o->slug), text_or_null(o->image_url),
-	    time_or_null(o->updated_at), DB_TEXT(x->now)};
+	struct org_values v = {.clerk_id = o->clerk_id,
+	    .name = o->name,
+	    .slug = o->slug,
+	    .image_url = o->image_url,
+	    .clerk_updated_at = o->updated_at,
+	    .now = x->now};
 
-	return db_exec(x->c, sql, p, ARRAY_LEN(p), changed);
+	return v;
 }
 
 static int
@@ -480,10 +438,11 @@ org_write(struct ctx *x, const struct clerk_org *o, enum write *w)
 {
 	static const char *const sql =
 	    "SELECT clerk_updated_at FROM organizations WHERE clerk_id = $1";
-	struct db_param p[] = {DB_TEXT(o->clerk_id)};
-	int64_t         changed = 0;
+	struct db_param   p[] = {DB_TEXT(o->clerk_id)};
+	struct org_values v = org_values_of(x, o);
+	int64_t           changed = 0;
 
-	if (org_update(x, o, &changed) == -1)
+	if (org_mirror_update(x->c, &v, &changed) == -1)
 		return -1;
 	*w = WROTE;
 	return changed > 0 ? 0 : why_unwritten(x, sql, p, o->updated_at, w);
@@ -493,15 +452,8 @@ org_write(struct ctx *x, const struct clerk_org *o, enum write *w)
 static int
 org_upsert(struct ctx *x, const struct clerk_org *o, int64_t *id, enum write *w)
 {
-	static const char *const ins =
-	    "INSERT INTO organizations (clerk_id, name, slug, image_url, "
-	    "clerk_updated_at, created_at, updated_at) "
-	    "VALUES ($1, $2, $3, $4, $5, $6, $6) "
-	    "ON CONFLICT (clerk_id) DO NOTHING RETURNING id";
-	struct db_param p[] = {DB_TEXT(o->clerk_id), DB_TEXT(o->name),
-	    text_or_null(o->slug), text_or_null(o->image_url),
-	    time_or_null(o->updated_at), DB_TEXT(x->now)};
-	int             attempt, rc;
+	struct org_values v = org_values_of(x, o);
+	int               attempt, rc;
 
 	*w = WROTE;
 	for (attempt = 0; attempt < 2; attempt++) {
@@ -514,7 +466,7 @@ org_upsert(struct ctx *x, const struct clerk_org *o, int64_t *id, enum write *w)
 			}
 			return org_write(x, o, w);
 		}
-		if ((rc = query_int(x, ins, p, ARRAY_LEN(p), id, NULL)) != 0)
+		if ((rc = org_add(x->c, &v, id)) != 0)
 			return rc == 1 ? 0 : -1;
 	}
 	return -1;
@@ -601,20 +553,9 @@ stub_email_free(struct ctx *x, struct clerk_user *u)
 }
 
 static int
-membership_write(struct ctx *x, const char *clerk_id, const char *role,
-    int64_t updated_at, int64_t user_id, int64_t org_id, enum write *w)
+membership_write(struct ctx *x, const struct membership_values *m,
+    enum write *w)
 {
-	static const char *const upd_by_clerk =
-	    "UPDATE organization_memberships SET role = $2, "
-	    "clerk_updated_at = $3, updated_at = $4 WHERE clerk_id = $1 AND "
-	    "(clerk_updated_at IS NULL OR clerk_updated_at < $3 OR "
-	    "(clerk_updated_at = $3 AND role <> $2))";
-	static const char *const upd_by_pair =
-	    "UPDATE organization_memberships SET clerk_id = $1, role = $2, "
-	    "clerk_updated_at = $3, updated_at = $4 WHERE user_id = $5 AND "
-	    "organization_id = $6 AND (clerk_updated_at IS NULL OR "
-	    "clerk_updated_at < $3 OR (clerk_updated_at = $3 AND (role <> $2 "
-	    "OR clerk_id IS NULL OR clerk_id <> $1)))";
 	static const char *const exists =
 	    "SELECT count(*) FROM organization_memberships WHERE clerk_id = $1 "
 	    "OR (user_id = $2 AND organization_id = $3)";
@@ -622,28 +563,20 @@ membership_write(struct ctx *x, const char *clerk_id, const char *role,
 	    "SELECT count(*) FROM organization_memberships WHERE clerk_id = $1 "
 	    "AND user_id = $2 AND organization_id = $3 AND "
 	    "clerk_updated_at = $4";
-	static const char *const ins =
-	    "INSERT INTO organization_memberships (clerk_id, role, "
-	    "clerk_updated_at, created_at, updated_at, user_id, "
-	    "organization_id) VALUES ($1, $2, $3, $4, $4, $5, $6) "
-	    "ON CONFLICT DO NOTHING";
-	struct db_param p[] = {DB_TEXT(clerk_id), DB_TEXT(role),
-	    DB_INT(updated_at), DB_TEXT(x->now), DB_INT(user_id),
-	    DB_INT(org_id)};
-	int64_t         changed = 0, n = 0;
-	int             attempt;
+	int64_t changed = 0, n = 0;
+	int     attempt, rc;
 
 	/* PostgreSQL must see every parameter it is sent. */
-	struct db_param q[] = {DB_TEXT(clerk_id), DB_INT(user_id),
-	    DB_INT(org_id), DB_INT(updated_at)};
+	struct db_param q[] = {DB_TEXT(m->clerk_id), DB_INT(m->user_id),
+	    DB_INT(m->org_id), DB_INT(m->clerk_updated_at)};
 
 	*w = WROTE;
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (db_exec(x->c, upd_by_clerk, p, 4, &changed) == -1)
+		if (membership_mirror_update(x->c, m, &changed) == -1)
 			return -1;
 		if (changed > 0)
 			return 0;
-		if (db_exec(x->c, upd_by_pair, p, 6, &changed) == -1)
+		if (membership_mirror_update_pair(x->c, m, &changed) == -1)
 			return -1;
 		if (changed > 0)
 			return 0;
@@ -656,10 +589,8 @@ membership_write(struct ctx *x, const char *clerk_id, const char *role,
 			*w = n > 0 ? SAME : STALE;
 			return 0;
 		}
-		if (db_exec(x->c, ins, p, 6, &changed) == -1)
-			return -1;
-		if (changed > 0)
-			return 0;
+		if ((rc = membership_add(x->c, m, NULL)) != 0)
+			return rc == 1 ? 0 : -1;
 	}
 	return -1;
 }
@@ -721,8 +652,14 @@ on_membership_upsert(struct ctx *x, const json_t *data)
 	if ((o = membership_parties(x, data, &org_id, &user_id)) !=
 	    SYNC_APPLIED)
 		return o;
-	if (membership_write(x, clerk_id, role, updated_at, user_id, org_id,
-	        &w) == -1)
+	struct membership_values m = {.clerk_id = clerk_id,
+	    .user_id = user_id,
+	    .org_id = org_id,
+	    .role = role,
+	    .clerk_updated_at = updated_at,
+	    .now = x->now};
+
+	if (membership_write(x, &m, &w) == -1)
 		return db_failed(x);
 	return written(x, w);
 }
@@ -730,12 +667,6 @@ on_membership_upsert(struct ctx *x, const json_t *data)
 static enum sync_outcome
 on_membership_delete(struct ctx *x, const json_t *data, int64_t deleted_at)
 {
-	static const char *const by_id =
-	    "DELETE FROM organization_memberships WHERE clerk_id = $1";
-	static const char *const by_pair =
-	    "DELETE FROM organization_memberships WHERE user_id = "
-	    "(SELECT id FROM users WHERE clerk_id = $1) AND organization_id = "
-	    "(SELECT id FROM organizations WHERE clerk_id = $2)";
 	const char *clerk_id = jstr(data, "id");
 	const char *org = jstr(json_object_get(data, "organization"), "id");
 	const char *user =
@@ -744,19 +675,13 @@ on_membership_delete(struct ctx *x, const json_t *data, int64_t deleted_at)
 
 	if (clerk_id == NULL || *clerk_id == '\0')
 		return outcome(x, SYNC_FAILED, "data.id: expected a string");
-	{
-		struct db_param p[] = {DB_TEXT(clerk_id)};
-
-		if (db_exec(x->c, by_id, p, 1, &changed) == -1)
-			return db_failed(x);
-	}
-	if (changed == 0 && org != NULL && user != NULL) {
-		struct db_param p[] = {DB_TEXT(user), DB_TEXT(org)};
-
-		if (db_exec(x->c, by_pair, p, 2, NULL) == -1)
-			return db_failed(x);
-	}
-	if (tombstone(x, clerk_id, "organization_membership", deleted_at) == -1)
+	if (membership_delete_by_clerk(x->c, clerk_id, &changed) == -1)
+		return db_failed(x);
+	if (changed == 0 && org != NULL && user != NULL &&
+	    membership_delete_by_parties(x->c, user, org) == -1)
+		return db_failed(x);
+	if (tombstone_set(x->c, clerk_id, "organization_membership",
+	        deleted_at) == -1)
 		return db_failed(x);
 	return outcome(x, SYNC_APPLIED, NULL);
 }
@@ -781,14 +706,13 @@ clerk_sync_apply(struct db_conn *c, const json_t *event, int64_t received_ms,
 	    strcmp(type, "user.updated") == 0)
 		return on_user_upsert(&x, data);
 	if (strcmp(type, "user.deleted") == 0)
-		return on_delete(&x, data, "user",
-		    "DELETE FROM users WHERE clerk_id = $1", deleted_at);
+		return on_delete(&x, data, "user", user_delete_by_clerk,
+		    deleted_at);
 	if (strcmp(type, "organization.created") == 0 ||
 	    strcmp(type, "organization.updated") == 0)
 		return on_org_upsert(&x, data);
 	if (strcmp(type, "organization.deleted") == 0)
-		return on_delete(&x, data, "organization",
-		    "DELETE FROM organizations WHERE clerk_id = $1",
+		return on_delete(&x, data, "organization", org_delete_by_clerk,
 		    deleted_at);
 	if (strcmp(type, "organizationMembership.created") == 0 ||
 	    strcmp(type, "organizationMembership.updated") == 0)

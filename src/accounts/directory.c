@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "accounts/tombstones.h"
 #include "core/str.h"
 
 /* A JSON string from column i, or null; invalid UTF-8 becomes null. */
@@ -54,12 +55,9 @@ directory_user_id(struct db_conn *c, const char *clerk_user_id,
 int
 directory_is_tombstoned(struct db_conn *c, const char *clerk_id)
 {
-	static const char *const sql =
-	    "SELECT deleted_at FROM clerk_tombstones WHERE clerk_id = $1";
-	struct db_param p[] = {DB_TEXT(clerk_id)};
-	int64_t         t;
+	int64_t t;
 
-	return one_int(c, sql, p, 1, &t);
+	return tombstone_get(c, clerk_id, &t);
 }
 
 /* Appends {id, clerk_id, name, slug, [image_url,] role} rows to arr. */
@@ -165,53 +163,46 @@ directory_user_me(struct db_conn *c, int64_t user_id, json_t **out)
  * keeps the order of its input. PostgreSQL's json_build_object writes
  * " : " and ", " between items.
  */
-static const char *const user_me_text_sql[] = {
-    [DB_SQLITE] =
-        "SELECT u.id, json_object('id', u.id, 'clerk_id', u.clerk_id, "
-        "'email', u.email, 'first_name', u.first_name, "
-        "'last_name', u.last_name, 'username', u.username, "
-        "'image_url', u.image_url, 'organizations', "
-        "(SELECT json_group_array(json_object('id', id, 'clerk_id', "
-        "clerk_id, 'name', name, 'slug', slug, 'role', role)) "
-        "FROM (SELECT o.id, o.clerk_id, o.name, o.slug, m.role "
-        "FROM organization_memberships m "
-        "JOIN organizations o ON o.id = m.organization_id "
-        "WHERE m.user_id = u.id ORDER BY o.name, o.id)), "
-        "'active_organization', CASE WHEN $2 IS NULL THEN NULL ELSE "
-        "json_object('clerk_id', $2, 'role', $3, 'slug', $4, "
-        "'permissions', json($5)) END) "
-        "FROM users u WHERE u.clerk_id = $1 AND u.is_active = $6",
-    [DB_POSTGRES] =
-        "SELECT u.id, json_build_object('id', u.id, 'clerk_id', u.clerk_id, "
-        "'email', u.email, 'first_name', u.first_name, "
-        "'last_name', u.last_name, 'username', u.username, "
-        "'image_url', u.image_url, 'organizations', "
-        "COALESCE((SELECT json_agg(json_build_object('id', o.id, "
-        "'clerk_id', o.clerk_id, 'name', o.name, 'slug', o.slug, "
-        "'role', m.role) ORDER BY o.name, o.id) "
-        "FROM organization_memberships m "
-        "JOIN organizations o ON o.id = m.organization_id "
-        "WHERE m.user_id = u.id), '[]'::json), "
-        "'active_organization', CASE WHEN $2::text IS NULL THEN NULL ELSE "
-        "json_build_object('clerk_id', $2::text, 'role', $3::text, "
-        "'slug', $4::text, 'permissions', $5::json) END)::text "
-        "FROM users u WHERE u.clerk_id = $1 AND u.is_active = $6",
+static const struct db_sql user_me_text_sql = {
+    .sqlite = "SELECT u.id, json_object('id', u.id, 'clerk_id', u.clerk_id, "
+              "'email', u.email, 'first_name', u.first_name, "
+              "'last_name', u.last_name, 'username', u.username, "
+              "'image_url', u.image_url, 'organizations', "
+              "(SELECT json_group_array(json_object('id', id, 'clerk_id', "
+              "clerk_id, 'name', name, 'slug', slug, 'role', role)) "
+              "FROM (SELECT o.id, o.clerk_id, o.name, o.slug, m.role "
+              "FROM organization_memberships m "
+              "JOIN organizations o ON o.id = m.organization_id "
+              "WHERE m.user_id = u.id ORDER BY o.name, o.id)), "
+              "'active_organization', CASE WHEN $2 IS NULL THEN NULL ELSE "
+              "json_object('clerk_id', $2, 'role', $3, 'slug', $4, "
+              "'permissions', json($5)) END) "
+              "FROM users u WHERE u.clerk_id = $1 AND u.is_active = $6",
+    .pg = "SELECT u.id, json_build_object('id', u.id, 'clerk_id', u.clerk_id, "
+          "'email', u.email, 'first_name', u.first_name, "
+          "'last_name', u.last_name, 'username', u.username, "
+          "'image_url', u.image_url, 'organizations', "
+          "COALESCE((SELECT json_agg(json_build_object('id', o.id, "
+          "'clerk_id', o.clerk_id, 'name', o.name, 'slug', o.slug, "
+          "'role', m.role) ORDER BY o.name, o.id) "
+          "FROM organization_memberships m "
+          "JOIN organizations o ON o.id = m.organization_id "
+          "WHERE m.user_id = u.id), '[]'::json), "
+          "'active_organization', CASE WHEN $2::text IS NULL THEN NULL ELSE "
+          "json_build_object('clerk_id', $2::text, 'role', $3::text, "
+          "'slug', $4::text, 'permissions', $5::json) END)::text "
+          "FROM users u WHERE u.clerk_id = $1 AND u.is_active = $6",
 };
-
-static struct db_param
-text_or_null(const char *s)
-{
-	return s != NULL ? DB_TEXT(s) : DB_NULLP;
-}
 
 int
 directory_user_me_text(struct db_conn *c, const char *clerk_user_id,
     const struct directory_active_org *a, struct arena *arena, int64_t *user_id,
     const char **text, size_t *len)
 {
-	struct db_param p[] = {DB_TEXT(clerk_user_id), text_or_null(a->org_id),
-	    text_or_null(a->role), text_or_null(a->slug),
-	    text_or_null(a->org_id != NULL ? a->permissions_json : NULL),
+	struct db_param p[] = {DB_TEXT(clerk_user_id),
+	    db_text_or_null(a->org_id), db_text_or_null(a->role),
+	    db_text_or_null(a->slug),
+	    db_text_or_null(a->org_id != NULL ? a->permissions_json : NULL),
 	    DB_INT(1)};
 	struct db_rows *r;
 	const char     *body;
@@ -219,7 +210,7 @@ directory_user_me_text(struct db_conn *c, const char *clerk_user_id,
 
 	*text = NULL;
 	*len = 0;
-	if ((r = db_query(c, user_me_text_sql[db_conn_kind(c)], p, 6)) == NULL)
+	if ((r = db_query_sql(c, &user_me_text_sql, p, 6)) == NULL)
 		return -1;
 	if ((rc = db_rows_next(r)) == 1) {
 		*user_id = db_col_int(r, 0);

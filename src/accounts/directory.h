@@ -23,6 +23,7 @@ int directory_is_tombstoned(struct db_conn *c, const char *clerk_id) MUST_CHECK;
  *  organizations: [{id, clerk_id, name, slug, role}]} */
 int directory_user_me(struct db_conn *c, int64_t user_id,
     json_t **out) MUST_CHECK;
+
 /* A session's active organization as users/me shows it: org_id NULL when
  * there is none; role and slug may be NULL; permissions_json is the text
  * of a JSON array. */
@@ -32,6 +33,7 @@ struct directory_active_org {
 	const char *slug;
 	const char *permissions_json;
 };
+
 /*
  * directory_user_id and users/me's body in one statement: the id of the
  * active user mirrored for clerk_user_id and the text of
@@ -40,8 +42,8 @@ struct directory_active_org {
  * valid UTF-8 (build the body from directory_user_me then).
  */
 int directory_user_me_text(struct db_conn *c, const char *clerk_user_id,
-    const struct directory_active_org *a, struct arena *arena,
-    int64_t *user_id, const char **text, size_t *len) MUST_CHECK;
+    const struct directory_active_org *a, struct arena *arena, int64_t *user_id,
+    const char **text, size_t *len) MUST_CHECK;
 /* {"data": [{id, clerk_id, name, slug, image_url, role}], "total_count"} */
 int directory_user_orgs(struct db_conn *c, int64_t user_id, int64_t limit,
     int64_t offset, json_t **out) MUST_CHECK;

@@ -7,8 +7,21 @@
 #ifndef ADMIN_ADMIN_H
 #define ADMIN_ADMIN_H
 
+#include "core/mem.h"
+
 struct req;
 
+/*
+ * The gate of every admin route, run before its handler (app_gate in
+ * src/routes.c, on the route flags ROUTE_ADMIN, ROUTE_ADMIN_PUBLIC and
+ * ROUTE_ADMIN_ANY_POST): builds the request's context (r->gate_ctx) and
+ * loads its session. Without a session (unless ROUTE_ADMIN_PUBLIC) a GET
+ * is sent to the login page (302) and a POST refused (403). A POST must
+ * also be a form from this site (Origin) with the CSRF token, and come
+ * from a superuser unless ROUTE_ADMIN_PUBLIC or ROUTE_ADMIN_ANY_POST.
+ * 0 to run the handler, or the status of the page it has written.
+ */
+int admin_gate(struct req *r) MUST_CHECK;
 /* GET /static/style.css: the one stylesheet (src/html/style.css). */
 int admin_static_css(struct req *r);
 /* GET, POST /admin/login/ */

@@ -1,28 +1,21 @@
 /*
- * The changelist engine: search, filters, sorting and pagination over a
- * model's two static statements (struct admin_list). Nothing from the
- * query string reaches SQL text: filter values and search words travel as
- * bound parameters (LIKE metacharacters escaped), the sort is a column
- * number checked against the model's columns, and every statement is a
- * literal, so the database layer's statement caches stay small.
+ * The changelist page: the search box, the filters' sidebar, the sortable
+ * columns and the pagination, around the rows admin/listing.c reads. The
+ * query string is checked here (a search term of valid text, filter values
+ * among their choices, a sort column of the model) before it reaches the
+ * reads, and every link keeps the rest of the query string.
  */
-#include "admin/internal.h"
+#include "admin/changelist.h"
 
 #include <string.h>
 
+#include "admin/listing.h"
+#include "admin/model.h"
+#include "admin/page.h"
 #include "core/log.h"
 
-#define MAX_FILTERS  4
-#define SEARCH_WORDS 3
-#define Q_MAX        200 /* bytes of a search term */
-
-struct cl_state {
-	const char *q;
-	const char *fv[MAX_FILTERS]; /* NULL: filter not set */
-	int         order;           /* +/- 1-based column */
-	int64_t     page;            /* 1-based */
-	int64_t     count, total;
-};
+#define MAX_FILTERS ADMIN_LIST_MAX_FILTERS
+#define Q_MAX       200 /* bytes of a search term */
 
 /* The column of an o= value ("email", "-email"), as +/-(index + 1). */
 static int
@@ -65,7 +58,8 @@ choice_ok(const struct admin_filter *f, const char *v)
 }
 
 static void
-parse_state(struct admin_ctx *c, const struct admin_list *l, struct cl_state *s)
+parse_state(struct admin_ctx *c, const struct admin_list *l,
+    struct admin_list_state *s)
 {
 	const char *v;
 	size_t      i;
@@ -93,7 +87,7 @@ parse_state(struct admin_ctx *c, const struct admin_list *l, struct cl_state *s)
  * anything but the page goes back to page 1. Returns a URL for href.
  */
 static const char *
-qs(struct admin_ctx *c, const struct cl_state *s, const char *name,
+qs(struct admin_ctx *c, const struct admin_list_state *s, const char *name,
     const char *value)
 {
 	const struct admin_list *l = c->model->list;
@@ -142,84 +136,8 @@ qs(struct admin_ctx *c, const struct cl_state *s, const char *name,
 	return out;
 }
 
-/* Fills p with the filters and search words; returns how many. */
-static size_t
-where_params(struct admin_ctx *c, const struct cl_state *s, struct db_param *p)
-{
-	const struct admin_list *l = c->model->list;
-	size_t                   n = 0, i, w = 0;
-	const char              *q = s->q;
-
-	for (i = 0; i < l->nfilters; i++) {
-		const char *v = s->fv[i];
-		int64_t     num;
-
-		if (v == NULL)
-			p[n++] = DB_NULLP;
-		else if (l->filters[i].is_bool || l->filters[i].is_int)
-			p[n++] = str_to_i64(str_from_cstr(v), 0, INT64_MAX,
-			             &num) == 0
-			    ? DB_INT(num)
-			    : DB_NULLP;
-		else
-			p[n++] = DB_TEXT(v);
-	}
-	/* Words split on spaces, as Django's search; past the last slot the
-	 * rest of the term is one phrase. */
-	while (q != NULL && w < SEARCH_WORDS) {
-		struct buf b;
-		size_t     len;
-
-		while (*q == ' ' || *q == '\t')
-			q++;
-		if (*q == '\0')
-			break;
-		len = w == SEARCH_WORDS - 1 ? strlen(q) : strcspn(q, " \t");
-		while (len > 0 && (q[len - 1] == ' ' || q[len - 1] == '\t'))
-			len--;
-		buf_init(&b, 0);
-		if (admin_like_contains(&b, q, len) == -1)
-			b.len = 0;
-		p[n++] = DB_TEXT(arena_strndup(c->r->arena, b.data, b.len));
-		buf_cleanup(&b);
-		q += len;
-		w++;
-	}
-	for (; w < SEARCH_WORDS; w++)
-		p[n++] = DB_NULLP;
-	return n;
-}
-
-static int
-count_rows(struct admin_ctx *c, const struct cl_state *s, int64_t *out)
-{
-	struct db_param p[MAX_FILTERS + SEARCH_WORDS];
-	size_t          n = where_params(c, s, p);
-	struct db_rows *rows;
-	int             rc;
-
-	rows = db_query_planned(c->db,
-	    c->model->list->count_sql[db_kind(c->r->app->db)], p, n);
-	if (rows == NULL)
-		return -1;
-	if ((rc = db_rows_next(rows)) == 1)
-		*out = db_col_int(rows, 0);
-	db_rows_free(rows);
-	return rc == -1 ? -1 : 0;
-}
-
-/* Every row of the model (the "N total" after a search or filter). */
-static int
-count_total(struct admin_ctx *c, int64_t *out)
-{
-	return db_query_int(c->db, c->model->list->total_sql, NULL, 0, out,
-	           NULL) == -1
-	    ? -1
-	    : 0;
-}
-
 static void
-search_box(struct admin_ctx *c, const struct cl_state *s)
+search_box(struct admin_ctx *c, const struct admin_list_state *s)
 {
 	const struct admin_list *l = c->model->list;
 	size_t                   i;
@@ -263,7 +181,7 @@ search_box(struct admin_ctx *c, const struct cl_state *s)
 }
 
 static void
-filter_link(struct admin_ctx *c, const struct cl_state *s, size_t i,
+filter_link(struct admin_ctx *c, const struct admin_list_state *s, size_t i,
     const char *value, const char *label)
 {
 	const char *cur = s->fv[i];
@@ -283,7 +201,7 @@ filter_link(struct admin_ctx *c, const struct cl_state *s, size_t i,
 }
 
 static int
-sidebar(struct admin_ctx *c, const struct cl_state *s)
+sidebar(struct admin_ctx *c, const struct admin_list_state *s)
 {
 	const struct admin_list *l = c->model->list;
 	size_t                   i, j, shown = 0;
@@ -309,21 +227,14 @@ sidebar(struct admin_ctx *c, const struct cl_state *s)
 				filter_link(c, s, i, f->choices[j],
 				    f->choices[j]);
 		} else if (f->choices_sql != NULL) {
-			struct db_rows *rows;
-			int             rc;
+			const char **v;
+			size_t       n;
 
-			rows = db_query(c->db, f->choices_sql, NULL, 0);
-			if (rows == NULL)
+			if (admin_list_choices(c->db, c->r->arena, f, &v, &n) ==
+			    -1)
 				return -1;
-			while ((rc = db_rows_next(rows)) == 1) {
-				const char *v = admin_col(c, rows, 0);
-
-				if (v != NULL)
-					filter_link(c, s, i, v, v);
-			}
-			db_rows_free(rows);
-			if (rc == -1)
-				return -1;
+			for (j = 0; j < n; j++)
+				filter_link(c, s, i, v[j], v[j]);
 		} else if (s->fv[i] != NULL) {
 			filter_link(c, s, i, s->fv[i],
 			    admin_printf(c, "#%s", s->fv[i]));
@@ -336,7 +247,7 @@ sidebar(struct admin_ctx *c, const struct cl_state *s)
 }
 
 static void
-header_row(struct admin_ctx *c, const struct cl_state *s)
+header_row(struct admin_ctx *c, const struct admin_list_state *s)
 {
 	const struct admin_list *l = c->model->list;
 	size_t                   i;
@@ -371,12 +282,11 @@ header_row(struct admin_ctx *c, const struct cl_state *s)
 	html_lit(&c->h, "</tr></thead>\n");
 }
 
+/* One cell of a row whose id is id (link: to its change page, or NULL). */
 static void
-cell(struct admin_ctx *c, struct db_rows *rows, int col, int kind,
+cell(struct admin_ctx *c, const char *id, const char *v, int kind,
     const char *link)
 {
-	const char *v = admin_col(c, rows, col);
-
 	if (kind == ADMIN_COL_INT)
 		html_lit(&c->h, "<td class=\"num\">");
 	else
@@ -389,13 +299,12 @@ cell(struct admin_ctx *c, struct db_rows *rows, int col, int kind,
 	if (v == NULL && link == NULL && kind != ADMIN_COL_BOOL)
 		html_lit(&c->h, "<span class=\"muted\">\xE2\x80\x94</span>");
 	else if (kind == ADMIN_COL_BOOL)
-		admin_bool(&c->h, db_col_bool(rows, col));
+		admin_bool(&c->h, strcmp(v, "1") == 0);
 	else if (kind == ADMIN_COL_TIME)
 		admin_time(&c->h, v);
 	else if (link != NULL && (v == NULL || *v == '\0'))
 		html_text(&c->h,
-		    admin_printf(c, "%s #%s", c->model->verbose,
-		        admin_col(c, rows, 0)));
+		    admin_printf(c, "%s #%s", c->model->verbose, id));
 	else
 		html_text(&c->h, v);
 	if (link != NULL)
@@ -403,71 +312,33 @@ cell(struct admin_ctx *c, struct db_rows *rows, int col, int kind,
 	html_lit(&c->h, "</td>");
 }
 
-/* The probe walks at most this many rows per row it shows. */
-#define PROBE_FACTOR 64
-
-enum page_read {
-	READ_SORT,  /* page_sql */
-	READ_WALK,  /* walk_sql */
-	READ_PROBE, /* probe_sql */
-};
-
-/*
- * Renders a page of rows into out (not c->h: the counts go above the
- * rows), read as how says (see fetch); *n gets the rows on this page.
- */
-static int
-table(struct admin_ctx *c, const struct cl_state *s, enum page_read how,
-    struct html *out, int *n)
+/* The rows, each linking to its object's change page from its first cell. */
+static void
+table(struct admin_ctx *c, const struct admin_list_state *s,
+    const struct admin_list_rows *rows)
 {
 	const struct admin_list *l = c->model->list;
-	enum db_kind             kind = db_kind(c->r->app->db);
-	struct db_param          p[MAX_FILTERS + SEARCH_WORDS + 3];
-	size_t                   np = where_params(c, s, p), i;
-	int64_t                  offset = (s->page - 1) * ADMIN_PER_PAGE;
-	struct db_rows          *rows;
-	struct html              saved = c->h;
-	int                      rc;
+	size_t                   r, i;
 
-	const char *sql = how == READ_WALK ? l->walk_sql[kind]
-	    : how == READ_PROBE            ? l->probe_sql[kind]
-	                                   : l->page_sql[kind];
-
-	if (how == READ_SORT)
-		p[np++] = DB_INT(s->order);
-	p[np++] = DB_INT(ADMIN_PER_PAGE);
-	p[np++] = DB_INT(offset);
-	if (how == READ_PROBE)
-		p[np++] = DB_INT((offset + ADMIN_PER_PAGE) * PROBE_FACTOR);
-	*n = 0;
-	rows = db_query_planned(c->db, sql, p, np);
-	if (rows == NULL)
-		return -1;
-	c->h = *out; /* cell() and friends write to c->h */
 	html_lit(&c->h,
 	    "<div class=\"table-wrap\">\n<table id=\"result_list\">\n");
 	header_row(c, s);
 	html_lit(&c->h, "<tbody>\n");
-	while ((rc = db_rows_next(rows)) == 1) {
-		const char *id = admin_col(c, rows, 0);
+	for (r = 0; r < rows->nrows; r++) {
+		const char *const *row = &rows->cells[r * rows->ncols];
 
-		(*n)++;
 		html_lit(&c->h, "<tr>");
 		for (i = 0; i < l->ncols; i++)
-			cell(c, rows, (int)i + 1, l->cols[i].kind,
-			    i == 0 ? admin_url(c, c->model, id, "change")
+			cell(c, row[0], row[i + 1], l->cols[i].kind,
+			    i == 0 ? admin_url(c, c->model, row[0], "change")
 			           : NULL);
 		html_lit(&c->h, "</tr>\n");
 	}
-	db_rows_free(rows);
 	html_lit(&c->h, "</tbody>\n</table>\n</div>\n");
-	*out = c->h;
-	c->h = saved;
-	return rc;
 }
 
 static void
-page_link(struct admin_ctx *c, const struct cl_state *s, int64_t p)
+page_link(struct admin_ctx *c, const struct admin_list_state *s, int64_t p)
 {
 	char num[24];
 
@@ -487,7 +358,7 @@ page_link(struct admin_ctx *c, const struct cl_state *s, int64_t p)
 }
 
 static void
-pagination(struct admin_ctx *c, const struct cl_state *s, int64_t pages)
+pagination(struct admin_ctx *c, const struct admin_list_state *s, int64_t pages)
 {
 	int64_t p;
 	bool    gap = false;
@@ -512,130 +383,18 @@ pagination(struct admin_ctx *c, const struct cl_state *s, int64_t pages)
 	html_lit(&c->h, "</span>\n</nav>\n");
 }
 
-static bool
-is_filtered(const struct admin_list *l, const struct cl_state *s)
-{
-	size_t i;
-
-	for (i = 0; i < l->nfilters && i < MAX_FILTERS; i++) {
-		if (s->fv[i] != NULL)
-			return true;
-	}
-	return s->q != NULL;
-}
-
-static void
-table_reset(struct html *tbl)
-{
-	html_cleanup(tbl);
-	html_init(tbl, ADMIN_PAGE_MAX);
-}
-
-/* Past the end: the last page (the first when there is nothing). */
-static void
-clamp_page(struct cl_state *s)
-{
-	if (s->page > 1 && (s->page - 1) * ADMIN_PER_PAGE >= s->count)
-		s->page = s->count > 0
-		    ? (s->count + ADMIN_PER_PAGE - 1) / ADMIN_PER_PAGE
-		    : 1;
-}
-
-/*
- * How to read the page in the default order (see fetch); READ_SORT when
- * the index does not help. May fill tbl (*n rows) or s->count on the way
- * (*counted).
- */
-static int
-choose_read(struct admin_ctx *c, struct cl_state *s, struct html *tbl, int *n,
-    bool *counted, enum page_read *how)
-{
-	*how = READ_SORT;
-	if (!is_filtered(c->model->list, s)) {
-		*how = READ_WALK;
-		return 0;
-	}
-	if (s->page * ADMIN_PER_PAGE * PROBE_FACTOR < s->total) {
-		if (table(c, s, READ_PROBE, tbl, n) == -1)
-			return -1;
-		if (*n == ADMIN_PER_PAGE)
-			*how = READ_PROBE;
-		else
-			table_reset(tbl);
-		return 0;
-	}
-	/* A later page: count first, and walk when the matches are dense
-	 * enough for the walk to read under a quarter of the table. */
-	if (count_rows(c, s, &s->count) == -1)
-		return -1;
-	*counted = true;
-	clamp_page(s);
-	if (s->page * ADMIN_PER_PAGE * 4 <= s->count)
-		*how = READ_WALK;
-	return 0;
-}
-
-/*
- * The page into tbl, then s->count and s->total, reading as little as
- * possible. In the default order with nothing to narrow it, the page is
- * the next rows down the order's index (walk_sql). With a search or a
- * filter, a probe (probe_sql) reads the first (offset + page) *
- * PROBE_FACTOR rows down that index and shows those that match: a term
- * kept by 1 row in PROBE_FACTOR or more fills the page at once, where
- * page_sql would sort every match. A rarer term leaves the page short and
- * page_sql, whose sort then has few rows, runs instead. For a page too
- * far down for a probe, the count comes first and says which way costs
- * less. A page that is not full tells the count by itself; with no search
- * or filter the count is the table's (an index count). Past the end: the
- * last page.
- */
-static int
-fetch(struct admin_ctx *c, struct cl_state *s, struct html *tbl)
-{
-	const struct admin_list *l = c->model->list;
-	enum db_kind             kind = db_kind(c->r->app->db);
-	bool                     filtered = is_filtered(l, s);
-	bool                     counted = !filtered;
-	enum page_read           how = READ_SORT;
-	int                      n = 0;
-
-	if (count_total(c, &s->total) == -1)
-		return -1;
-	s->count = s->total;
-	if (s->order == l->default_order && l->walk_sql[kind] != NULL &&
-	    l->probe_sql[kind] != NULL &&
-	    choose_read(c, s, tbl, &n, &counted, &how) == -1)
-		return -1;
-	if (how != READ_PROBE && table(c, s, how, tbl, &n) == -1)
-		return -1;
-	if (!counted && ((n > 0 && n < ADMIN_PER_PAGE) ||
-	                    (n == 0 && s->page == 1)))
-		s->count = (s->page - 1) * ADMIN_PER_PAGE + n;
-	else if (!counted && count_rows(c, s, &s->count) == -1)
-		return -1;
-	if (n == 0 && s->page > 1 && s->count > 0) {
-		clamp_page(s);
-		table_reset(tbl);
-		if (table(c, s, how == READ_PROBE ? READ_SORT : how, tbl, &n) ==
-		    -1)
-			return -1;
-	}
-	return 0;
-}
-
 int
 admin_changelist_render(struct admin_ctx *c)
 {
 	const struct admin_model *m = c->model;
-	struct cl_state           s;
-	struct html               tbl;
+	struct admin_list_state   s;
+	struct admin_list_rows    rows;
 	struct html_link          crumbs[2] = {{"Home", "/admin/", false},
 	             {m->title_plural, NULL, false}};
 	bool                      edit = c->user.is_superuser && !m->read_only;
 
 	parse_state(c, m->list, &s);
-	html_init(&tbl, ADMIN_PAGE_MAX);
-	if (fetch(c, &s, &tbl) == -1)
+	if (admin_list_read(c->db, c->r->arena, m->list, &s, &rows) == -1)
 		goto failed;
 	c->nav = admin_url(c, m, NULL, NULL);
 	admin_page_begin(c, m->title_plural, crumbs, ARRAY_LEN(crumbs));
@@ -654,8 +413,7 @@ admin_changelist_render(struct admin_ctx *c)
 	search_box(c, &s);
 	html_lit(&c->h,
 	    "<div class=\"with-sidebar\">\n<div class=\"content\">\n");
-	html_frag(&c->h, &tbl);
-	html_cleanup(&tbl);
+	table(c, &s, &rows);
 	pagination(c, &s, (s.count + ADMIN_PER_PAGE - 1) / ADMIN_PER_PAGE);
 	html_lit(&c->h, "</div>\n");
 	if (sidebar(c, &s) == -1)
@@ -663,7 +421,6 @@ admin_changelist_render(struct admin_ctx *c)
 	html_lit(&c->h, "</div>\n");
 	return admin_page_end(c, HTTP_OK);
 failed:
-	html_cleanup(&tbl);
 	log_error("req=%s component=admin msg=\"changelist query failed\" "
 	          "error=\"%s\"",
 	    c->r->id, db_errmsg(c->db));

@@ -12,25 +12,27 @@
 #include <string.h>
 
 #include "accounts/clerk_delivery.h"
-#include "admin/internal.h"
+#include "admin/fields.h"
+#include "admin/model.h"
+#include "admin/page.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 
 /* $1 type, $2 status, $3..$5 search words. */
-#define EV_WORD(n, L)                                                     \
-	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("e.svix_id", L, n) \
-	    ADMIN_LIKE("e.type", L, n) ")"
-#define EV_COND(L)                                                  \
+#define EV_WORD(n)                                                     \
+	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("e.svix_id", n) \
+	    ADMIN_LIKE("e.type", n) ")"
+#define EV_COND                                                     \
 	" WHERE (CAST($1 AS text) IS NULL OR "                      \
 	"e.type = $1) AND (CAST($2 AS text) IS NULL OR e.status = " \
-	"$2)" EV_WORD("$3", L) EV_WORD("$4", L) EV_WORD("$5", L)
-#define EV_WHERE(L) " FROM webhook_events e" EV_COND(L)
+	"$2)" EV_WORD("$3") EV_WORD("$4") EV_WORD("$5")
+#define EV_WHERE   " FROM webhook_events e" EV_COND
 #define SORT(k, e) ADMIN_SORT("$6", k, e)
 #define EV_COLUMNS                                                    \
 	"SELECT e.svix_id, e.svix_id, e.type, e.status, e.attempts, " \
 	"e.received_at"
-#define EV_PAGE(L)                             \
-	EV_COLUMNS EV_WHERE(L) " ORDER BY " SORT(1, "e.svix_id")   \
+#define EV_PAGE                                                         \
+	EV_COLUMNS EV_WHERE " ORDER BY " SORT(1, "e.svix_id")           \
 	    SORT(2, "e.type") SORT(3, "e.status") SORT(4, "e.attempts") \
 	        SORT(5, "e.received_at") "e.svix_id LIMIT $7 OFFSET $8"
 
@@ -39,22 +41,12 @@
  * walk, and the probe over the newest $8 events only (struct admin_list).
  */
 #define EV_ORDER "e.received_at DESC, e.svix_id"
-#define EV_WALK(L) \
-	EV_COLUMNS EV_WHERE(L) " ORDER BY " EV_ORDER " LIMIT $6 OFFSET $7"
-#define EV_PROBE(L)                                                       \
+#define EV_WALK  EV_COLUMNS EV_WHERE " ORDER BY " EV_ORDER " LIMIT $6 OFFSET $7"
+#define EV_PROBE                                                          \
 	EV_COLUMNS " FROM (SELECT svix_id, type, status, attempts, "      \
 	           "received_at FROM webhook_events e ORDER BY " EV_ORDER \
-	           " LIMIT $8) e" EV_COND(L) " ORDER BY " EV_ORDER        \
+	           " LIMIT $8) e" EV_COND " ORDER BY " EV_ORDER           \
 	           " LIMIT $6 OFFSET $7"
-
-static const char ev_count_sqlite[] = "SELECT count(*)" EV_WHERE("LIKE");
-static const char ev_count_pg[] = "SELECT count(*)" EV_WHERE("ILIKE");
-static const char ev_page_sqlite[] = EV_PAGE("LIKE");
-static const char ev_page_pg[] = EV_PAGE("ILIKE");
-static const char ev_walk_sqlite[] = EV_WALK("LIKE");
-static const char ev_walk_pg[] = EV_WALK("ILIKE");
-static const char ev_probe_sqlite[] = EV_PROBE("LIKE");
-static const char ev_probe_pg[] = EV_PROBE("ILIKE");
 
 static const struct admin_column ev_cols[] = {
     {"svix_id", "Svix ID", ADMIN_COL_TEXT},
@@ -72,11 +64,19 @@ static const struct admin_filter ev_filters[] = {
     {"status", "status", false, false, statuses, NULL},
 };
 
-static const struct admin_list ev_list = {{ev_count_sqlite, ev_count_pg},
-    {ev_page_sqlite, ev_page_pg}, "SELECT count(*) FROM webhook_events",
-    ev_cols, ARRAY_LEN(ev_cols), ev_filters, ARRAY_LEN(ev_filters), -5,
-    "Svix ID or type", {ev_walk_sqlite, ev_walk_pg},
-    {ev_probe_sqlite, ev_probe_pg}};
+static const struct admin_list ev_list = {
+    .count_sql = {"SELECT count(*)" EV_WHERE},
+    .page_sql = {EV_PAGE},
+    .total_sql = "SELECT count(*) FROM webhook_events",
+    .cols = ev_cols,
+    .ncols = ARRAY_LEN(ev_cols),
+    .filters = ev_filters,
+    .nfilters = ARRAY_LEN(ev_filters),
+    .default_order = -5,
+    .search_help = "Svix ID or type",
+    .walk_sql = {EV_WALK},
+    .probe_sql = {EV_PROBE},
+};
 
 struct event {
 	const char *svix_id, *type, *status, *error, *payload, *received_at;
@@ -242,16 +242,16 @@ out:
 int
 admin_event_retry(struct req *r)
 {
-	struct admin_ctx   *c;
+	struct admin_ctx   *c = r->gate_ctx;
 	struct admin_object o;
 	struct event        e;
 	struct delivery     d;
 	const char         *msg, *back;
 	struct str          id = req_param(r, "id");
-	int                 status, rc;
+	int                 rc;
 
-	if ((status = admin_enter(r, 0, &c)) != 0)
-		return status;
+	if (c == NULL)
+		return HTTP_INTERNAL_ERROR;
 	c->model = &admin_events_model;
 	o.id = arena_strndup(r->arena, id.p, id.len);
 	if ((rc = event_load(c, o.id, &e)) != 1)

@@ -4,10 +4,12 @@
  * trimmed; text must be valid UTF-8 without control characters), the
  * change message of admin_log, and the shared save/redirect steps.
  */
-#include "admin/internal.h"
+#include "admin/fields.h"
 
 #include <string.h>
 
+#include "admin/model.h"
+#include "admin/page.h"
 #include "core/log.h"
 
 static const char *const input_type[] = {"text", "email", "url", "checkbox",
@@ -234,15 +236,16 @@ admin_fields_changed(struct admin_ctx *c, const struct admin_field *f, size_t n,
 	return out;
 }
 
-struct db_param
-admin_field_param(const struct admin_field *f, size_t i,
-    const struct admin_values *v)
+const char *
+admin_field_text(const struct admin_values *v, size_t i)
 {
-	if (f[i].kind == ADMIN_F_BOOL)
-		return DB_INT(v->v[i] != NULL && strcmp(v->v[i], "1") == 0);
-	if (is_empty(v->v[i]))
-		return DB_NULLP;
-	return DB_TEXT(v->v[i]);
+	return is_empty(v->v[i]) ? NULL : v->v[i];
+}
+
+bool
+admin_field_bool(const struct admin_values *v, size_t i)
+{
+	return v->v[i] != NULL && strcmp(v->v[i], "1") == 0;
 }
 
 void
@@ -290,30 +293,4 @@ admin_saved(struct admin_ctx *c, const char *verb, const char *repr,
 	if (stay && change_url != NULL)
 		return admin_redirect(c->r, change_url);
 	return admin_redirect(c->r, admin_url(c, c->model, NULL, NULL));
-}
-
-int
-admin_tx_begin(struct admin_ctx *c)
-{
-	return db_begin(c->db);
-}
-
-int
-admin_tx_commit(struct admin_ctx *c)
-{
-	if (db_commit(c->db) == 0)
-		return 0;
-	(void)!db_rollback(c->db);
-	return -1;
-}
-
-int
-admin_db_failed(struct admin_ctx *c, const char *what)
-{
-	log_error("req=%s component=admin msg=\"%s failed\" error=\"%s\"",
-	    c->r->id, what, db_errmsg(c->db));
-	(void)!db_rollback(c->db); /* when inside a transaction */
-	return admin_error(c, HTTP_SERVICE_UNAVAILABLE, "Service unavailable",
-	    "The database did not answer, and nothing was changed. Try again "
-	    "in a moment.");
 }

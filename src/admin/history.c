@@ -7,10 +7,11 @@
  * stored event or run, so an operator can see why a row looks the way it
  * does.
  */
-#include "admin/internal.h"
+#include "admin/history.h"
 
 #include <string.h>
 
+#include "admin/page.h"
 #include "core/log.h"
 
 #define HISTORY_MAX    500
@@ -18,7 +19,7 @@
 /* Deliveries read per history page, newest first: the payloads are
  * searched as text, and a busy mirror stores millions of them. */
 #define DELIVERIES_SCANNED 10000
-#define SYNC_RUNS_MAX  100
+#define SYNC_RUNS_MAX      100
 
 static const char *const log_titles[] = {"Date/time", "User", "Action",
     "Message"};

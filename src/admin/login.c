@@ -11,7 +11,8 @@
 #include <string.h>
 
 #include "accounts/password.h"
-#include "admin/internal.h"
+#include "accounts/users.h"
+#include "admin/page.h"
 #include "core/log.h"
 
 #define EMAIL_MAX    254
@@ -103,16 +104,12 @@ static void
 rehash(struct admin_ctx *c, const struct login_user *u, const char *pw,
     size_t len)
 {
-	static const char *const sql =
-	    "UPDATE users SET password = $1 WHERE id = $2 AND password = $3";
 	char hash[PASSWORD_HASH_SIZE];
 
 	if (!password_needs_rehash(u->hash) ||
 	    password_hash(pw, len, hash) == -1)
 		return;
-	struct db_param p[] = {DB_TEXT(hash), DB_INT(u->id), DB_TEXT(u->hash)};
-
-	if (db_exec(c->db, sql, p, ARRAY_LEN(p), NULL) == -1)
+	if (user_rehash(c->db, u->id, hash, u->hash) == -1)
 		log_warn("req=%s component=admin msg=\"password rehash "
 		         "failed\"",
 		    c->r->id);
@@ -187,11 +184,10 @@ login_post(struct admin_ctx *c)
 int
 admin_login(struct req *r)
 {
-	struct admin_ctx *c;
-	int               status;
+	struct admin_ctx *c = r->gate_ctx;
 
-	if ((status = admin_enter(r, ADMIN_PUBLIC, &c)) != 0)
-		return status;
+	if (c == NULL)
+		return HTTP_INTERNAL_ERROR;
 	if (c->is_post)
 		return login_post(c);
 	if (c->signed_in)
@@ -204,14 +200,13 @@ admin_logout(struct req *r)
 {
 	static const struct html_link crumbs[] = {{"Home", "/admin/", false},
 	    {"Log out", NULL, false}};
-	struct admin_ctx             *c;
-	int                           status;
+	struct admin_ctx             *c = r->gate_ctx;
 
-	if (!str_eq_cstr(r->method, "POST")) {
+	if (c == NULL)
+		return HTTP_INTERNAL_ERROR;
+	if (!c->is_post) {
 		/* A GET only asks: logging out changes state, so it is a POST.
 		 */
-		if ((status = admin_enter(r, 0, &c)) != 0)
-			return status;
 		admin_page_begin(c, "Log out", crumbs, ARRAY_LEN(crumbs));
 		html_lit(&c->h,
 		    "<h1>Log out</h1>\n<p>Log out of the mysaas "
@@ -224,8 +219,6 @@ admin_logout(struct req *r)
 		    "Cancel</a></div>\n</form>\n");
 		return admin_page_end(c, HTTP_OK);
 	}
-	if ((status = admin_enter(r, ADMIN_ANY_POST, &c)) != 0)
-		return status;
 	if (admin_session_end(r, c->db) == -1)
 		return db_failed(c);
 	admin_flash(c, ADMIN_INFO,

@@ -5,34 +5,33 @@
  * Clerk id or slug), change (the role) and delete. Each save writes
  * admin_log in its transaction.
  */
-#include "admin/internal.h"
+#include "admin/model.h"
 
 #include <string.h>
 
+#include "accounts/memberships.h"
+#include "admin/deletion.h"
+#include "admin/fields.h"
+#include "admin/page.h"
 #include "core/timeutil.h"
 
 /* $1 role, $2 organization id, $3 user id, $4..$6 search words. */
-#define MEM_WORD(n, L)                                                  \
-	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("u.email", L, n) \
-	    ADMIN_LIKE("o.name", L, n) ADMIN_LIKE("u.clerk_id", L, n) ")"
-#define MEM_WHERE(L)                                                       \
-	" FROM organization_memberships m JOIN users u ON u.id = "         \
-	"m.user_id JOIN organizations o ON o.id = m.organization_id "      \
-	"WHERE (CAST($1 AS text) IS NULL OR m.role = $1) AND "             \
-	"(CAST($2 AS bigint) IS NULL OR m.organization_id = $2) AND "      \
-	"(CAST($3 AS bigint) IS NULL OR m.user_id = $3)" MEM_WORD("$4", L) \
-	    MEM_WORD("$5", L) MEM_WORD("$6", L)
+#define MEM_WORD(n)                                                  \
+	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("u.email", n) \
+	    ADMIN_LIKE("o.name", n) ADMIN_LIKE("u.clerk_id", n) ")"
+#define MEM_WHERE                                                       \
+	" FROM organization_memberships m JOIN users u ON u.id = "      \
+	"m.user_id JOIN organizations o ON o.id = m.organization_id "   \
+	"WHERE (CAST($1 AS text) IS NULL OR m.role = $1) AND "          \
+	"(CAST($2 AS bigint) IS NULL OR m.organization_id = $2) AND "   \
+	"(CAST($3 AS bigint) IS NULL OR m.user_id = $3)" MEM_WORD("$4") \
+	    MEM_WORD("$5") MEM_WORD("$6")
 #define SORT(k, e) ADMIN_SORT("$7", k, e)
-#define MEM_PAGE(L)                                                        \
-	"SELECT m.id, COALESCE(u.email, u.clerk_id), o.name, m.role, "     \
-	"m.created_at" MEM_WHERE(L) " ORDER BY " SORT(1, "lower(u.email)") \
-	    SORT(2, "lower(o.name)") SORT(3, "m.role")                     \
+#define MEM_PAGE                                                        \
+	"SELECT m.id, COALESCE(u.email, u.clerk_id), o.name, m.role, "  \
+	"m.created_at" MEM_WHERE " ORDER BY " SORT(1, "lower(u.email)") \
+	    SORT(2, "lower(o.name)") SORT(3, "m.role")                  \
 	        SORT(4, "m.created_at") "m.id LIMIT $8 OFFSET $9"
-
-static const char mem_count_sqlite[] = "SELECT count(*)" MEM_WHERE("LIKE");
-static const char mem_count_pg[] = "SELECT count(*)" MEM_WHERE("ILIKE");
-static const char mem_page_sqlite[] = MEM_PAGE("LIKE");
-static const char mem_page_pg[] = MEM_PAGE("ILIKE");
 
 static const struct admin_column mem_cols[] = {
     {"user", "User", ADMIN_COL_TEXT},
@@ -49,11 +48,17 @@ static const struct admin_filter mem_filters[] = {
     {"user", NULL, false, true, NULL, NULL},
 };
 
-static const struct admin_list mem_list = {{mem_count_sqlite, mem_count_pg},
-    {mem_page_sqlite, mem_page_pg},
-    "SELECT count(*) FROM organization_memberships", mem_cols,
-    ARRAY_LEN(mem_cols), mem_filters, ARRAY_LEN(mem_filters), 2,
-    "User email or Clerk ID, organization name", {NULL, NULL}, {NULL, NULL}};
+static const struct admin_list mem_list = {
+    .count_sql = {"SELECT count(*)" MEM_WHERE},
+    .page_sql = {MEM_PAGE},
+    .total_sql = "SELECT count(*) FROM organization_memberships",
+    .cols = mem_cols,
+    .ncols = ARRAY_LEN(mem_cols),
+    .filters = mem_filters,
+    .nfilters = ARRAY_LEN(mem_filters),
+    .default_order = 2,
+    .search_help = "User email or Clerk ID, organization name",
+};
 
 static const struct admin_field role_field[] = {
     {"role", "Role", ADMIN_F_ROLE, true, 64,
@@ -168,9 +173,6 @@ change_page(struct admin_ctx *c, const struct admin_object *o,
 static int
 member_change(struct admin_ctx *c, const struct admin_object *o)
 {
-	static const char *const sql =
-	    "UPDATE organization_memberships SET role = $1, updated_at = $2 "
-	    "WHERE id = $3";
 	struct member       m;
 	struct admin_values old, v;
 	char                now[ISO_TIME_SIZE];
@@ -193,11 +195,10 @@ member_change(struct admin_ctx *c, const struct admin_object *o)
 	}
 	msg = admin_fields_changed(c, role_field, 1, &old, &v);
 	time_iso_from_ms(time_now_ms(), now);
-	struct db_param p[] = {DB_TEXT(v.v[0]), DB_TEXT(now), DB_TEXT(o->id)};
-
 	if (admin_tx_begin(c) == -1)
 		return admin_db_failed(c, "membership save");
-	if (db_exec(c->db, sql, p, ARRAY_LEN(p), NULL) == -1 ||
+	if (membership_set_role(c->db, admin_id(o->id), admin_id(m.org_id),
+	        v.v[0], now) == -1 ||
 	    admin_log_write(c, "change", c->model->object_type, o->id, o->repr,
 	        msg) == -1 ||
 	    admin_tx_commit(c) == -1)
@@ -226,40 +227,6 @@ add_page(struct admin_ctx *c, const struct admin_values *v)
 	return admin_page_end(c, HTTP_OK);
 }
 
-/* The id and label of the first row of sql($1 = ref): 1, 0 none, -1. */
-static int
-resolve(struct admin_ctx *c, const char *sql, const char *ref, const char **id,
-    const char **label)
-{
-	struct db_param p[] = {DB_TEXT(ref)};
-	struct db_rows *rows;
-	int             rc;
-
-	if ((rows = db_query(c->db, sql, p, 1)) == NULL)
-		return -1;
-	if ((rc = db_rows_next(rows)) == 1) {
-		*id = admin_col(c, rows, 0);
-		*label = admin_col(c, rows, 1);
-	}
-	db_rows_free(rows);
-	return rc;
-}
-
-static int
-resolve_user(struct admin_ctx *c, const char *ref, const char **id,
-    const char **label)
-{
-	static const char *const by_clerk =
-	    "SELECT id, COALESCE(email, clerk_id, '') FROM users "
-	    "WHERE clerk_id = $1";
-	static const char *const by_email =
-	    "SELECT id, COALESCE(email, clerk_id, '') FROM users "
-	    "WHERE email IS NOT NULL AND lower(email) = lower($1)";
-
-	return resolve(c, strchr(ref, '@') != NULL ? by_email : by_clerk, ref,
-	    id, label);
-}
-
 static int
 resolve_org(struct admin_ctx *c, const char *ref, const char **id,
     const char **label)
@@ -272,41 +239,31 @@ resolve_org(struct admin_ctx *c, const char *ref, const char **id,
 	int64_t n;
 
 	if (str_to_i64(str_from_cstr(ref), 1, INT64_MAX, &n) == 0)
-		return resolve(c, by_id, ref, id, label);
-	return resolve(c, by_ref, ref, id, label);
+		return admin_resolve(c, by_id, ref, id, label);
+	return admin_resolve(c, by_ref, ref, id, label);
 }
 
-static int
-member_insert(struct admin_ctx *c, const char *uid, const char *oid,
-    const char *role, const char **id)
+int
+admin_member_add(struct admin_ctx *c, const char *uid, const char *oid,
+    const char *role, const char *now, const char **id)
 {
-	static const char *const sql =
-	    "INSERT INTO organization_memberships (user_id, organization_id, "
-	    "role, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) "
-	    "RETURNING id";
-	char            now[ISO_TIME_SIZE];
-	struct db_rows *rows;
-	int             rc;
+	struct membership_values m = {.user_id = admin_id(uid),
+	    .org_id = admin_id(oid),
+	    .role = role,
+	    .clerk_updated_at = DB_NO_INT,
+	    .now = now};
+	int64_t                  n = 0;
+	int                      rc;
 
-	time_iso_from_ms(time_now_ms(), now);
-	struct db_param p[] = {DB_TEXT(uid), DB_TEXT(oid), DB_TEXT(role),
-	    DB_TEXT(now)};
-
-	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
-		return db_is_unique_violation(c->db) ? 0 : -1;
-	if ((rc = db_rows_next(rows)) == 1)
-		*id = admin_col(c, rows, 0);
-	while (rc == 1 && (rc = db_rows_next(rows)) == 1)
-		;
-	db_rows_free(rows);
-	if (rc == -1)
-		return db_is_unique_violation(c->db) ? 0 : -1;
-	return 1;
+	if ((rc = membership_add(c->db, &m, &n)) == 1)
+		*id = admin_printf(c, "%lld", (long long)n);
+	return rc;
 }
 
 static int
 member_add(struct admin_ctx *c)
 {
+	char                now[ISO_TIME_SIZE];
 	struct admin_values v;
 	const char         *uid = NULL, *oid = NULL, *ulabel = "", *olabel = "";
 	const char         *id = NULL, *repr;
@@ -322,7 +279,7 @@ member_add(struct admin_ctx *c)
 	}
 	errors = admin_fields_read(c, add_fields, ARRAY_LEN(add_fields), &v);
 	if (v.v[0] != NULL && v.err[0] == NULL) {
-		if ((rc = resolve_user(c, v.v[0], &uid, &ulabel)) == -1)
+		if ((rc = admin_user_resolve(c, v.v[0], &uid, &ulabel)) == -1)
 			return admin_db_failed(c, "membership user");
 		if (rc == 0) {
 			v.err[0] =
@@ -348,7 +305,8 @@ member_add(struct admin_ctx *c)
 	repr = admin_printf(c, "%s in %s", ulabel, olabel);
 	if (admin_tx_begin(c) == -1)
 		return admin_db_failed(c, "membership add");
-	if ((rc = member_insert(c, uid, oid, v.v[2], &id)) != 1) {
+	time_iso_from_ms(time_now_ms(), now);
+	if ((rc = admin_member_add(c, uid, oid, v.v[2], now, &id)) != 1) {
 		(void)!db_rollback(c->db);
 		if (rc == -1)
 			return admin_db_failed(c, "membership add");
@@ -369,8 +327,7 @@ member_add(struct admin_ctx *c)
 static int
 member_delete(struct admin_ctx *c, const struct admin_object *o)
 {
-	return admin_delete_object(c, o,
-	    "DELETE FROM organization_memberships WHERE id = $1", NULL,
+	return admin_delete_object(c, o, membership_delete, NULL,
 	    o->clerk_id != NULL ? "This membership is mirrored from Clerk: "
 	                          "unless it is deleted in Clerk too, the next "
 	                          "webhook or sync for it brings it back."

@@ -6,36 +6,38 @@
  * Clerk user id, role) to add one. The whole save is one transaction with
  * an admin_log row for the organization and one per membership touched.
  */
-#include "admin/internal.h"
+#include "admin/model.h"
 
 #include <string.h>
 
+#include "accounts/memberships.h"
+#include "accounts/orgs.h"
+#include "admin/deletion.h"
+#include "admin/fields.h"
+#include "admin/page.h"
 #include "core/timeutil.h"
 
 #define INLINE_MAX 200 /* memberships shown inline; more: the changelist */
 #define EXTRA_ROWS 3   /* empty rows for new members */
+/* A row's "Delete?" checkbox: the name of Django's inline formsets. */
+#define REMOVE_FIELD "m-%s-DELETE"
 
 /* No filters; $1..$3 search words, $4 sort key, $5 limit, $6 offset. */
-#define ORG_WORD(n, L)                                                 \
-	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("o.name", L, n) \
-	    ADMIN_LIKE("o.slug", L, n) ADMIN_LIKE("o.clerk_id", L, n) ")"
-#define ORG_WHERE(L)                                          \
-	" FROM organizations o WHERE 1 = 1" ORG_WORD("$1", L) \
-	    ORG_WORD("$2", L) ORG_WORD("$3", L)
+#define ORG_WORD(n)                                                 \
+	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("o.name", n) \
+	    ADMIN_LIKE("o.slug", n) ADMIN_LIKE("o.clerk_id", n) ")"
+#define ORG_WHERE                                                         \
+	" FROM organizations o WHERE 1 = 1" ORG_WORD("$1") ORG_WORD("$2") \
+	    ORG_WORD("$3")
 #define ORG_MEMBERS                                         \
 	"(SELECT count(*) FROM organization_memberships m " \
 	"WHERE m.organization_id = o.id)"
 #define SORT(k, e) ADMIN_SORT("$4", k, e)
-#define ORG_PAGE(L)                                             \
-	"SELECT o.id, o.name, o.slug, o.clerk_id, " ORG_MEMBERS \
-	"" ORG_WHERE(L) " ORDER BY " SORT(1, "lower(o.name)")   \
-	    SORT(2, "o.slug") SORT(3, "o.clerk_id")             \
+#define ORG_PAGE                                                             \
+	"SELECT o.id, o.name, o.slug, o.clerk_id, " ORG_MEMBERS "" ORG_WHERE \
+	" ORDER BY " SORT(1, "lower(o.name)") SORT(2, "o.slug")              \
+	    SORT(3, "o.clerk_id")                                            \
 	        SORT(4, ORG_MEMBERS) "o.id LIMIT $5 OFFSET $6"
-
-static const char orgs_count_sqlite[] = "SELECT count(*)" ORG_WHERE("LIKE");
-static const char orgs_count_pg[] = "SELECT count(*)" ORG_WHERE("ILIKE");
-static const char orgs_page_sqlite[] = ORG_PAGE("LIKE");
-static const char orgs_page_pg[] = ORG_PAGE("ILIKE");
 
 static const struct admin_column org_cols[] = {
     {"name", "Name", ADMIN_COL_TEXT},
@@ -44,9 +46,15 @@ static const struct admin_column org_cols[] = {
     {"members", "Members", ADMIN_COL_INT},
 };
 
-static const struct admin_list org_list = {{orgs_count_sqlite, orgs_count_pg},
-    {orgs_page_sqlite, orgs_page_pg}, "SELECT count(*) FROM organizations",
-    org_cols, ARRAY_LEN(org_cols), NULL, 0, 1, "Name, slug or Clerk ID", {NULL, NULL}, {NULL, NULL}};
+static const struct admin_list org_list = {
+    .count_sql = {"SELECT count(*)" ORG_WHERE},
+    .page_sql = {ORG_PAGE},
+    .total_sql = "SELECT count(*) FROM organizations",
+    .cols = org_cols,
+    .ncols = ARRAY_LEN(org_cols),
+    .default_order = 1,
+    .search_help = "Name, slug or Clerk ID",
+};
 
 static const struct admin_field org_fields[] = {
     {"name", "Name", ADMIN_F_TEXT, true, 256, NULL},
@@ -239,7 +247,7 @@ inline_table(struct admin_ctx *c, const struct admin_object *o,
 		html_lit(&c->h,
 		    "</td><td><label><input type=\"checkbox\" "
 		    "value=\"1\"");
-		html_attr(&c->h, "name", admin_printf(c, "m-%s-DELETE", r->id));
+		html_attr(&c->h, "name", admin_printf(c, REMOVE_FIELD, r->id));
 		if (r->del)
 			html_lit(&c->h, " checked");
 		if (!edit)
@@ -312,32 +320,6 @@ change_page(struct admin_ctx *c, const struct admin_object *o,
 	return admin_page_end(c, HTTP_OK);
 }
 
-/* The user named by an email or a Clerk user id: 1, 0 none, -1 error. */
-static int
-find_user(struct admin_ctx *c, const char *ref, struct new_row *n)
-{
-	static const char *const by_clerk =
-	    "SELECT id, COALESCE(email, clerk_id, '') FROM users "
-	    "WHERE clerk_id = $1";
-	static const char *const by_email =
-	    "SELECT id, COALESCE(email, clerk_id, '') FROM users "
-	    "WHERE email IS NOT NULL AND lower(email) = lower($1)";
-	struct db_param p[] = {DB_TEXT(ref)};
-	struct db_rows *rows;
-	int             rc;
-
-	rows = db_query(c->db, strchr(ref, '@') != NULL ? by_email : by_clerk,
-	    p, 1);
-	if (rows == NULL)
-		return -1;
-	if ((rc = db_rows_next(rows)) == 1) {
-		n->user_id = admin_col(c, rows, 0);
-		n->user_repr = admin_col(c, rows, 1);
-	}
-	db_rows_free(rows);
-	return rc;
-}
-
 /* Reads the inline rows of the POST into f; returns the errors (or -1). */
 static int
 read_inline(struct admin_ctx *c, struct org_form *f)
@@ -352,7 +334,7 @@ read_inline(struct admin_ctx *c, struct org_form *f)
 		role = admin_form_get(&c->form,
 		    admin_printf(c, "m-%s-role", r->id));
 		del = admin_form_get(&c->form,
-		    admin_printf(c, "m-%s-DELETE", r->id));
+		    admin_printf(c, REMOVE_FIELD, r->id));
 		if (role == NULL)
 			continue; /* not on the page that was posted */
 		r->del = del != NULL && *del != '\0';
@@ -390,7 +372,8 @@ read_inline(struct admin_ctx *c, struct org_form *f)
 			errors++;
 			continue;
 		}
-		if ((rc = find_user(c, n->user, n)) == -1)
+		if ((rc = admin_user_resolve(c, n->user, &n->user_id,
+		         &n->user_repr)) == -1)
 			return -1;
 		if (rc == 0) {
 			n->err = "No user has this email address or Clerk ID.";
@@ -412,6 +395,19 @@ read_inline(struct admin_ctx *c, struct org_form *f)
 	return errors;
 }
 
+/* The organization's columns from the change or add form. */
+static struct org_values
+org_values_of(const struct admin_values *v, const char *now)
+{
+	struct org_values o = {.name = admin_field_text(v, 0),
+	    .slug = admin_field_text(v, 1),
+	    .image_url = admin_field_text(v, 2),
+	    .clerk_updated_at = DB_NO_INT,
+	    .now = now};
+
+	return o;
+}
+
 /* Appends "<what> “<repr>”." to the organization's change message. */
 static void
 note(struct buf *msg, const char *what, const char *repr)
@@ -424,17 +420,8 @@ static int
 save_members(struct admin_ctx *c, const struct admin_object *o,
     const char *org_repr, struct org_form *f, const char *now, struct buf *msg)
 {
-	static const char *const del =
-	    "DELETE FROM organization_memberships WHERE id = $1 AND "
-	    "organization_id = $2";
-	static const char *const upd =
-	    "UPDATE organization_memberships SET role = $1, updated_at = $2 "
-	    "WHERE id = $3 AND organization_id = $4";
-	static const char *const ins =
-	    "INSERT INTO organization_memberships (user_id, organization_id, "
-	    "role, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) "
-	    "RETURNING id";
 	const char *mt = admin_members_model.object_type;
+	int64_t     org_id = admin_id(o->id);
 	size_t      i;
 
 	for (i = 0; i < f->nrows; i++) {
@@ -443,18 +430,15 @@ save_members(struct admin_ctx *c, const struct admin_object *o,
 		    admin_printf(c, "%s in %s", r->user_repr, org_repr);
 
 		if (r->del) {
-			struct db_param p[] = {DB_TEXT(r->id), DB_TEXT(o->id)};
-
-			if (db_exec(c->db, del, p, 2, NULL) == -1 ||
+			if (membership_delete_in_org(c->db, admin_id(r->id),
+			        org_id) == -1 ||
 			    admin_log_write(c, "delete", mt, r->id, repr,
 			        "Deleted from the organization's page.") == -1)
 				return -1;
 			note(msg, "Deleted organization membership", repr);
 		} else if (strcmp(r->new_role, r->role) != 0) {
-			struct db_param p[] = {DB_TEXT(r->new_role),
-			    DB_TEXT(now), DB_TEXT(r->id), DB_TEXT(o->id)};
-
-			if (db_exec(c->db, upd, p, 4, NULL) == -1 ||
+			if (membership_set_role(c->db, admin_id(r->id), org_id,
+			        r->new_role, now) == -1 ||
 			    admin_log_write(c, "change", mt, r->id, repr,
 			        admin_printf(c, "Changed Role from %s to %s.",
 			            r->role, r->new_role)) == -1)
@@ -465,24 +449,15 @@ save_members(struct admin_ctx *c, const struct admin_object *o,
 	}
 	for (i = 0; i < EXTRA_ROWS; i++) {
 		struct new_row *n = &f->extra[i];
-		struct db_rows *rows;
 		const char     *id = NULL, *repr;
 		int             rc;
 
 		if (n->user_id == NULL)
 			continue;
-		struct db_param p[] = {DB_TEXT(n->user_id), DB_TEXT(o->id),
-		    DB_TEXT(n->role), DB_TEXT(now)};
-
-		if ((rows = db_query(c->db, ins, p, 4)) == NULL)
-			return -1;
-		if ((rc = db_rows_next(rows)) == 1)
-			id = admin_col(c, rows, 0);
-		while (rc == 1 && (rc = db_rows_next(rows)) == 1)
-			;
-		db_rows_free(rows);
-		if (rc == -1 || id == NULL)
-			return -1;
+		/* 0: the user became a member meanwhile (a webhook). */
+		if ((rc = admin_member_add(c, n->user_id, o->id, n->role, now,
+		         &id)) != 1)
+			return rc == 0 ? -2 : -1;
 		repr = admin_printf(c, "%s in %s", n->user_repr, org_repr);
 		if (admin_log_write(c, "add", mt, id, repr,
 		        admin_printf(c,
@@ -499,33 +474,26 @@ save_members(struct admin_ctx *c, const struct admin_object *o,
 static int
 org_save(struct admin_ctx *c, const struct admin_object *o, struct org_form *f)
 {
-	static const char *const upd =
-	    "UPDATE organizations SET name = $1, slug = $2, image_url = $3, "
-	    "updated_at = $4 WHERE id = $5";
-	const char *fields = admin_fields_changed(c, org_fields,
-	    ARRAY_LEN(org_fields), &f->old, &f->v);
-	const char *repr = org_repr(c, o->id, f->v.v[0], f->clerk_id);
-	char        now[ISO_TIME_SIZE];
-	struct buf  msg;
-	int         rc = -1;
+	const char       *fields = admin_fields_changed(c, org_fields,
+	          ARRAY_LEN(org_fields), &f->old, &f->v);
+	const char       *repr = org_repr(c, o->id, f->v.v[0], f->clerk_id);
+	char              now[ISO_TIME_SIZE];
+	struct org_values v = org_values_of(&f->v, now);
+	struct buf        msg;
+	int               rc = -1, members = 0;
 
 	time_iso_from_ms(time_now_ms(), now);
-	struct db_param p[] = {admin_field_param(org_fields, 0, &f->v),
-	    admin_field_param(org_fields, 1, &f->v),
-	    admin_field_param(org_fields, 2, &f->v), DB_TEXT(now),
-	    DB_TEXT(o->id)};
-
 	buf_init(&msg, 0);
 	if (strcmp(fields, "No fields changed.") != 0)
 		(void)!buf_append_cstr(&msg, fields);
 	if (admin_tx_begin(c) == -1)
 		goto out;
-	if (db_exec(c->db, upd, p, ARRAY_LEN(p), NULL) == -1 ||
-	    save_members(c, o, repr, f, now, &msg) == -1 ||
+	if (org_update(c->db, admin_id(o->id), &v) == -1 ||
+	    (members = save_members(c, o, repr, f, now, &msg)) != 0 ||
 	    admin_log_write(c, "change", c->model->object_type, o->id, repr,
 	        msg.len > 0 ? msg.data : "No fields changed.") == -1 ||
 	    admin_tx_commit(c) == -1) {
-		rc = db_is_unique_violation(c->db) ? -2 : -1;
+		rc = members == -2 || db_is_unique_violation(c->db) ? -2 : -1;
 		(void)!db_rollback(c->db);
 		goto out;
 	}
@@ -588,16 +556,12 @@ add_page(struct admin_ctx *c, const struct admin_values *v)
 }
 
 static int
-org_add(struct admin_ctx *c)
+org_add_view(struct admin_ctx *c)
 {
-	static const char *const sql =
-	    "INSERT INTO organizations (name, slug, image_url, created_at, "
-	    "updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id";
 	struct admin_values v;
-	struct db_rows     *rows;
+	struct org_values   o;
 	char                now[ISO_TIME_SIZE];
-	const char         *id = NULL;
-	int                 rc;
+	int64_t             id = 0;
 
 	memset(&v, 0, sizeof(v));
 	if (!c->is_post)
@@ -608,33 +572,26 @@ org_add(struct admin_ctx *c)
 		return add_page(c, &v);
 	}
 	time_iso_from_ms(time_now_ms(), now);
-	struct db_param p[] = {admin_field_param(org_fields, 0, &v),
-	    admin_field_param(org_fields, 1, &v),
-	    admin_field_param(org_fields, 2, &v), DB_TEXT(now)};
-
+	o = org_values_of(&v, now);
 	if (admin_tx_begin(c) == -1)
 		return admin_db_failed(c, "organization add");
-	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
+	/* Without a clerk_id nothing can conflict: 1 or an error. */
+	if (org_add(c->db, &o, &id) != 1)
 		return admin_db_failed(c, "organization add");
-	if ((rc = db_rows_next(rows)) == 1)
-		id = admin_col(c, rows, 0);
-	while (rc == 1 && (rc = db_rows_next(rows)) == 1)
-		;
-	db_rows_free(rows);
-	if (rc == -1 || id == NULL ||
-	    admin_log_write(c, "add", c->model->object_type, id, v.v[0],
+	const char *ids = admin_printf(c, "%lld", (long long)id);
+
+	if (admin_log_write(c, "add", c->model->object_type, ids, v.v[0],
 	        "Added.") == -1 ||
 	    admin_tx_commit(c) == -1)
 		return admin_db_failed(c, "organization add");
 	return admin_saved(c, "added", v.v[0],
-	    admin_url(c, c->model, id, "change"));
+	    admin_url(c, c->model, ids, "change"));
 }
 
 static int
-org_delete(struct admin_ctx *c, const struct admin_object *o)
+org_delete_view(struct admin_ctx *c, const struct admin_object *o)
 {
-	return admin_delete_object(c, o,
-	    "DELETE FROM organizations WHERE id = $1",
+	return admin_delete_object(c, o, org_delete,
 	    "SELECT m.id, COALESCE(u.email, u.clerk_id, '') || ' in ' || "
 	    "o.name || ' (' || m.role || ')' FROM "
 	    "organization_memberships m "
@@ -658,6 +615,6 @@ const struct admin_model admin_orgs_model = {
     .list = &org_list,
     .lookup = org_lookup,
     .change = org_change,
-    .add = org_add,
-    .del = org_delete,
+    .add = org_add_view,
+    .del = org_delete_view,
 };

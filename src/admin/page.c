@@ -1,96 +1,23 @@
 /*
- * The admin's request gate and page layout: every admin handler enters
- * through admin_enter() (session, form, Origin, CSRF, permission, in that
- * order) and renders through src/html only. One-shot messages survive a
- * redirect in a short-lived cookie (base64url, so any text is cookie-safe;
- * it is escaped like everything else when shown). The context and its page
- * buffer live on the request's arena.
+ * The admin's page layout and widgets (see page.h): every admin page
+ * renders through src/html only. One-shot messages survive a redirect in
+ * a short-lived cookie (base64url, so any text is cookie-safe; it is
+ * escaped like everything else when shown). The page buffer lives on the
+ * request's arena.
  */
-#include "admin/internal.h"
+#include "admin/page.h"
 
 #include <sodium.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "admin/model.h"
 #include "core/log.h"
 
+#define MSG_COOKIE          "mysaas_admin_msg"
 #define MSG_COOKIE_MAX_TEXT 600 /* bytes of a flashed message */
 
 static const char *const level_class[] = {"success", "info", "warning",
     "error"};
-
-static void
-ctx_cleanup(void *p)
-{
-	struct admin_ctx *c = p;
-
-	html_cleanup(&c->h);
-}
-
-char *
-admin_printf(struct admin_ctx *c, const char *fmt, ...)
-{
-	struct buf b;
-	va_list    ap;
-	char      *s;
-
-	buf_init(&b, 0);
-	va_start(ap, fmt);
-	if (buf_vappendf(&b, fmt, ap) == -1)
-		b.len = 0;
-	va_end(ap);
-	s = arena_strndup(c->r->arena, b.data != NULL ? b.data : "", b.len);
-	buf_cleanup(&b);
-	return s;
-}
-
-char *
-admin_col(struct admin_ctx *c, struct db_rows *rows, int col)
-{
-	const char *p;
-	size_t      len;
-
-	if (db_col_is_null(rows, col))
-		return NULL;
-	p = db_col_text(rows, col, &len);
-	return arena_strndup(c->r->arena, p, len);
-}
-
-int
-admin_row_by_id(struct admin_ctx *c, const char *sql, const char *id,
-    struct db_rows **rows)
-{
-	int64_t n;
-	int     rc;
-
-	*rows = NULL;
-	if (str_to_i64(str_from_cstr(id), 1, INT64_MAX, &n) == -1)
-		return 0;
-	struct db_param p[] = {DB_INT(n)};
-
-	if ((*rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
-		return -1;
-	if ((rc = db_rows_next(*rows)) != 1) {
-		db_rows_free(*rows);
-		*rows = NULL;
-	}
-	return rc;
-}
-
-const char *
-admin_enc(struct admin_ctx *c, const char *s)
-{
-	struct buf b;
-	char      *out;
-
-	buf_init(&b, 0);
-	if (admin_urlencode(&b, s != NULL ? s : "", false) == -1)
-		b.len = 0;
-	out = arena_strndup(c->r->arena, b.data != NULL ? b.data : "", b.len);
-	buf_cleanup(&b);
-	return out;
-}
 
 int
 admin_redirect(struct req *r, const char *location)
@@ -128,20 +55,20 @@ admin_flash(struct admin_ctx *c, enum admin_level level, const char *text)
 	    (const unsigned char *)text, len,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	/* A minute: enough for the redirect, not enough to linger. */
-	admin_cookie_set(c->r, ADMIN_MSG_COOKIE, b64, 60);
+	admin_cookie_set(c->r, MSG_COOKIE, b64, 60);
 }
 
 /* Takes the flashed message (if any) into c->msgs and clears the cookie. */
 static void
 take_flash(struct admin_ctx *c)
 {
-	const char   *v = req_cookie(c->r, ADMIN_MSG_COOKIE);
+	const char   *v = req_cookie(c->r, MSG_COOKIE);
 	unsigned char text[MSG_COOKIE_MAX_TEXT + 1];
 	size_t        len = 0;
 
 	if (v == NULL || *v == '\0')
 		return;
-	admin_cookie_set(c->r, ADMIN_MSG_COOKIE, "", 0);
+	admin_cookie_set(c->r, MSG_COOKIE, "", 0);
 	if (v[0] < '0' || v[0] > '3' ||
 	    sodium_base642bin(text, sizeof(text) - 1, v + 1, strlen(v + 1),
 	        NULL, &len, NULL,
@@ -149,121 +76,6 @@ take_flash(struct admin_ctx *c)
 		return;
 	admin_message(c, (enum admin_level)(v[0] - '0'),
 	    arena_strndup(c->r->arena, (const char *)text, len));
-}
-
-struct db_conn *
-admin_db(struct admin_ctx *c)
-{
-	if (c->db == NULL && (c->db = req_db(c->r)) == NULL)
-		(void)admin_error(c, HTTP_SERVICE_UNAVAILABLE,
-		    "Service unavailable",
-		    "The database is not reachable. Try again in a moment.");
-	return c->db;
-}
-
-/* The login URL with next=path (only paths we would follow back). */
-static int
-to_login(struct req *r)
-{
-	const char *path = arena_strndup(r->arena, r->path.p, r->path.len);
-	struct buf  b;
-	int         status;
-
-	buf_init(&b, 0);
-	if (buf_append_cstr(&b, "/admin/login/") == -1)
-		return HTTP_INTERNAL_ERROR;
-	if (admin_next_ok(path) && strcmp(path, "/admin/") != 0) {
-		if (buf_append_cstr(&b, "?next=") == -1 ||
-		    admin_urlencode(&b, path, true) == -1) {
-			buf_cleanup(&b);
-			return HTTP_INTERNAL_ERROR;
-		}
-	}
-	status = admin_redirect(r, b.data);
-	buf_cleanup(&b);
-	return status;
-}
-
-static int
-csrf_failed(struct admin_ctx *c, const char *reason)
-{
-	log_info("req=%s component=admin msg=\"CSRF check failed\" "
-	         "reason=\"%s\"",
-	    c->r->id, reason);
-	return admin_error(c, HTTP_FORBIDDEN, "Forbidden (403)",
-	    admin_printf(c,
-	        "CSRF verification failed. Request aborted. (%s) Reload the "
-	        "page you came from and submit the form again.",
-	        reason));
-}
-
-/* The POST half of the gate: form, Origin, CSRF token. 0 when it passes. */
-static int
-check_post(struct admin_ctx *c, unsigned flags)
-{
-	const char *sent, *want;
-
-	if (admin_form_parse(c->r, &c->form) == -1)
-		return admin_error(c, HTTP_BAD_REQUEST, "Bad request",
-		    "The form could not be read. Reload the page and try "
-		    "again.");
-	if (!admin_origin_ok(c->r))
-		return csrf_failed(c,
-		    "the Origin of the request is not this "
-		    "site");
-	sent = admin_form_get(&c->form, ADMIN_CSRF_FIELD);
-	if ((flags & ADMIN_PUBLIC) != 0)
-		want = req_cookie(c->r, ADMIN_CSRF_COOKIE);
-	else
-		want = c->user.csrf;
-	if (sent == NULL || *sent == '\0')
-		return csrf_failed(c, "CSRF token missing");
-	if (want == NULL || !admin_is_hex(want, ADMIN_TOKEN_HEX))
-		return csrf_failed(c, "CSRF cookie not set");
-	if (!admin_token_eq(sent, want))
-		return csrf_failed(c, "CSRF token incorrect");
-	return 0;
-}
-
-int
-admin_enter(struct req *r, unsigned flags, struct admin_ctx **out)
-{
-	struct admin_ctx *c = arena_alloc(r->arena, sizeof(*c));
-	int               rc, status;
-
-	memset(c, 0, sizeof(*c));
-	c->r = r;
-	html_init(&c->h, ADMIN_PAGE_MAX);
-	arena_defer(r->arena, ctx_cleanup, c);
-	c->is_post = str_eq_cstr(r->method, "POST");
-	*out = NULL;
-	if (admin_db(c) == NULL)
-		return HTTP_SERVICE_UNAVAILABLE;
-	if ((rc = admin_session_load(r, c->db, &c->user)) == -1) {
-		log_error("req=%s component=admin msg=\"session lookup "
-		          "failed\" error=\"%s\"",
-		    r->id, db_errmsg(c->db));
-		return admin_error(c, HTTP_SERVICE_UNAVAILABLE,
-		    "Service unavailable",
-		    "The database did not answer. Try again in a moment.");
-	}
-	c->signed_in = rc == 1;
-	if (!c->signed_in && (flags & ADMIN_PUBLIC) == 0) {
-		if (!c->is_post)
-			return to_login(r);
-		return csrf_failed(c, "no admin session; sign in again");
-	}
-	if (c->is_post) {
-		if ((status = check_post(c, flags)) != 0)
-			return status;
-		if ((flags & (ADMIN_PUBLIC | ADMIN_ANY_POST)) == 0 &&
-		    !c->user.is_superuser)
-			return admin_error(c, HTTP_FORBIDDEN, "Forbidden (403)",
-			    "Your account can view the admin but not change "
-			    "anything: only superusers can.");
-	}
-	*out = c;
-	return 0;
 }
 
 static const struct html_link nav_links[] = {
@@ -483,4 +295,38 @@ admin_bool(struct html *h, bool v)
 		html_lit(h,
 		    "<span class=\"muted\" title=\"No\">\xE2\x9C\x98 "
 		    "No</span>");
+}
+
+int
+admin_db_failed(struct admin_ctx *c, const char *what)
+{
+	log_error("req=%s component=admin msg=\"%s failed\" error=\"%s\"",
+	    c->r->id, what, db_errmsg(c->db));
+	(void)!db_rollback(c->db); /* when inside a transaction */
+	return admin_error(c, HTTP_SERVICE_UNAVAILABLE, "Service unavailable",
+	    "The database did not answer, and nothing was changed. Try again "
+	    "in a moment.");
+}
+
+void
+admin_object_page_begin(struct admin_ctx *c, const char *title,
+    const struct admin_object *o, const char *last)
+{
+	struct html_link crumbs[4] = {{"Home", "/admin/", false}};
+	size_t           n = 1;
+
+	crumbs[n].label = c->model->title_plural;
+	crumbs[n++].href = admin_url(c, c->model, NULL, NULL);
+	if (o != NULL) {
+		crumbs[n].label = o->repr;
+		crumbs[n++].href = last != NULL
+		    ? admin_url(c, c->model, o->id, "change")
+		    : NULL;
+	}
+	if (last != NULL) {
+		crumbs[n].label = last;
+		crumbs[n++].href = NULL;
+	}
+	c->nav = admin_url(c, c->model, NULL, NULL);
+	admin_page_begin(c, title, crumbs, n);
 }

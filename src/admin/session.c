@@ -19,6 +19,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "accounts/admin_auth.h"
+#include "accounts/users.h"
 #include "admin/util.h"
 #include "app.h"
 #include "core/timeutil.h"
@@ -197,15 +199,6 @@ admin_session_load(struct req *r, struct db_conn *c, struct admin_user *u)
 int
 admin_session_start(struct req *r, struct db_conn *c, int64_t user_id)
 {
-	static const char *const purge =
-	    "DELETE FROM admin_sessions WHERE expires_at <= $1";
-	static const char *const ins =
-	    "INSERT INTO admin_sessions (token_hash, user_id, csrf_token, "
-	    "created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
-	static const char *const login =
-	    "UPDATE users SET last_login = $1 WHERE id = $2";
-	static const char *const drop =
-	    "DELETE FROM admin_sessions WHERE token_hash = $1";
 	const char *old = session_cookie(r);
 	char        old_hash[65] = "";
 	char    tok[ADMIN_TOKEN_HEX + 1], csrf[ADMIN_TOKEN_HEX + 1], hash[65];
@@ -219,21 +212,16 @@ admin_session_start(struct req *r, struct db_conn *c, int64_t user_id)
 		goto out;
 	time_iso_from_ms(ms, now);
 	time_iso_from_ms(ms + (int64_t)ADMIN_SESSION_AGE_S * 1000, exp);
-	struct db_param pp[] = {DB_TEXT(now)};
-	struct db_param pi[] = {DB_TEXT(hash), DB_INT(user_id), DB_TEXT(csrf),
-	    DB_TEXT(now), DB_TEXT(exp)};
-	struct db_param pl[] = {DB_TEXT(now), DB_INT(user_id)};
-	struct db_param pd[] = {DB_TEXT(old_hash)};
+	struct admin_auth_session s = {hash, user_id, csrf, now, exp};
 
 	if (db_begin(c) == -1)
 		goto out;
 	/* A login replaces the session the browser had (no fixation). */
 	if ((old_hash[0] != '\0' &&
-	        db_exec(c, drop, pd, ARRAY_LEN(pd), NULL) == -1) ||
-	    db_exec(c, purge, pp, ARRAY_LEN(pp), NULL) == -1 ||
-	    db_exec(c, ins, pi, ARRAY_LEN(pi), NULL) == -1 ||
-	    db_exec(c, login, pl, ARRAY_LEN(pl), NULL) == -1 ||
-	    db_commit(c) == -1) {
+	        admin_auth_session_drop(c, old_hash) == -1) ||
+	    admin_auth_sessions_purge(c, now) == -1 ||
+	    admin_auth_session_add(c, &s) == -1 ||
+	    user_set_last_login(c, user_id, now) == -1 || db_commit(c) == -1) {
 		(void)!db_rollback(c);
 		goto out;
 	}
@@ -247,17 +235,13 @@ out:
 int
 admin_session_end(struct req *r, struct db_conn *c)
 {
-	static const char *const sql =
-	    "DELETE FROM admin_sessions WHERE token_hash = $1";
 	const char *tok = session_cookie(r);
 	char        hash[65];
 
 	admin_cookie_set(r, ADMIN_SESSION_COOKIE, "", 0);
 	if (tok == NULL || token_hash(tok, hash) == -1)
 		return 0;
-	struct db_param p[] = {DB_TEXT(hash)};
-
-	return db_exec(c, sql, p, ARRAY_LEN(p), NULL);
+	return admin_auth_session_drop(c, hash);
 }
 
 /* One count(*) with its parameters; -1 on error. */
@@ -296,30 +280,18 @@ admin_throttle_check(struct db_conn *c, const char *email, const char *ip,
 int
 admin_throttle_fail(struct db_conn *c, const char *email, const char *ip)
 {
-	static const char *const purge =
-	    "DELETE FROM admin_login_failures WHERE created_at <= $1";
-	static const char *const ins =
-	    "INSERT INTO admin_login_failures (email, ip, created_at) "
-	    "VALUES (lower($1), $2, $3)";
 	char    now[ISO_TIME_SIZE], since[ISO_TIME_SIZE];
 	int64_t ms = time_now_ms();
 
 	time_iso_from_ms(ms, now);
 	admin_throttle_since(ms, since);
-	struct db_param pp[] = {DB_TEXT(since)};
-	struct db_param pi[] = {DB_TEXT(email), DB_TEXT(ip), DB_TEXT(now)};
-
-	if (db_exec(c, purge, pp, ARRAY_LEN(pp), NULL) == -1)
+	if (admin_auth_failures_purge(c, since) == -1)
 		return -1;
-	return db_exec(c, ins, pi, ARRAY_LEN(pi), NULL);
+	return admin_auth_failure_add(c, email, ip, now);
 }
 
 int
 admin_throttle_clear(struct db_conn *c, const char *email)
 {
-	static const char *const sql =
-	    "DELETE FROM admin_login_failures WHERE email = lower($1)";
-	struct db_param p[] = {DB_TEXT(email)};
-
-	return db_exec(c, sql, p, ARRAY_LEN(p), NULL);
+	return admin_auth_failures_clear(c, email);
 }

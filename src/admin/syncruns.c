@@ -6,36 +6,34 @@
  * while the object still exists. A run left 'running' by a command that
  * was interrupted stays so: nothing here changes it.
  */
-#include "admin/internal.h"
+#include "admin/model.h"
 
 #include <string.h>
+
+#include "admin/fields.h"
+#include "admin/page.h"
 
 #define CHANGES_MAX 1000 /* objects listed on a run's page */
 
 /* $1 status, $2..$4 search words (over the error text). */
-#define SR_WORD(n, L) \
-	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("r.error", L, n) ")"
-#define SR_WHERE(L)                                                   \
+#define SR_WORD(n) \
+	" AND (CAST(" n " AS text) IS NULL" ADMIN_LIKE("r.error", n) ")"
+#define SR_WHERE                                                      \
 	" FROM clerk_sync_runs r WHERE (CAST($1 AS text) IS NULL OR " \
-	"r.status = $1)" SR_WORD("$2", L) SR_WORD("$3", L) SR_WORD("$4", L)
+	"r.status = $1)" SR_WORD("$2") SR_WORD("$3") SR_WORD("$4")
 #define SR_SEEN "(r.organizations_seen + r.users_seen + r.memberships_seen)"
 #define SR_APPLIED \
 	"(r.organizations_applied + r.users_applied + r.memberships_applied)"
 #define SR_FAILED \
 	"(r.organizations_failed + r.users_failed + r.memberships_failed)"
 #define SORT(k, e) ADMIN_SORT("$5", k, e)
-#define SR_PAGE(L)                                                            \
+#define SR_PAGE                                                               \
 	"SELECT r.id, 'Sync run #' || r.id, r.status, r.started_at, "         \
-	"r.finished_at, " SR_SEEN ", " SR_APPLIED ", " SR_FAILED              \
-	SR_WHERE(L) " ORDER BY " SORT(1, "r.id") SORT(2, "r.status")          \
+	"r.finished_at, " SR_SEEN ", " SR_APPLIED ", " SR_FAILED SR_WHERE     \
+	" ORDER BY " SORT(1, "r.id") SORT(2, "r.status")                      \
 	    SORT(3, "r.started_at") SORT(4, "r.finished_at") SORT(5, SR_SEEN) \
 	        SORT(6, SR_APPLIED)                                           \
 	            SORT(7, SR_FAILED) "r.id DESC LIMIT $6 OFFSET $7"
-
-static const char sr_count_sqlite[] = "SELECT count(*)" SR_WHERE("LIKE");
-static const char sr_count_pg[] = "SELECT count(*)" SR_WHERE("ILIKE");
-static const char sr_page_sqlite[] = SR_PAGE("LIKE");
-static const char sr_page_pg[] = SR_PAGE("ILIKE");
 
 static const struct admin_column sr_cols[] = {
     {"id", "Run", ADMIN_COL_TEXT},
@@ -56,8 +54,8 @@ static const struct admin_filter sr_filters[] = {
 /* Designated: the fields left out stay NULL (no index walk, see
  * struct admin_list); the default order is the id, newest first. */
 static const struct admin_list sr_list = {
-    .count_sql = {sr_count_sqlite, sr_count_pg},
-    .page_sql = {sr_page_sqlite, sr_page_pg},
+    .count_sql = {"SELECT count(*)" SR_WHERE},
+    .page_sql = {SR_PAGE},
     .total_sql = "SELECT count(*) FROM clerk_sync_runs",
     .cols = sr_cols,
     .ncols = ARRAY_LEN(sr_cols),

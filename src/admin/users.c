@@ -6,11 +6,15 @@
  * with it (foreign keys), and each save writes admin_log in its
  * transaction.
  */
-#include "admin/internal.h"
+#include "admin/model.h"
 
 #include <string.h>
 
 #include "accounts/password.h"
+#include "accounts/users.h"
+#include "admin/deletion.h"
+#include "admin/fields.h"
+#include "admin/page.h"
 #include "core/timeutil.h"
 
 /*
@@ -22,17 +26,17 @@
  * lowercased: the expression of users_search_trgm_idx (migration 0004),
  * one trigram index that finds a rare word without reading the table.
  */
-#define USER_WORD_SQLITE(n)                                              \
+#define USER_WORD_SQLITE(n)                                                  \
 	" AND (CAST(" n " AS text) IS NULL OR contains_any(" n ", u.email, " \
 	"u.first_name, u.last_name, u.clerk_id))"
-#define USER_SEARCH_PG                                                 \
-	"lower(coalesce(u.email, '') || E'\\x1f' || "                  \
-	"coalesce(u.first_name, '') || E'\\x1f' || "                   \
+#define USER_SEARCH_PG                                                   \
+	"lower(coalesce(u.email, '') || E'\\x1f' || "                    \
+	"coalesce(u.first_name, '') || E'\\x1f' || "                     \
 	"coalesce(u.last_name, '') || E'\\x1f' || coalesce(u.clerk_id, " \
 	"''))"
-#define USER_WORD_PG(n)                                                     \
-	" AND (CAST(" n " AS text) IS NULL OR " USER_SEARCH_PG " LIKE lower(" \
-	n ") ESCAPE '\\')"
+#define USER_WORD_PG(n)                                        \
+	" AND (CAST(" n " AS text) IS NULL OR " USER_SEARCH_PG \
+	" LIKE lower(" n ") ESCAPE '\\')"
 #define USER_COND(W)                                            \
 	" WHERE (CAST($1 AS boolean) IS NULL OR "               \
 	"u.is_staff = $1) AND (CAST($2 AS boolean) IS NULL OR " \
@@ -43,11 +47,12 @@
 	"u.is_staff, u.is_active, u.date_joined"
 /* Sort key $6: +/- column number; NULLs last whichever the backend. */
 #define SORT(k, e) ADMIN_SORT("$6", k, e)
-#define USER_PAGE(W)                                                       \
-	USER_COLUMNS USER_WHERE(W) " ORDER BY " SORT(1, "lower(u.email)")  \
-	    SORT(2, "u.first_name") SORT(3, "u.last_name") SORT(4,         \
-	        "u.clerk_id") SORT(5, "u.is_staff") SORT(6, "u.is_active") \
-	        SORT(7, "u.date_joined") "u.id LIMIT $7 OFFSET $8"
+#define USER_PAGE(W)                                                      \
+	USER_COLUMNS USER_WHERE(W) " ORDER BY " SORT(1, "lower(u.email)") \
+	    SORT(2, "u.first_name") SORT(3, "u.last_name")                \
+	        SORT(4, "u.clerk_id") SORT(5, "u.is_staff")               \
+	            SORT(6, "u.is_active")                                \
+	                SORT(7, "u.date_joined") "u.id LIMIT $7 OFFSET $8"
 
 /*
  * The default order (email, NULLs last) down users_email_order_idx
@@ -56,27 +61,15 @@
  */
 #define ORDER_SQLITE "u.email IS NULL, lower(u.email), u.id"
 #define ORDER_PG     "lower(u.email) ASC NULLS LAST, u.id"
-#define USER_WALK(W, ORDER)                                  \
+#define USER_WALK(W, ORDER)                                        \
 	USER_COLUMNS USER_WHERE(W) " ORDER BY " ORDER " LIMIT $6 " \
 	                           "OFFSET $7"
-#define USER_PROBE(W, ORDER)                                              \
-	USER_COLUMNS " FROM (SELECT id, email, first_name, last_name, "    \
-	             "clerk_id, is_staff, is_active, date_joined FROM "    \
-	             "users u ORDER BY " ORDER " LIMIT $8) u" USER_COND(W) \
-	                 " ORDER BY " ORDER " LIMIT $6 OFFSET $7"
-static const char users_walk_sqlite[] = USER_WALK(
-    USER_WORD_SQLITE, ORDER_SQLITE);
-static const char users_walk_pg[] = USER_WALK(USER_WORD_PG, ORDER_PG);
-static const char users_probe_sqlite[] = USER_PROBE(
-    USER_WORD_SQLITE, ORDER_SQLITE);
-static const char users_probe_pg[] = USER_PROBE(USER_WORD_PG, ORDER_PG);
-
-static const char users_count_sqlite[] =
-    "SELECT count(*)" USER_WHERE(USER_WORD_SQLITE);
-static const char users_count_pg[] =
-    "SELECT count(*)" USER_WHERE(USER_WORD_PG);
-static const char users_page_sqlite[] = USER_PAGE(USER_WORD_SQLITE);
-static const char users_page_pg[] = USER_PAGE(USER_WORD_PG);
+#define USER_PROBE(W, ORDER)                                            \
+	USER_COLUMNS " FROM (SELECT id, email, first_name, last_name, " \
+	             "clerk_id, is_staff, is_active, date_joined FROM " \
+	             "users u ORDER BY " ORDER                          \
+	             " LIMIT $8) u" USER_COND(W) " ORDER BY " ORDER     \
+	                                         " LIMIT $6 OFFSET $7"
 
 static const struct admin_column user_cols[] = {
     {"email", "Email address", ADMIN_COL_TEXT},
@@ -93,12 +86,23 @@ static const struct admin_filter user_filters[] = {
     {"is_active", "active", true, false, NULL, NULL},
 };
 
-static const struct admin_list user_list = {{users_count_sqlite,
-                                                users_count_pg},
-    {users_page_sqlite, users_page_pg}, "SELECT count(*) FROM users", user_cols,
-    ARRAY_LEN(user_cols), user_filters, ARRAY_LEN(user_filters), 1,
-    "Email, name or Clerk ID", {users_walk_sqlite, users_walk_pg},
-    {users_probe_sqlite, users_probe_pg}};
+/* The search differs by backend (contains_any, the trigram expression). */
+static const struct admin_list user_list = {
+    .count_sql = {"SELECT count(*)" USER_WHERE(USER_WORD_SQLITE),
+        "SELECT count(*)" USER_WHERE(USER_WORD_PG)},
+    .page_sql = {USER_PAGE(USER_WORD_SQLITE), USER_PAGE(USER_WORD_PG)},
+    .total_sql = "SELECT count(*) FROM users",
+    .cols = user_cols,
+    .ncols = ARRAY_LEN(user_cols),
+    .filters = user_filters,
+    .nfilters = ARRAY_LEN(user_filters),
+    .default_order = 1,
+    .search_help = "Email, name or Clerk ID",
+    .walk_sql = {USER_WALK(USER_WORD_SQLITE, ORDER_SQLITE),
+        USER_WALK(USER_WORD_PG, ORDER_PG)},
+    .probe_sql = {USER_PROBE(USER_WORD_SQLITE, ORDER_SQLITE),
+        USER_PROBE(USER_WORD_PG, ORDER_PG)},
+};
 
 static const struct admin_field user_fields[] = {
     {"email", "Email address", ADMIN_F_EMAIL, false, 254,
@@ -234,6 +238,21 @@ email_taken(struct admin_ctx *c, const char *email, int64_t except_id)
 	return n > 0;
 }
 
+int
+admin_user_resolve(struct admin_ctx *c, const char *ref, const char **id,
+    const char **label)
+{
+	static const char *const by_clerk =
+	    "SELECT id, COALESCE(email, clerk_id, '') FROM users "
+	    "WHERE clerk_id = $1";
+	static const char *const by_email =
+	    "SELECT id, COALESCE(email, clerk_id, '') FROM users "
+	    "WHERE email IS NOT NULL AND lower(email) = lower($1)";
+
+	return admin_resolve(c, strchr(ref, '@') != NULL ? by_email : by_clerk,
+	    ref, id, label);
+}
+
 static const char email_taken_msg[] = "A user with this email address already "
                                       "exists.";
 
@@ -323,25 +342,24 @@ static int
 user_save(struct admin_ctx *c, const struct admin_object *o,
     const struct user_row *u, const struct admin_values *v)
 {
-	static const char *const sql =
-	    "UPDATE users SET email = $1, first_name = $2, last_name = $3, "
-	    "username = $4, image_url = $5, is_active = $6, is_staff = $7, "
-	    "is_superuser = $8, updated_at = $9 WHERE id = $10";
-	const char     *msg = admin_fields_changed(c, user_fields,
-	        ARRAY_LEN(user_fields), &u->v, v);
-	const char     *repr = user_repr(c, o->id, v->v[F_EMAIL], u->clerk_id);
-	char            now[ISO_TIME_SIZE];
-	size_t          i;
-	struct db_param p[10];
+	const char *msg = admin_fields_changed(c, user_fields,
+	    ARRAY_LEN(user_fields), &u->v, v);
+	const char *repr = user_repr(c, o->id, v->v[F_EMAIL], u->clerk_id);
+	char        now[ISO_TIME_SIZE];
+	struct user_values uv = {.email = admin_field_text(v, F_EMAIL),
+	    .first_name = admin_field_text(v, F_FIRST),
+	    .last_name = admin_field_text(v, F_LAST),
+	    .username = admin_field_text(v, F_USERNAME),
+	    .image_url = admin_field_text(v, F_IMAGE),
+	    .is_active = admin_field_bool(v, F_ACTIVE),
+	    .is_staff = admin_field_bool(v, F_STAFF),
+	    .is_superuser = admin_field_bool(v, F_SUPER),
+	    .now = now};
 
 	time_iso_from_ms(time_now_ms(), now);
-	for (i = 0; i < ARRAY_LEN(user_fields); i++)
-		p[i] = admin_field_param(user_fields, i, v);
-	p[8] = DB_TEXT(now);
-	p[9] = DB_TEXT(o->id);
 	if (admin_tx_begin(c) == -1)
 		return admin_db_failed(c, "user save");
-	if (db_exec(c->db, sql, p, ARRAY_LEN(p), NULL) == -1 ||
+	if (user_update(c->db, admin_id(o->id), &uv) == -1 ||
 	    admin_log_write(c, "change", c->model->object_type, o->id, repr,
 	        msg) == -1 ||
 	    admin_tx_commit(c) == -1) {
@@ -406,46 +424,35 @@ add_page(struct admin_ctx *c, const struct admin_values *v)
 
 /* Inserts the user (hash may be ""); 1 with *id, 0 email taken, -1. */
 static int
-user_insert(struct admin_ctx *c, const struct admin_values *v, const char *hash,
-    char **id)
+insert(struct admin_ctx *c, const struct admin_values *v, const char *hash,
+    const char **id)
 {
-	static const char *const sql =
-	    "INSERT INTO users (email, first_name, last_name, is_active, "
-	    "is_staff, is_superuser, password, date_joined, created_at, "
-	    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8) "
-	    "RETURNING id";
-	char            now[ISO_TIME_SIZE];
-	struct db_param p[8];
-	struct db_rows *rows;
-	size_t          i;
-	int             rc, more;
+	char               now[ISO_TIME_SIZE];
+	struct user_values u = {.email = admin_field_text(v, A_EMAIL),
+	    .first_name = admin_field_text(v, A_FIRST),
+	    .last_name = admin_field_text(v, A_LAST),
+	    .password = hash,
+	    .is_active = admin_field_bool(v, A_ACTIVE),
+	    .is_staff = admin_field_bool(v, A_STAFF),
+	    .is_superuser = admin_field_bool(v, A_SUPER),
+	    .clerk_updated_at = DB_NO_INT,
+	    .date_joined = now,
+	    .now = now};
+	int64_t            n = 0;
+	int                rc;
 
 	time_iso_from_ms(time_now_ms(), now);
-	for (i = 0; i < 6; i++)
-		p[i] = admin_field_param(add_fields, i, v);
-	p[6] = DB_TEXT(hash);
-	p[7] = DB_TEXT(now);
-	if ((rows = db_query(c->db, sql, p, ARRAY_LEN(p))) == NULL)
-		return db_is_unique_violation(c->db) ? 0 : -1;
-	if ((rc = db_rows_next(rows)) == 1)
-		*id = admin_col(c, rows, 0);
-	/* Step to the end: a RETURNING statement completes on every backend. */
-	while (rc == 1 && (more = db_rows_next(rows)) != 0) {
-		if (more == -1)
-			rc = -1;
-	}
-	db_rows_free(rows);
-	if (rc == -1 && db_is_unique_violation(c->db))
-		return 0;
+	if ((rc = user_add(c->db, &u, &n)) == 1)
+		*id = admin_printf(c, "%lld", (long long)n);
 	return rc;
 }
 
 static int
-user_add(struct admin_ctx *c)
+user_add_view(struct admin_ctx *c)
 {
 	struct admin_values v;
 	char                hash[PASSWORD_HASH_SIZE] = "";
-	char               *id = NULL;
+	const char         *id = NULL;
 	int                 rc, taken;
 	size_t              errors;
 
@@ -482,7 +489,7 @@ user_add(struct admin_ctx *c)
 	}
 	if (admin_tx_begin(c) == -1)
 		return admin_db_failed(c, "user add");
-	if ((rc = user_insert(c, &v, hash, &id)) != 1) {
+	if ((rc = insert(c, &v, hash, &id)) != 1) {
 		(void)!db_rollback(c->db);
 		if (rc == -1)
 			return admin_db_failed(c, "user add");
@@ -500,9 +507,9 @@ user_add(struct admin_ctx *c)
 }
 
 static int
-user_delete(struct admin_ctx *c, const struct admin_object *o)
+user_delete_view(struct admin_ctx *c, const struct admin_object *o)
 {
-	return admin_delete_object(c, o, "DELETE FROM users WHERE id = $1",
+	return admin_delete_object(c, o, user_delete,
 	    "SELECT m.id, COALESCE(u.email, u.clerk_id, '') || ' in ' || "
 	    "o.name "
 	    "|| ' (' || m.role || ')' "
@@ -526,6 +533,6 @@ const struct admin_model admin_users_model = {
     .list = &user_list,
     .lookup = user_lookup,
     .change = user_change,
-    .add = user_add,
-    .del = user_delete,
+    .add = user_add_view,
+    .del = user_delete_view,
 };

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "accounts/clerk_sync.h"
+#include "accounts/sync_runs.h"
 #include "clerk/backend_api.h"
 #include "core/timeutil.h"
 #include "db/db.h"
@@ -34,13 +35,6 @@
 #define MAX_PAGES    100000
 #define MAX_RETRIES  5
 #define RETRY_WAIT_S 2
-
-struct counts {
-	long seen;
-	long applied;
-	long unchanged;
-	long failed;
-};
 
 /* One kind of object: how it is listed, applied and recorded. */
 struct kind {
@@ -107,27 +101,19 @@ static int
 record_change(const struct sync_run *s, struct db_conn *c, const struct kind *k,
     const json_t *item)
 {
-	static const char *const sql =
-	    "INSERT INTO clerk_sync_changes (run_id, object_type, clerk_id, "
-	    "created_at) VALUES ($1, $2, $3, $4)";
 	const char *id = json_string_value(json_object_get(item, "id"));
-	char        now[ISO_TIME_SIZE];
 
 	/* An applied item always has a string id (the rules check it). */
 	if (id == NULL)
 		return 0;
-	time_iso_from_ms(time_now_ms(), now);
-	struct db_param p[] = {DB_INT(s->run_id), DB_TEXT(k->object_type),
-	    DB_TEXT(id), DB_TEXT(now)};
-
-	return db_exec(c, sql, p, ARRAY_LEN(p), NULL);
+	return sync_change_record(c, s->run_id, k->object_type, id);
 }
 
 /* Applies one item on c, inside the page's transaction; -1 on a database
  * error (the caller rolls back). */
 static int
 apply_item(struct sync_run *s, struct db_conn *c, const struct kind *k,
-    json_t *item, struct counts *n)
+    json_t *item, struct sync_run_counts *n)
 {
 	struct sync_result res;
 	json_t            *event =
@@ -167,13 +153,13 @@ apply_item(struct sync_run *s, struct db_conn *c, const struct kind *k,
  */
 static int
 apply_page(struct sync_run *s, const struct kind *k, json_t *list,
-    struct counts *n)
+    struct sync_run_counts *n)
 {
-	struct db_conn *c = db_acquire(s->db);
-	struct counts   got = {0};
-	json_t         *item;
-	size_t          i;
-	int             rc = -1;
+	struct db_conn        *c = db_acquire(s->db);
+	struct sync_run_counts got = {0};
+	json_t                *item;
+	size_t                 i;
+	int                    rc = -1;
 
 	if (c == NULL || db_begin(c) == -1) {
 		run_error(s, "database: %s",
@@ -203,21 +189,22 @@ out:
 }
 
 static void
-progress(const struct sync_run *s, const char *what, const struct counts *n,
-    bool done)
+progress(const struct sync_run *s, const char *what,
+    const struct sync_run_counts *n, bool done)
 {
 	if (s->tty)
-		fprintf(stdout, "\r%-13s %7ld synced%s", what, n->seen,
-		    done ? "\n" : "");
+		fprintf(stdout, "\r%-13s %7lld synced%s", what,
+		    (long long)n->seen, done ? "\n" : "");
 	else if (done)
-		fprintf(stdout, "%-13s %7ld synced\n", what, n->seen);
+		fprintf(stdout, "%-13s %7lld synced\n", what,
+		    (long long)n->seen);
 	fflush(stdout);
 }
 
 /* Pages through a {"data": [...], "total_count"} listing by offset. */
 static int
 sync_listing(struct sync_run *s, const struct kind *k, const char *path,
-    struct counts *n)
+    struct sync_run_counts *n)
 {
 	long offset = 0, pages;
 
@@ -248,7 +235,7 @@ sync_listing(struct sync_run *s, const struct kind *k, const char *path,
 
 /* Users come as a bare array; page with the starting_after cursor. */
 static int
-sync_users(struct sync_run *s, struct counts *n)
+sync_users(struct sync_run *s, struct sync_run_counts *n)
 {
 	char last[128] = "";
 	long pages;
@@ -286,25 +273,13 @@ sync_users(struct sync_run *s, struct counts *n)
 static int
 run_start(struct sync_run *s)
 {
-	static const char *const sql =
-	    "INSERT INTO clerk_sync_runs (status, started_at) "
-	    "VALUES ('running', $1) RETURNING id";
 	struct db_conn *c = db_acquire(s->db);
-	struct db_rows *rows = NULL;
-	char            now[ISO_TIME_SIZE];
 	int             rc = -1;
-
-	time_iso_from_ms(time_now_ms(), now);
-	struct db_param p[] = {DB_TEXT(now)};
 
 	if (c == NULL || db_begin(c) == -1)
 		goto out;
-	if ((rows = db_query(c, sql, p, ARRAY_LEN(p))) == NULL ||
-	    db_rows_next(rows) != 1)
+	if (sync_run_start(c, &s->run_id) == -1)
 		goto out;
-	s->run_id = db_col_int(rows, 0);
-	db_rows_free(rows);
-	rows = NULL;
 	rc = db_commit(c);
 out:
 	if (rc == -1)
@@ -312,40 +287,21 @@ out:
 		    "mysaas: cannot record the sync run (has \"mysaas "
 		    "migrate\" run?): %s\n",
 		    c != NULL ? db_errmsg(c) : "no database connection");
-	db_rows_free(rows);
 	if (c != NULL)
 		db_release(s->db, c);
 	return rc;
 }
 
-/* Sets the run's status, end time, counts and error. */
+/* Sets the run's status, end time, counts and error (res->error is
+ * s->error). */
 static int
-run_finish(struct sync_run *s, bool ok, const struct counts *orgs,
-    const struct counts *users, const struct counts *members)
+run_finish(struct sync_run *s, struct sync_run_result *res)
 {
-	static const char *const sql =
-	    "UPDATE clerk_sync_runs SET status = $2, finished_at = $3, "
-	    "error = $4, organizations_seen = $5, organizations_applied = $6, "
-	    "organizations_unchanged = $7, organizations_failed = $8, "
-	    "users_seen = $9, users_applied = $10, users_unchanged = $11, "
-	    "users_failed = $12, memberships_seen = $13, "
-	    "memberships_applied = $14, memberships_unchanged = $15, "
-	    "memberships_failed = $16 WHERE id = $1";
 	struct db_conn *c = db_acquire(s->db);
-	char            now[ISO_TIME_SIZE];
 	int             rc;
 
-	time_iso_from_ms(time_now_ms(), now);
-	struct db_param p[] = {DB_INT(s->run_id),
-	    DB_TEXT(ok ? "completed" : "failed"), DB_TEXT(now),
-	    s->error[0] != '\0' ? DB_TEXT(s->error) : DB_NULLP,
-	    DB_INT(orgs->seen), DB_INT(orgs->applied), DB_INT(orgs->unchanged),
-	    DB_INT(orgs->failed), DB_INT(users->seen), DB_INT(users->applied),
-	    DB_INT(users->unchanged), DB_INT(users->failed),
-	    DB_INT(members->seen), DB_INT(members->applied),
-	    DB_INT(members->unchanged), DB_INT(members->failed)};
-
-	rc = c != NULL ? db_exec(c, sql, p, ARRAY_LEN(p), NULL) : -1;
+	res->error = s->error;
+	rc = c != NULL ? sync_run_finish(c, s->run_id, res) : -1;
 	if (rc == -1)
 		fprintf(stderr,
 		    "mysaas: cannot record the end of sync run %lld, which "
@@ -360,12 +316,13 @@ run_finish(struct sync_run *s, bool ok, const struct counts *orgs,
 int
 cli_clerk_sync(int argc, char **argv)
 {
-	struct config   cfg;
-	struct db_url   url;
-	struct sync_run s = {0};
-	struct counts   orgs = {0}, users = {0}, members = {0};
-	bool            ok;
-	int             rc = 1;
+	struct config           cfg;
+	struct db_url           url;
+	struct sync_run         s = {0};
+	struct sync_run_result  res = {0};
+	struct sync_run_counts *orgs = &res.orgs, *users = &res.users;
+	struct sync_run_counts *members = &res.members;
+	int                     rc = 1;
 
 	(void)argv;
 	if (argc > 0) {
@@ -389,18 +346,21 @@ cli_clerk_sync(int argc, char **argv)
 		db_close(s.db);
 		goto out;
 	}
-	ok = sync_listing(&s, &kind_orgs, "/v1/organizations", &orgs) == 0 &&
-	    sync_users(&s, &users) == 0 &&
+	res.ok = sync_listing(&s, &kind_orgs, "/v1/organizations", orgs) == 0 &&
+	    sync_users(&s, users) == 0 &&
 	    sync_listing(&s, &kind_members, "/v1/organization_memberships",
-	        &members) == 0;
-	if (run_finish(&s, ok, &orgs, &users, &members) == 0 && ok) {
-		printf("Synced %ld organizations, %ld users, %ld memberships: "
-		       "%ld applied, %ld unchanged, %ld failed (sync run "
-		       "%lld).\n",
-		    orgs.seen, users.seen, members.seen,
-		    orgs.applied + users.applied + members.applied,
-		    orgs.unchanged + users.unchanged + members.unchanged,
-		    orgs.failed + users.failed + members.failed,
+	        members) == 0;
+	if (run_finish(&s, &res) == 0 && res.ok) {
+		printf("Synced %lld organizations, %lld users, %lld "
+		       "memberships: %lld applied, %lld unchanged, %lld failed "
+		       "(sync run %lld).\n",
+		    (long long)orgs->seen, (long long)users->seen,
+		    (long long)members->seen,
+		    (long long)(orgs->applied + users->applied +
+		        members->applied),
+		    (long long)(orgs->unchanged + users->unchanged +
+		        members->unchanged),
+		    (long long)(orgs->failed + users->failed + members->failed),
 		    (long long)s.run_id);
 		rc = 0;
 	}

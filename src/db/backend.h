@@ -16,7 +16,6 @@ struct db_backend {
 	bool (*is_broken)(struct db_conn *c);
 	int (*reconnect)(struct db_conn *c);
 	bool (*in_transaction)(struct db_conn *c);
-	int (*ping)(struct db_conn *c);
 	int (*exec_script)(struct db_conn *c, const char *sql);
 	int (*exec)(struct db_conn *c, const char *sql,
 	    const struct db_param *params, size_t nparams, int64_t *changes);

@@ -104,10 +104,13 @@ db_kind(const struct db *db)
 	return db->url.kind;
 }
 
-enum db_kind
-db_conn_kind(const struct db_conn *c)
+/* The text of sql for c's backend. */
+static const char *
+sql_text(const struct db_conn *c, const struct db_sql *sql)
 {
-	return c->ops == &db_pg_backend ? DB_POSTGRES : DB_SQLITE;
+	if (c->ops == &db_pg_backend && sql->pg != NULL)
+		return sql->pg;
+	return sql->sqlite;
 }
 
 /* Takes a free slot, preferring one already connected; NULL on timeout. */
@@ -205,7 +208,14 @@ db_release(struct db *db, struct db_conn *c)
 int
 db_ping(struct db_conn *c)
 {
-	return c->ops->ping(c);
+	struct db_rows *r = c->ops->query(c, "SELECT 1", NULL, 0);
+	int             rc;
+
+	if (r == NULL)
+		return -1;
+	rc = c->ops->rows_next(r);
+	c->ops->rows_free(r);
+	return rc == 1 ? 0 : -1;
 }
 
 int
@@ -239,6 +249,13 @@ db_exec(struct db_conn *c, const char *sql, const struct db_param *params,
 	return c->ops->exec(c, sql, params, nparams, changes);
 }
 
+int
+db_exec_one(struct db_conn *c, const char *sql, struct db_param p,
+    int64_t *changes)
+{
+	return c->ops->exec(c, sql, &p, 1, changes);
+}
+
 struct db_rows *
 db_query(struct db_conn *c, const char *sql, const struct db_param *params,
     size_t nparams)
@@ -251,7 +268,7 @@ db_query_int(struct db_conn *c, const char *sql, const struct db_param *params,
     size_t nparams, int64_t *out, bool *is_null)
 {
 	struct db_rows *r = db_query(c, sql, params, nparams);
-	int             rc;
+	int             rc, more;
 
 	if (r == NULL)
 		return -1;
@@ -259,6 +276,10 @@ db_query_int(struct db_conn *c, const char *sql, const struct db_param *params,
 		if (is_null != NULL)
 			*is_null = db_col_is_null(r, 0);
 		*out = db_col_int(r, 0);
+	}
+	while (rc == 1 && (more = db_rows_next(r)) != 0) {
+		if (more == -1)
+			rc = -1;
 	}
 	db_rows_free(r);
 	return rc;
@@ -271,6 +292,20 @@ db_query_planned(struct db_conn *c, const char *sql,
 	if (c->ops->query_planned == NULL)
 		return c->ops->query(c, sql, params, nparams);
 	return c->ops->query_planned(c, sql, params, nparams);
+}
+
+struct db_rows *
+db_query_sql(struct db_conn *c, const struct db_sql *sql,
+    const struct db_param *params, size_t nparams)
+{
+	return db_query(c, sql_text(c, sql), params, nparams);
+}
+
+struct db_rows *
+db_query_sql_planned(struct db_conn *c, const struct db_sql *sql,
+    const struct db_param *params, size_t nparams)
+{
+	return db_query_planned(c, sql_text(c, sql), params, nparams);
 }
 
 int

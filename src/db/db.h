@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/mem.h"
 #include "db/url.h"
@@ -39,6 +40,23 @@ struct db_param {
 	((struct db_param){.type = DB_P_TEXT, .s = (p), .len = (n)})
 #define DB_TEXT(p) DB_TEXTN((p), strlen(p))
 
+/* An integer that is not known: db_int_or_null() binds it as NULL. */
+#define DB_NO_INT INT64_MIN
+
+/* s as text, or NULL when s is NULL. */
+static inline struct db_param
+db_text_or_null(const char *s)
+{
+	return s != NULL ? DB_TEXT(s) : DB_NULLP;
+}
+
+/* v as an integer, or NULL when v is DB_NO_INT. */
+static inline struct db_param
+db_int_or_null(int64_t v)
+{
+	return v != DB_NO_INT ? DB_INT(v) : DB_NULLP;
+}
+
 /*
  * Opens a pool of up to pool_size connections. SQLite opens (and creates)
  * the file now, so a bad path fails here; PostgreSQL connects lazily, so
@@ -49,8 +67,6 @@ struct db *db_open(const struct db_url *url, int pool_size, char *err,
 /* Closes every connection. All connections must have been released. */
 void         db_close(struct db *db);
 enum db_kind db_kind(const struct db *db);
-/* The backend of a connection (for the few statements written per backend). */
-enum db_kind db_conn_kind(const struct db_conn *c);
 
 /*
  * A connection for the calling thread, or NULL when the database cannot be
@@ -76,6 +92,9 @@ int db_rollback(struct db_conn *c) MUST_CHECK;
  */
 int db_exec(struct db_conn *c, const char *sql, const struct db_param *params,
     size_t nparams, int64_t *changes) MUST_CHECK;
+/* db_exec of a statement with the one parameter p. */
+int db_exec_one(struct db_conn *c, const char *sql, struct db_param p,
+    int64_t *changes) MUST_CHECK;
 /* Runs a query; NULL on error. Free the result with db_rows_free(). */
 struct db_rows *db_query(struct db_conn *c, const char *sql,
     const struct db_param *params, size_t nparams) MUST_CHECK;
@@ -87,10 +106,30 @@ struct db_rows *db_query(struct db_conn *c, const char *sql,
  */
 struct db_rows *db_query_planned(struct db_conn *c, const char *sql,
     const struct db_param *params, size_t nparams) MUST_CHECK;
+
+/*
+ * A statement that cannot be one text for both backends (it calls a
+ * function only one of them has): each backend's text. pg NULL: the
+ * sqlite text serves both. The text is picked here, in src/db/, so
+ * callers never ask which backend they run on.
+ */
+struct db_sql {
+	const char *sqlite;
+	const char *pg;
+};
+
+/* db_query with the text of c's backend. */
+struct db_rows *db_query_sql(struct db_conn *c, const struct db_sql *sql,
+    const struct db_param *params, size_t nparams) MUST_CHECK;
+/* db_query_planned with the text of c's backend. */
+struct db_rows *db_query_sql_planned(struct db_conn *c,
+    const struct db_sql *sql, const struct db_param *params,
+    size_t nparams) MUST_CHECK;
 /*
  * Runs a query for one integer, the first column of its first row: 1 with
  * *out (and *is_null, when not NULL) set, 0 when there is no row, -1 on
- * error.
+ * error. It steps past any further row, so that a statement with
+ * RETURNING (INSERT ... RETURNING id) has completed on every backend.
  */
 int db_query_int(struct db_conn *c, const char *sql,
     const struct db_param *params, size_t nparams, int64_t *out,

@@ -174,8 +174,8 @@ exec_cached(struct pg_conn *c, const char *sql, int n,
  * died while idle (the server restarted) is retried once on a new one.
  */
 static PGresult *
-run(struct pg_conn *c, const char *sql, const struct db_param *params,
-    size_t n, bool planned)
+run(struct pg_conn *c, const char *sql, const struct db_param *params, size_t n,
+    bool planned)
 {
 	const char *values[PG_MAX_PARAMS];
 	int         lengths[PG_MAX_PARAMS];
@@ -333,17 +333,6 @@ pg_rows_free(struct db_rows *base)
 	free(r);
 }
 
-static int
-pg_ping(struct db_conn *base)
-{
-	struct db_rows *r = pg_query(base, "SELECT 1", NULL, 0);
-
-	if (r == NULL)
-		return -1;
-	pg_rows_free(r);
-	return 0;
-}
-
 static const char *
 pg_errmsg(struct db_conn *c)
 {
@@ -363,7 +352,6 @@ const struct db_backend db_pg_backend = {
     .is_broken = pg_is_broken,
     .reconnect = pg_reconnect,
     .in_transaction = pg_in_transaction,
-    .ping = pg_ping,
     .exec_script = pg_exec_script,
     .exec = pg_exec,
     .query = pg_query,

@@ -134,8 +134,9 @@ contains_any(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
 			continue;
 		v = sqlite3_value_text(argv[i]);
-		if (v != NULL && holds(v, (size_t)sqlite3_value_bytes(argv[i]),
-		                     lit, (size_t)m)) {
+		if (v != NULL &&
+		    holds(v, (size_t)sqlite3_value_bytes(argv[i]), lit,
+		        (size_t)m)) {
 			sqlite3_result_int(ctx, 1);
 			return;
 		}
@@ -411,20 +412,6 @@ sqlite_rows_free(struct db_rows *base)
 	free(r);
 }
 
-static int
-sqlite_ping(struct db_conn *base)
-{
-	static const char *const sql = "SELECT 1";
-	struct db_rows          *r = sqlite_query(base, sql, NULL, 0);
-	int                      rc;
-
-	if (r == NULL)
-		return -1;
-	rc = sqlite_rows_next(r);
-	sqlite_rows_free(r);
-	return rc == 1 ? 0 : -1;
-}
-
 static const char *
 sqlite_errmsg(struct db_conn *c)
 {
@@ -447,7 +434,6 @@ const struct db_backend db_sqlite_backend = {
     .is_broken = sqlite_is_broken,
     .reconnect = sqlite_reconnect,
     .in_transaction = sqlite_in_transaction,
-    .ping = sqlite_ping,
     .exec_script = sqlite_exec_script,
     .exec = sqlite_exec,
     .query = sqlite_query,

@@ -63,6 +63,9 @@ struct req {
 	void                  *state; /* the handler's, across a suspension */
 	struct req_auth        auth;
 	int                    auth_waits; /* suspensions for signing keys */
+	/* What the route's gate built for its handler (the admin's struct
+	 * admin_ctx), NULL when none. */
+	void *gate_ctx;
 
 	/* The server running the request: its routes, gate and pool. */
 	const struct server_config *srv;

@@ -21,8 +21,15 @@
 /* With ROUTE_AUTH: the gate reads users/me's body (r->auth.profile_json)
  * in the statement that finds the user. */
 #define ROUTE_AUTH_PROFILE 0x4
-/* The flags of routes the server's gate runs before (server_config). */
-#define ROUTE_GATED (ROUTE_AUTH)
+/* An admin session is required; a POST also needs a superuser. */
+#define ROUTE_ADMIN 0x8
+/* The admin context is built but no session is needed (the login page). */
+#define ROUTE_ADMIN_PUBLIC 0x10
+/* A POST is allowed to view-only staff (logout). */
+#define ROUTE_ADMIN_ANY_POST 0x20
+/* The routes whose gate runs before the handler (server_config.gate). */
+#define ROUTE_GATED \
+	(ROUTE_AUTH | ROUTE_ADMIN | ROUTE_ADMIN_PUBLIC | ROUTE_ADMIN_ANY_POST)
 
 struct route {
 	const char     *method; /* "GET", "POST", ... (GET also serves HEAD) */

@@ -6,6 +6,7 @@
 // its own X-Forwarded-For, so the per-address throttle of one test never
 // touches another.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import {
@@ -54,6 +55,29 @@ describe('sessions', () => {
       r = await c.get(p);
       assert.equal(r.status, 302, p);
       assert.equal(r.location, `/admin/login/?next=${p}`, p);
+    }
+  });
+
+  test('the gate of every route flagged ROUTE_ADMIN refuses a request without a session', T, async () => {
+    // Read from the route table itself (src/routes.c), so that a new admin
+    // page is covered once it is routed: its handler runs after the gate.
+    const table = readFileSync(new URL('../../src/routes.c', import.meta.url), 'utf8');
+    const routes = [...table.matchAll(/\{"(GET|POST)", "(\/admin\/[^"]*)", \w+,\s*([^}]*)\}/g)]
+      .filter((m) => /\bROUTE_ADMIN\b/.test(m[3]))
+      .map((m) => [m[1], m[2].replace('{app}', 'users').replace('{model}', 'user')
+        .replace('{id}', '1')]);
+    assert.ok(routes.length >= 13, `only ${routes.length} admin routes found in src/routes.c`);
+    const c = client();
+    for (const [method, path] of routes) {
+      if (method === 'GET') {
+        const r = await c.get(path);
+        assert.equal(r.status, 302, `GET ${path}`);
+        assert.match(r.location, /^\/admin\/login\//, `GET ${path}`);
+      } else {
+        const r = await c.post(path, { post: 'yes' });
+        assert.equal(r.status, 403, `POST ${path}`);
+        assert.match(r.text, /no admin session/, `POST ${path}`);
+      }
     }
   });
 

@@ -5,9 +5,11 @@
  * the CSRF token is post=yes), and the POST that deletes it with its
  * admin_log row.
  */
-#include "admin/internal.h"
+#include "admin/deletion.h"
 
 #include <string.h>
+
+#include "admin/page.h"
 
 #define RELATED_SHOWN 1000
 
@@ -39,8 +41,13 @@ related(struct admin_ctx *c, const struct admin_object *o, const char *sql)
 	return rc;
 }
 
-int
-admin_delete_confirm(struct admin_ctx *c, const struct admin_object *o,
+/*
+ * The GET half of a delete: the confirmation page listing the object and
+ * what goes with it (related_sql, $1 = the object's id, rows of (id,
+ * label) of memberships; NULL: nothing), with note (may be NULL) below.
+ */
+static int
+confirm(struct admin_ctx *c, const struct admin_object *o,
     const char *related_sql, const char *note)
 {
 	const struct admin_model *m = c->model;
@@ -84,22 +91,20 @@ admin_delete_confirm(struct admin_ctx *c, const struct admin_object *o,
 
 int
 admin_delete_object(struct admin_ctx *c, const struct admin_object *o,
-    const char *delete_sql, const char *related_sql, const char *note)
+    admin_remove_fn erase, const char *related_sql, const char *note)
 {
 	const struct admin_model *m = c->model;
-	struct db_param           p[] = {DB_TEXT(o->id)};
-	const char               *what = admin_printf(c, "%s delete", m->verbose);
+	const char *what = admin_printf(c, "%s delete", m->verbose);
 
 	if (!c->is_post)
-		return admin_delete_confirm(c, o, related_sql, note);
+		return confirm(c, o, related_sql, note);
 	if (admin_tx_begin(c) == -1)
 		return admin_db_failed(c, what);
 	/* The log row first: an admin deleting their own account leaves it
-	 * with user_id NULL (ON DELETE SET NULL). */
+	 * with user_id NULL (its foreign key is set to NULL). */
 	if (admin_log_write(c, "delete", m->object_type, o->id, o->repr,
 	        "Deleted.") == -1 ||
-	    db_exec(c->db, delete_sql, p, ARRAY_LEN(p), NULL) == -1 ||
-	    admin_tx_commit(c) == -1)
+	    erase(c->db, admin_id(o->id)) == -1 || admin_tx_commit(c) == -1)
 		return admin_db_failed(c, what);
 	admin_flash(c, ADMIN_SUCCESS,
 	    admin_printf(c,
