@@ -9,6 +9,8 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +61,36 @@ log_format_parse(const char *s, enum log_format *out)
 	return 0;
 }
 
+/* True for a byte that a log value must not carry as it is. */
+static bool
+needs_escape(unsigned char c, bool quoted)
+{
+	if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+		return true;
+	/* Outside quotes a space or '=' would start another field. */
+	return !quoted && (c == ' ' || c == '=');
+}
+
+/* Appends at most max bytes of in, escaped as \xHH where needed. */
+static void
+escape_append(struct buf *b, const char *in, size_t max, bool quoted)
+{
+	size_t i, run = 0;
+
+	for (i = 0; in != NULL && in[i] != '\0' && i < max; i++) {
+		unsigned char c = (unsigned char)in[i];
+		char          hex[5];
+
+		if (!needs_escape(c, quoted))
+			continue;
+		(void)!buf_append(b, in + run, i - run);
+		(void)snprintf(hex, sizeof(hex), "\\x%02x", c);
+		(void)!buf_append(b, hex, 4);
+		run = i + 1;
+	}
+	(void)!buf_append(b, in != NULL ? in + run : "", i - run);
+}
+
 const char *
 log_escape(char *out, size_t outlen, const char *in, size_t max)
 {
@@ -69,7 +101,7 @@ log_escape(char *out, size_t outlen, const char *in, size_t max)
 	for (i = 0; in != NULL && in[i] != '\0' && i < max; i++) {
 		unsigned char c = (unsigned char)in[i];
 
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+		if (needs_escape(c, true)) {
 			if (o + 5 > outlen)
 				break;
 			(void)snprintf(out + o, 5, "\\x%02x", c);
@@ -120,9 +152,43 @@ utf8_or_placeholder(const char *p, size_t len)
 	return s != NULL ? s : json_string("(invalid utf-8)");
 }
 
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Appends the value byte at *p to val, reading the \xHH escapes that
+ * log_write put there (and \" and \\); moves *p past it.
+ */
+static void
+value_byte(struct buf *val, const char **p)
+{
+	const char *s = *p;
+
+	if (s[0] == '\\' && s[1] == 'x' && hex_digit(s[2]) >= 0 &&
+	    hex_digit(s[3]) >= 0) {
+		char c = (char)(hex_digit(s[2]) * 16 + hex_digit(s[3]));
+
+		(void)!buf_append(val, &c, 1);
+		*p = s + 4;
+		return;
+	}
+	if (s[0] == '\\' && s[1] != '\0')
+		s++;
+	(void)!buf_append(val, s, 1);
+	*p = s + 1;
+}
+
 /*
  * Splits "k=v k2=\"a b\" word" into JSON members; words without '=' are
- * joined into "msg". Quoted values understand \" and \\.
+ * joined into "msg". Values understand the escapes of log_write (\xHH)
+ * and \" and \\ in quotes, so JSON shows the original text.
  */
 static void
 kv_to_json(json_t *obj, const char *line)
@@ -156,20 +222,13 @@ kv_to_json(json_t *obj, const char *line)
 		buf_reset(&val);
 		if (*p == '"') {
 			p++;
-			while (*p != '\0' && *p != '"') {
-				if (*p == '\\' && p[1] != '\0')
-					p++;
-				(void)!buf_append(&val, p, 1);
-				p++;
-			}
+			while (*p != '\0' && *p != '"')
+				value_byte(&val, &p);
 			if (*p == '"')
 				p++;
 		} else {
-			const char *vs = p;
-
 			while (*p != '\0' && *p != ' ')
-				p++;
-			(void)!buf_append(&val, vs, (size_t)(p - vs));
+				value_byte(&val, &p);
 		}
 		{
 			char   key[64];
@@ -272,28 +331,114 @@ log_text(enum log_level level, const char *msg, size_t len)
 		write_text_line(level, ts, msg, len);
 }
 
+/*
+ * One conversion of log_write's format (spec, from '%' to the conversion
+ * letter) with its argument, appended to b. Every %s is escaped: quotes,
+ * backslashes and control bytes always, spaces and '=' too outside quotes,
+ * so text from outside (a client, a database message) can neither break
+ * the line nor forge a field. Other conversions print as printf does.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
+static void
+append_conversion(struct buf *b, const char *spec, size_t speclen, bool quoted,
+    va_list *ap)
+{
+	char        f[32], conv = spec[speclen - 1];
+	const char *len = spec + speclen - 1;
+	int         prec = -1;
+	size_t      i, o = 0;
+
+	/* '*' width and precision are read now and written as numbers. */
+	for (i = 0; i + 1 < speclen && o + 12 < sizeof(f); i++) {
+		if (spec[i] == '*') {
+			int v = va_arg(*ap, int);
+
+			if (i > 0 && spec[i - 1] == '.')
+				prec = v;
+			o += (size_t)snprintf(f + o, sizeof(f) - o, "%d", v);
+		} else {
+			f[o++] = spec[i];
+		}
+	}
+	while (len > spec && strchr("hljztL", len[-1]) != NULL)
+		len--;
+	f[o++] = conv;
+	f[o] = '\0';
+	if (conv == 's') {
+		const char *dot = memchr(spec, '.', speclen);
+
+		/* The format is a literal, its digits checked by the
+		 * compiler: no range to check here. */
+		if (dot != NULL && prec < 0 && dot[1] != '*')
+			prec = (int)strtol(dot + 1, NULL, 10);
+		escape_append(b, va_arg(*ap, const char *),
+		    prec >= 0 ? (size_t)prec : SIZE_MAX, quoted);
+		return;
+	}
+	if (conv == '%') {
+		(void)!buf_append(b, "%", 1);
+		return;
+	}
+	if (strchr("fFeEgGaA", conv) != NULL) {
+		(void)!buf_appendf(b, f, va_arg(*ap, double));
+		return;
+	}
+	if (conv == 'p') {
+		(void)!buf_appendf(b, f, va_arg(*ap, void *));
+		return;
+	}
+	if (strncmp(len, "ll", 2) == 0 || *len == 'j')
+		(void)!buf_appendf(b, f, va_arg(*ap, long long));
+	else if (*len == 'l' || *len == 'z' || *len == 't')
+		(void)!buf_appendf(b, f, va_arg(*ap, long));
+	else
+		(void)!buf_appendf(b, f, va_arg(*ap, int));
+}
+
+#pragma GCC diagnostic pop
+
+/* The length of the conversion at fmt ('%' ... letter), 1 when malformed. */
+static size_t
+conversion_len(const char *fmt)
+{
+	size_t n = 1;
+
+	while (fmt[n] != '\0' && strchr("-+ #0123456789.*hljztL", fmt[n]))
+		n++;
+	return fmt[n] != '\0' ? n + 1 : n;
+}
+
 void
 log_write(enum log_level level, const char *fmt, ...)
 {
-	char    stackbuf[1024];
-	char   *line = stackbuf, *heap = NULL;
-	va_list ap;
-	int     n;
+	struct buf  b;
+	va_list     ap;
+	const char *p = fmt, *lit = fmt;
+	bool        quoted = false;
 
 	if (!log_enabled(level))
 		return;
+	buf_init(&b, 0);
 	va_start(ap, fmt);
-	n = vsnprintf(stackbuf, sizeof(stackbuf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(stackbuf)) {
-		heap = xmalloc((size_t)n + 1);
-		va_start(ap, fmt);
-		(void)vsnprintf(heap, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-		line = heap;
+	while (*p != '\0') {
+		size_t n;
+
+		if (*p != '%') {
+			if (*p == '"')
+				quoted = !quoted;
+			p++;
+			continue;
+		}
+		(void)!buf_append(&b, lit, (size_t)(p - lit));
+		n = conversion_len(p);
+		append_conversion(&b, p, n, quoted, &ap);
+		p += n;
+		lit = p;
 	}
-	log_text(level, line, (size_t)n);
-	free(heap);
+	va_end(ap);
+	(void)!buf_append(&b, lit, (size_t)(p - lit));
+	log_text(level, b.data != NULL ? b.data : "", b.len);
+	buf_cleanup(&b);
 }

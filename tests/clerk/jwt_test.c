@@ -600,10 +600,11 @@ remembered_per_thread(void **state)
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(check(mint(base_header(), base_payload())),
 		    CLERK_JWT_OK);
-		assert_int_equal(check_header_member("alg", json_string("none")),
+		assert_int_equal(check_header_member("alg",
+		                     json_string("none")),
 		    CLERK_JWT_ALG);
-		assert_int_equal(
-		    check_header_member("kid", json_string("ins_other")),
+		assert_int_equal(check_header_member("kid",
+		                     json_string("ins_other")),
 		    CLERK_JWT_KID_UNKNOWN);
 		/* The same header bytes twice, then another key. */
 		assert_int_equal(check(mint(base_header(), base_payload())),
@@ -619,11 +620,12 @@ remembered_per_thread(void **state)
 		o = opts();
 		/* A header too long to remember still verifies. */
 		h = base_header();
-		set(h, "x-pad", json_string("padding padding padding padding "
-		                            "padding padding padding padding "
-		                            "padding padding padding padding "
-		                            "padding padding padding padding "
-		                            "padding padding padding padding"));
+		set(h, "x-pad",
+		    json_string("padding padding padding padding "
+		                "padding padding padding padding "
+		                "padding padding padding padding "
+		                "padding padding padding padding "
+		                "padding padding padding padding"));
 		assert_int_equal(check(mint(h, base_payload())), CLERK_JWT_OK);
 	}
 }
@@ -920,7 +922,7 @@ sha256_of_two_parts(void **state)
 	    0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
 	    0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff,
 	    0x61, 0xf2, 0x00, 0x15, 0xad};
-	unsigned char out[32];
+	unsigned char              out[32];
 
 	(void)state;
 	assert_true(clerk_sha256("a", 1, "bc", 2, out));
@@ -983,6 +985,6 @@ main(void)
 	/* Every test with jansson on malloc, then on the scratch buffer. */
 	rc = cmocka_run_group_tests_name("malloc", tests, setup, teardown);
 	clerk_jwt_use_scratch();
-	return rc | cmocka_run_group_tests_name("scratch", tests, setup,
-	                teardown);
+	return rc |
+	    cmocka_run_group_tests_name("scratch", tests, setup, teardown);
 }

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { startServer } from './lib/server.mjs';
+import { freshDb, startServer } from './lib/server.mjs';
+import { SECRET, deliver, userEvent } from './lib/webhook.mjs';
 
 const T = { timeout: 60000 };
 
@@ -119,3 +120,54 @@ test('LOG_LEVEL=error keeps the access log quiet', T, async () => {
   }
   assert.ok(!logs.includes(id), `info lines are not written at level error:\n${logs}`);
 });
+
+// A text line: "<ts> level=<level>" then fields key=value or key="value"
+// and bare words; a quoted value holds no raw quote (log_write escapes
+// them as \x22), so the line splits into fields one way only.
+const TEXT_LINE = /^\S+ level=(error|warn|info|debug)( (([A-Za-z_][A-Za-z0-9_.]*)=("[^"]*"|[^\s"]*)|[^\s="]+))*$/;
+
+// The database refuses every new user with an error whose message holds a
+// quote, a backslash and a newline (as PostgreSQL's DETAIL lines do): the
+// webhook answers 503, and every line of the log, text or JSON, is whole.
+for (const format of ['text', 'json']) {
+  test(`a database error holding quotes and newlines stays in one ${format} log line`, T, async () => {
+    const db = freshDb();
+    const trigger = db.kind === 'sqlite'
+      ? `CREATE TRIGGER refuse BEFORE INSERT ON users BEGIN
+           SELECT RAISE(ABORT, 'refused "by trigger"
+second line \\ end'); END;`
+      : `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'refused "by trigger"' USING DETAIL = E'second line \\\\ end'; END $$;
+         CREATE TRIGGER refuse BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION refuse();`;
+    let logs;
+    const srv = await startServer({ db, env: { CLERK_WEBHOOK_SIGNING_SECRET: SECRET, LOG_FORMAT: format } });
+    try {
+      const t = db.sql(trigger);
+      assert.equal(t.code, 0, t.stderr);
+      const r = await deliver(srv.url, JSON.stringify(userEvent({})));
+      assert.equal(r.status, 503, r.text);
+    } finally {
+      await srv.stop();
+      logs = srv.stderr();
+      db.drop();
+    }
+    const all = lines(logs);
+    const failed = all.filter((l) => l.includes('refused'));
+    assert.ok(failed.length >= 1, `the database's message is logged:\n${logs}`);
+    for (const l of all) {
+      if (format === 'json') {
+        const obj = JSON.parse(l);
+        assert.equal(typeof obj.level, 'string', l);
+      } else {
+        assert.match(l, TEXT_LINE, 'one well-formed line');
+      }
+    }
+    const msg = failed[0];
+    if (format === 'json') {
+      const fields = Object.values(JSON.parse(msg)).join(' ');
+      assert.match(fields, /refused "by trigger"/, 'JSON shows the original text');
+    } else {
+      assert.match(msg, /refused \\x22by trigger\\x22/, msg);
+    }
+  });
+}
