@@ -59,25 +59,6 @@ trim(struct str s)
 	return s;
 }
 
-/* Takes the text up to the next sep (or the end) off *rest into *item. */
-static bool
-next_item(struct str *rest, char sep, struct str *item)
-{
-	const char *end;
-
-	if (rest->p == NULL)
-		return false;
-	end = memchr(rest->p, sep, rest->len);
-	if (end == NULL) {
-		*item = *rest;
-		*rest = STR_NULL;
-	} else {
-		*item = (struct str){rest->p, (size_t)(end - rest->p)};
-		*rest = (struct str){end + 1, rest->len - item->len - 1};
-	}
-	return true;
-}
-
 /* The value of a base64url character, or -1. */
 static int
 b64url_value(unsigned char c)
@@ -204,7 +185,7 @@ token_parse(const char *s, size_t len, struct token *t)
 	if (s == NULL || len == 0 || len > CLERK_JWT_MAX_LEN)
 		return -1;
 	for (i = 0; i < 3; i++) {
-		if (!next_item(&rest, '.', &part[i]) || part[i].len == 0)
+		if (!str_split_next(&rest, '.', &part[i]) || part[i].len == 0)
 			return -1;
 	}
 	if (rest.p != NULL) /* a fourth part */
@@ -543,7 +524,7 @@ azp_listed(const char *list, const char *azp)
 {
 	struct str rest = str_from_cstr(list), item;
 
-	while (next_item(&rest, ',', &item)) {
+	while (str_split_next(&rest, ',', &item)) {
 		if (str_eq_cstr(trim(item), azp))
 			return true;
 	}
@@ -555,7 +536,7 @@ list_is_empty(const char *list)
 {
 	struct str rest = str_from_cstr(list), item;
 
-	while (next_item(&rest, ',', &item)) {
+	while (str_split_next(&rest, ',', &item)) {
 		if (trim(item).len > 0)
 			return false;
 	}
@@ -681,17 +662,17 @@ v2_permissions(const char *fea, const char *per, const char *fpm,
 	uint64_t    bits;
 
 	rest = str_from_cstr(per);
-	while (next_item(&rest, ',', &item))
+	while (str_split_next(&rest, ',', &item))
 		n++;
 	names = xcalloc(n, sizeof(*names));
 	rest = str_from_cstr(per);
-	for (i = 0; i < n && next_item(&rest, ',', &item); i++)
+	for (i = 0; i < n && str_split_next(&rest, ',', &item); i++)
 		names[i] = trim(item);
 	rest = str_from_cstr(fea);
-	while (next_item(&rest, ',', &item)) {
+	while (str_split_next(&rest, ',', &item)) {
 		if (!org_feature(trim(item), &feature))
 			continue;
-		if (!next_item(&masks, ',', &mask))
+		if (!str_split_next(&masks, ',', &mask))
 			break;
 		bits = fpm_bits(trim(mask));
 		/* Bits past the last name would be "undefined" in the SDK. */
