@@ -846,15 +846,21 @@ copy_act(const json_t *p, struct clerk_claims *c)
 {
 	const json_t *act = json_object_get(p, "act");
 	const size_t  flags = JSON_COMPACT | JSON_ENCODE_ANY;
+	char          text[256];
 	size_t        n;
 
 	c->actor = c->act_json = no_str;
 	if (act == NULL || json_is_null(act))
 		return;
 	c->actor = dup_str(act, "sub");
-	/* Into our own buffer: what jansson allocates here is scratch. */
-	if ((n = json_dumpb(act, NULL, 0, flags)) == 0)
+	/* Into our own buffer (what jansson allocates here is scratch), on
+	 * the stack first: an actor is {sub, sid, iss}, one pass. */
+	if ((n = json_dumpb(act, text, sizeof(text), flags)) == 0)
 		return;
+	if (n <= sizeof(text)) {
+		c->act_json = xstrndup(text, n);
+		return;
+	}
 	c->act_json = xmalloc(n + 1);
 	if (json_dumpb(act, c->act_json, n, flags) != n) {
 		free(c->act_json);

@@ -810,6 +810,19 @@ session_claims(void **state)
 	assert_null(s.user_id);
 	assert_false(has_check(&s, &q));
 	clerk_claims_cleanup(&c);
+	/* An actor too long for the first buffer. */
+	p = base_payload();
+	set(p, "act",
+	    json_pack("{s:s, s:s}", "sub", "user_admin", "note",
+	        "0123456789012345678901234567890123456789012345678901234"
+	        "5678901234567890123456789012345678901234567890123456789"
+	        "0123456789012345678901234567890123456789012345678901234"
+	        "5678901234567890123456789012345678901234567890123456789"
+	        "0123456789"));
+	assert_int_equal(verify_into(p, &c), CLERK_JWT_OK);
+	assert_int_equal(strlen(c.act_json), 30 + 230);
+	assert_string_equal(c.actor, "user_admin");
+	clerk_claims_cleanup(&c);
 }
 
 static void
