@@ -102,7 +102,7 @@ int has_reverification_body(const struct has_reverification *rv, char *buf,
 #define HAS_BODY_MAX 192
 
 /* "first_factor", "second_factor" or "multi_factor". */
-const char *has_level_name(enum has_level level);
+const char *has_level_name(enum has_level level) MUST_CHECK;
 
 /*
  * Billing-claim syntax as @clerk/shared reads fea and pla (splitByScope),
@@ -121,7 +121,7 @@ int has_claim_element(struct str element, unsigned *scopes,
 
 /* s without JavaScript's white space and line terminators at either end
  * (String.prototype.trim; s is UTF-8). */
-struct str has_trim(struct str s);
+struct str has_trim(struct str s) MUST_CHECK;
 
 /*
  * Clerk's system permissions (reference/clerk.md 9.5), which session
