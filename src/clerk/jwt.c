@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <stddef.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "clerk/has.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -57,25 +59,6 @@ trim(struct str s)
 	while (s.len > 0 && is_blank(s.p[s.len - 1]))
 		s.len--;
 	return s;
-}
-
-/* Takes the text up to the next sep (or the end) off *rest into *item. */
-static bool
-next_item(struct str *rest, char sep, struct str *item)
-{
-	const char *end;
-
-	if (rest->p == NULL)
-		return false;
-	end = memchr(rest->p, sep, rest->len);
-	if (end == NULL) {
-		*item = *rest;
-		*rest = STR_NULL;
-	} else {
-		*item = (struct str){rest->p, (size_t)(end - rest->p)};
-		*rest = (struct str){end + 1, rest->len - item->len - 1};
-	}
-	return true;
 }
 
 /* The value of a base64url character, or -1. */
@@ -204,7 +187,7 @@ token_parse(const char *s, size_t len, struct token *t)
 	if (s == NULL || len == 0 || len > CLERK_JWT_MAX_LEN)
 		return -1;
 	for (i = 0; i < 3; i++) {
-		if (!next_item(&rest, '.', &part[i]) || part[i].len == 0)
+		if (!str_split_next(&rest, '.', &part[i]) || part[i].len == 0)
 			return -1;
 	}
 	if (rest.p != NULL) /* a fourth part */
@@ -543,7 +526,7 @@ azp_listed(const char *list, const char *azp)
 {
 	struct str rest = str_from_cstr(list), item;
 
-	while (next_item(&rest, ',', &item)) {
+	while (str_split_next(&rest, ',', &item)) {
 		if (str_eq_cstr(trim(item), azp))
 			return true;
 	}
@@ -555,7 +538,7 @@ list_is_empty(const char *list)
 {
 	struct str rest = str_from_cstr(list), item;
 
-	while (next_item(&rest, ',', &item)) {
+	while (str_split_next(&rest, ',', &item)) {
 		if (trim(item).len > 0)
 			return false;
 	}
@@ -595,12 +578,26 @@ check_claims(const json_t *p, const struct clerk_jwt_opts *o,
 	return CLERK_JWT_OK;
 }
 
+/*
+ * What an absent string claim points to: never freed (claim_free), so a
+ * token without the claim costs no allocation.
+ */
+static char no_str[1];
+
+static void
+claim_free(char *s)
+{
+	if (s != no_str)
+		free(s);
+}
+
+/* An owned copy of a non-empty string member, else no_str. */
 static char *
 dup_str(const json_t *obj, const char *member)
 {
-	const json_t *v = json_object_get(obj, member);
+	const char *v = get_str(obj, member);
 
-	return xstrdup(json_is_string(v) ? json_string_value(v) : "");
+	return v != NULL ? xstrdup(v) : no_str;
 }
 
 /* Appends an owned string to the permission list. */
@@ -630,77 +627,98 @@ perm_add_v2(struct clerk_claims *c, struct str feature, struct str name)
 }
 
 /*
- * Number.parseInt(s, 10) for what it can mean here: an optional sign, then
- * leading decimal digits; the SDK reads the bits of the absolute value. No
- * digits, or more than 64 bits: no permissions.
+ * Bits of a permission mask kept: one per name of "per", and no token
+ * holds more names than it has bytes.
  */
-static uint64_t
-fpm_bits(struct str s)
-{
-	uint64_t v = 0;
-	size_t   i = 0;
+#define MASK_WORDS (CLERK_JWT_MAX_LEN / 32 + 1)
 
-	if (s.len > 0 && (s.p[0] == '-' || s.p[0] == '+'))
-		i++;
-	for (; i < s.len && s.p[i] >= '0' && s.p[i] <= '9'; i++) {
-		if (__builtin_mul_overflow(v, 10, &v) ||
-		    __builtin_add_overflow(v, (uint64_t)(s.p[i] - '0'), &v))
-			return 0;
+/*
+ * Reads an fpm entry the way @clerk/shared does since 4.29: ^\d+$ (after
+ * trimming) as a decimal of any width, else no bits at all. Only the low
+ * 32 * n bits are wanted, so the number is built modulo 2^(32n), nine
+ * digits at a time. -1 when d is not a mask.
+ */
+static int
+mask_decode(struct str d, uint32_t *bits, size_t n)
+{
+	size_t   i, j, k;
+	uint64_t chunk, scale, t;
+
+	if (d.len == 0)
+		return -1;
+	for (i = 0; i < d.len; i++) {
+		if (d.p[i] < '0' || d.p[i] > '9')
+			return -1;
 	}
-	return v;
+	memset(bits, 0, n * sizeof(*bits));
+	for (i = 0; i < d.len; i += k) {
+		k = d.len - i < 9 ? d.len - i : 9;
+		chunk = 0;
+		scale = 1;
+		for (j = 0; j < k; j++) {
+			chunk = chunk * 10 + (uint64_t)(d.p[i + j] - '0');
+			scale *= 10;
+		}
+		for (j = 0; j < n; j++) {
+			t = (uint64_t)bits[j] * scale + chunk;
+			bits[j] = (uint32_t)t;
+			chunk = t >> 32;
+		}
+	}
+	return 0;
 }
 
-/* True for the scopes that splitByScope files under org: o, ou, uo. */
-static bool
-org_feature(struct str entry, struct str *feature)
+static size_t
+count_items(const char *list)
 {
-	const char *colon =
-	    entry.len > 0 ? memchr(entry.p, ':', entry.len) : NULL;
-	struct str scope;
+	struct str rest = str_from_cstr(list), item;
+	size_t     n = 0;
 
-	if (colon == NULL)
-		return false;
-	scope = (struct str){entry.p, (size_t)(colon - entry.p)};
-	*feature = (struct str){colon + 1, entry.len - scope.len - 1};
-	return str_eq_cstr(scope, "o") || str_eq_cstr(scope, "ou") ||
-	    str_eq_cstr(scope, "uo");
+	while (str_split_next(&rest, ',', &item))
+		n++;
+	return n;
 }
 
 /*
  * v2 permissions, as @clerk/shared's jwtPayloadParser: the i-th org-scoped
- * feature of fea pairs with the i-th bitmask of fpm, and bit j (least
- * significant first) grants "org:<feature>:<per[j]>".
+ * element of fea (o, ou, uo) pairs with the i-th mask of fpm, and bit j
+ * (least significant first) grants "org:<feature>:<per[j]>". Bits past
+ * the names, masks without a feature and features without a mask give
+ * nothing; neither does a malformed mask, for its own feature only. per
+ * and fpm NULL: fea is only checked. -1 when an element of fea has no
+ * ':', which makes Clerk's parser throw.
  */
-static void
+static int
 v2_permissions(const char *fea, const char *per, const char *fpm,
     struct clerk_claims *c)
 {
-	struct str  rest, item, feature, mask, masks = str_from_cstr(fpm);
-	struct str *names;
-	size_t      n = 0, i;
-	uint64_t    bits;
+	struct str rest = str_from_cstr(fea), masks = str_from_cstr(fpm);
+	struct str item, feature, mask, names, name;
+	uint32_t   bits[MASK_WORDS];
+	size_t     j, nper = per != NULL ? count_items(per) : 0;
+	size_t     words = (nper + 31) / 32;
+	unsigned   scopes;
 
-	rest = str_from_cstr(per);
-	while (next_item(&rest, ',', &item))
-		n++;
-	names = xcalloc(n, sizeof(*names));
-	rest = str_from_cstr(per);
-	for (i = 0; i < n && next_item(&rest, ',', &item); i++)
-		names[i] = trim(item);
-	rest = str_from_cstr(fea);
-	while (next_item(&rest, ',', &item)) {
-		if (!org_feature(trim(item), &feature))
+	if (fea == NULL)
+		return 0;
+	if (words > MASK_WORDS)
+		words = MASK_WORDS;
+	while (str_split_next(&rest, ',', &item)) {
+		if (has_claim_element(item, &scopes, &feature) == -1)
+			return -1;
+		if (nper == 0 || fpm == NULL || !(scopes & HAS_SCOPE_ORG) ||
+		    !str_split_next(&masks, ',', &mask) ||
+		    mask_decode(has_trim(mask), bits, words) == -1)
 			continue;
-		if (!next_item(&masks, ',', &mask))
-			break;
-		bits = fpm_bits(trim(mask));
-		/* Bits past the last name would be "undefined" in the SDK. */
-		for (i = 0; i < n && i < 64; i++) {
-			if (bits & ((uint64_t)1 << i))
-				perm_add_v2(c, feature, names[i]);
+		names = str_from_cstr(per);
+		for (j = 0;
+		     j < words * 32 && str_split_next(&names, ',', &name);
+		     j++) {
+			if ((bits[j / 32] >> (j % 32)) & 1)
+				perm_add_v2(c, feature, has_trim(name));
 		}
 	}
-	free(names);
+	return 0;
 }
 
 /* v1: flat org_id, org_slug, org_role, org_permissions (an array). */
@@ -720,35 +738,136 @@ copy_org_v1(const json_t *p, struct clerk_claims *c)
 	}
 }
 
-/* v2: o = {id, slg, rol, per, fpm}, with fea naming the features. */
-static void
+/* JavaScript's truthiness of a JSON value (NULL: absent, falsy). */
+static bool
+js_truthy(const json_t *v)
+{
+	if (v == NULL)
+		return false;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+	case JSON_ARRAY:
+	case JSON_TRUE:
+		return true;
+	case JSON_STRING:
+		return json_string_length(v) > 0;
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return json_number_value(v) != 0;
+	default:
+		return false;
+	}
+}
+
+/*
+ * A member Clerk's parser splits as text: *out borrows it, or is NULL when
+ * it is falsy (JavaScript skips those). -1 when it is truthy but no
+ * string, on which split() would throw.
+ */
+static int
+get_text(const json_t *obj, const char *member, const char **out)
+{
+	const json_t *v = json_object_get(obj, member);
+
+	*out = NULL;
+	if (!js_truthy(v))
+		return 0;
+	if (!json_is_string(v))
+		return -1;
+	*out = json_string_value(v);
+	return 0;
+}
+
+/*
+ * v2: o = {id, slg, rol, per, fpm}, with fea naming the features; read
+ * only when o is truthy, as the SDK does. -1 where the SDK's decoding
+ * throws.
+ */
+static int
 copy_org_v2(const json_t *p, struct clerk_claims *c)
 {
 	const json_t *org = json_object_get(p, "o");
-	const char   *rol, *per, *fpm, *fea;
+	const char   *rol, *per = NULL, *fpm = NULL, *fea;
 	struct buf    b;
 
-	if (!json_is_object(org)) {
-		c->org_id = xstrdup("");
-		c->org_slug = xstrdup("");
-		c->org_role = xstrdup("");
-		return;
-	}
+	c->org_id = c->org_slug = c->org_role = no_str;
+	if (!js_truthy(org))
+		return 0;
 	c->org_id = dup_str(org, "id");
 	c->org_slug = dup_str(org, "slg");
 	/* v2 drops the "org:" prefix that @clerk/shared puts back. */
-	buf_init(&b, 0);
-	if ((rol = get_str(org, "rol")) != NULL &&
-	    buf_appendf(&b, "org:%s", rol) == 0)
-		c->org_role = buf_release(&b, NULL);
-	else
-		c->org_role = xstrdup("");
-	buf_cleanup(&b);
-	per = get_str(org, "per");
-	fpm = get_str(org, "fpm");
-	fea = get_str(p, "fea");
-	if (per != NULL && fpm != NULL && fea != NULL)
-		v2_permissions(fea, per, fpm, c);
+	if ((rol = get_str(org, "rol")) != NULL) {
+		buf_init(&b, 0);
+		if (buf_appendf(&b, "org:%s", rol) == 0)
+			c->org_role = buf_release(&b, NULL);
+		buf_cleanup(&b);
+	}
+	if (get_text(p, "fea", &fea) == -1)
+		return -1;
+	/* parsePermissions splits per and fpm only when both are truthy. */
+	if (js_truthy(json_object_get(org, "per")) &&
+	    js_truthy(json_object_get(org, "fpm")) &&
+	    (get_text(org, "per", &per) == -1 ||
+	        get_text(org, "fpm", &fpm) == -1))
+		return -1;
+	return v2_permissions(fea, per, fpm, c);
+}
+
+/* fva: [minutes since the first factor, since the second], -1 = never. */
+static void
+copy_fva(const json_t *p, struct has_fva *f)
+{
+	const json_t *v = json_object_get(p, "fva"), *age;
+	double        ages[2];
+	size_t        i;
+
+	f->state = HAS_FVA_ABSENT;
+	if (v == NULL || json_is_null(v))
+		return;
+	f->state = HAS_FVA_INVALID;
+	if (!json_is_array(v) || json_array_size(v) != 2)
+		return;
+	for (i = 0; i < 2; i++) {
+		age = json_array_get(v, i);
+		if (!json_is_number(age))
+			return;
+		ages[i] = json_number_value(age);
+		if (!isfinite(ages[i]) || (ages[i] != -1 && !(ages[i] >= 0)))
+			return;
+	}
+	f->first = ages[0];
+	f->second = ages[1];
+	f->state = HAS_FVA_VALID;
+}
+
+/* act: the actor's sub, and the whole claim as compact JSON. */
+static void
+copy_act(const json_t *p, struct clerk_claims *c)
+{
+	const json_t *act = json_object_get(p, "act");
+	const size_t  flags = JSON_COMPACT | JSON_ENCODE_ANY;
+	char          text[256];
+	size_t        n;
+
+	c->actor = c->act_json = no_str;
+	if (act == NULL || json_is_null(act))
+		return;
+	c->actor = dup_str(act, "sub");
+	/* Into our own buffer (what jansson allocates here is scratch), on
+	 * the stack first: an actor is {sub, sid, iss}, one pass. */
+	if ((n = json_dumpb(act, text, sizeof(text), flags)) == 0)
+		return;
+	if (n <= sizeof(text)) {
+		c->act_json = xstrndup(text, n);
+		return;
+	}
+	c->act_json = xmalloc(n + 1);
+	if (json_dumpb(act, c->act_json, n, flags) != n) {
+		free(c->act_json);
+		c->act_json = no_str;
+		return;
+	}
+	c->act_json[n] = '\0';
 }
 
 static bool
@@ -759,20 +878,30 @@ is_version_2(const json_t *p)
 	return json_is_number(v) && json_number_value(v) == 2.0;
 }
 
-/* Copies what the caller needs; the times are already in c. */
-static void
+/*
+ * Copies what the caller needs; the times are already in c. The SDK
+ * decodes these claims right after verifying, and a throw there fails
+ * the request: CLERK_JWT_CLAIMS_INVALID.
+ */
+static enum clerk_jwt_error
 copy_claims(const json_t *p, struct clerk_claims *c)
 {
 	c->sub = dup_str(p, "sub");
 	c->sid = dup_str(p, "sid");
 	c->iss = dup_str(p, "iss");
 	c->azp = dup_str(p, "azp");
+	c->sts = dup_str(p, "sts");
+	c->fea = dup_str(p, "fea");
+	c->pla = dup_str(p, "pla");
+	copy_act(p, c);
+	copy_fva(p, &c->fva);
 	c->version = is_version_2(p) ? 2 : 1;
-	if (c->version == 2)
-		copy_org_v2(p, c);
-	else
+	if (c->version == 1)
 		copy_org_v1(p, c);
+	else if (copy_org_v2(p, c) == -1)
+		return CLERK_JWT_CLAIMS_INVALID;
 	c->has_org = c->org_id[0] != '\0';
+	return CLERK_JWT_OK;
 }
 
 enum clerk_jwt_error
@@ -805,7 +934,7 @@ clerk_jwt_verify(const char *token, size_t len, const struct clerk_jwt_opts *o,
 		goto out;
 	if ((rc = check_claims(t.payload, o, out)) != CLERK_JWT_OK)
 		goto out;
-	copy_claims(t.payload, out);
+	rc = copy_claims(t.payload, out);
 out:
 	if (rc != CLERK_JWT_OK)
 		clerk_claims_cleanup(out);
@@ -817,19 +946,32 @@ out:
 void
 clerk_claims_cleanup(struct clerk_claims *c)
 {
+	char  *strs[] = {c->sub, c->sid, c->iss, c->azp, c->sts, c->actor,
+	     c->act_json, c->fea, c->pla, c->org_id, c->org_slug, c->org_role};
 	size_t i;
 
-	free(c->sub);
-	free(c->sid);
-	free(c->iss);
-	free(c->azp);
-	free(c->org_id);
-	free(c->org_slug);
-	free(c->org_role);
+	for (i = 0; i < ARRAY_LEN(strs); i++)
+		claim_free(strs[i]);
 	for (i = 0; i < c->org_permissions_len; i++)
 		free(c->org_permissions[i]);
 	free(c->org_permissions);
 	memset(c, 0, sizeof(*c));
+}
+
+void
+clerk_claims_subject(const struct clerk_claims *c, struct has_subject *s)
+{
+	memset(s, 0, sizeof(*s));
+	/* The SDK treats a pending session as signed out: has() is false. */
+	if (c->sts == NULL || strcmp(c->sts, "pending") != 0)
+		s->user_id = c->sub;
+	s->org_id = c->org_id;
+	s->org_role = c->org_role;
+	s->perms = (const char *const *)c->org_permissions;
+	s->perms_len = c->org_permissions_len;
+	s->features = c->fea;
+	s->plans = c->pla;
+	s->fva = c->fva;
 }
 
 bool
@@ -880,6 +1022,8 @@ clerk_jwt_error_str(enum clerk_jwt_error e)
 		return "token-invalid-issuer";
 	case CLERK_JWT_AZP:
 		return "token-invalid-authorized-parties";
+	case CLERK_JWT_CLAIMS_INVALID:
+		return "token-invalid-claims";
 	case CLERK_JWT_INTERNAL:
 		return "token-verification-failed";
 	}

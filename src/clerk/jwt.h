@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clerk/has.h"
 #include "core/mem.h"
 
 #define CLERK_JWT_MAX_LEN      16384 /* longer tokens are malformed */
@@ -38,8 +39,9 @@ struct clerk_jwt_opts {
 };
 
 /*
- * Claims copied out of a verified token. Strings are owned, never NULL
- * after CLERK_JWT_OK ("" when absent); free with clerk_claims_cleanup.
+ * Claims copied out of a verified token. Strings are never NULL after
+ * CLERK_JWT_OK ("" when absent); they belong to the struct and go with
+ * clerk_claims_cleanup (an absent one is a shared "": never free it).
  */
 struct clerk_claims {
 	char   *sub;
@@ -53,12 +55,18 @@ struct clerk_claims {
 	bool    has_iat;
 	int     version; /* 1, or 2 when the token says "v": 2 */
 	/* The active organization, from v1 org_* or the v2 "o" claim. */
-	bool   has_org; /* org_id is non-empty */
-	char  *org_id;
-	char  *org_slug;
-	char  *org_role;        /* "org:admin" (v2 "rol" gets the prefix) */
-	char **org_permissions; /* "org:<feature>:<permission>" */
-	size_t org_permissions_len;
+	bool           has_org; /* org_id is non-empty */
+	char          *org_id;
+	char          *org_slug;
+	char          *org_role; /* "org:admin" (v2 "rol" gets the prefix) */
+	char         **org_permissions; /* "org:<feature>:<permission>" */
+	size_t         org_permissions_len;
+	char          *sts; /* session status: "pending" while a task is open */
+	char          *actor;    /* act.sub, the impersonating user */
+	char          *act_json; /* the whole act claim, compact JSON */
+	char          *fea;      /* billing claims as sent: "o:teams,u:beta" */
+	char          *pla;      /* "u:free", "o:pro" */
+	struct has_fva fva;      /* factor verification ages */
 };
 
 enum clerk_jwt_error {
@@ -78,13 +86,18 @@ enum clerk_jwt_error {
 	CLERK_JWT_IAT_FUTURE,    /* iat > now + leeway */
 	CLERK_JWT_ISSUER,        /* iss differs from opts.issuer */
 	CLERK_JWT_AZP,           /* azp not authorized, or missing */
-	CLERK_JWT_INTERNAL,      /* OpenSSL failed for a reason of its own */
+	/* Signed and valid, but Clerk's SDK could not decode its v2 claims
+	 * (an fea element without ':', or per/fpm/fea not text): the SDK
+	 * fails the request, so the token authenticates nobody. */
+	CLERK_JWT_CLAIMS_INVALID,
+	CLERK_JWT_INTERNAL, /* OpenSSL failed for a reason of its own */
 };
 
 /*
  * Verifies token (len bytes, any content; no NUL needed) and fills out.
  * The checks run in this order: structure, alg, typ, cat, key, signature,
- * then sub, sid, exp, nbf, iat, iss, azp; the first failure is returned.
+ * then sub, sid, exp, nbf, iat, iss, azp, and last the decoding of the
+ * organization and billing claims; the first failure is returned.
  * out is always initialised, so clerk_claims_cleanup(out) is always safe;
  * on failure it holds nothing.
  */
@@ -109,6 +122,12 @@ bool clerk_sha256(const void *a, size_t a_len, const void *b, size_t b_len,
 
 /* Frees the strings of c and zeroes it. */
 void clerk_claims_cleanup(struct clerk_claims *c);
+
+/*
+ * Points s at c's claims for has_check (c must outlive s); a pending
+ * session gets no user, so has() is false for it, as in Clerk's SDK.
+ */
+void clerk_claims_subject(const struct clerk_claims *c, struct has_subject *s);
 
 /* True when the claims grant permission p ("org:<feature>:<name>"). */
 bool clerk_claims_has_permission(const struct clerk_claims *c, const char *p);

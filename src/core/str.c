@@ -59,6 +59,24 @@ str_has_prefix(struct str a, const char *prefix)
 	return a.len >= n && memcmp(a.p, prefix, n) == 0;
 }
 
+bool
+str_split_next(struct str *rest, char sep, struct str *item)
+{
+	const char *end;
+
+	if (rest->p == NULL)
+		return false;
+	end = rest->len > 0 ? memchr(rest->p, sep, rest->len) : NULL;
+	if (end == NULL) {
+		*item = *rest;
+		*rest = STR_NULL;
+	} else {
+		*item = (struct str){rest->p, (size_t)(end - rest->p)};
+		*rest = (struct str){end + 1, rest->len - item->len - 1};
+	}
+	return true;
+}
+
 int
 str_to_i64(struct str s, int64_t min, int64_t max, int64_t *out)
 {

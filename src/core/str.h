@@ -31,6 +31,13 @@ bool str_eq_nocase(struct str a, struct str b);
 bool str_has_prefix(struct str a, const char *prefix);
 
 /*
+ * Takes the text up to the next sep (or the end) off *rest into *item;
+ * false once *rest is used up (rest->p NULL). Splits as JavaScript's
+ * split(sep) does: "" gives one empty item, "a," gives "a" then "".
+ */
+bool str_split_next(struct str *rest, char sep, struct str *item) MUST_CHECK;
+
+/*
  * Length of the well-formed UTF-8 sequence at p (n > 0 bytes available;
  * Unicode table 3-7: no overlong forms, surrogates or code points past
  * U+10FFFF), or 0 when ill-formed, with *bad (may be NULL) set to the

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -374,6 +375,432 @@ v2_edge_cases(void **state)
 	assert_int_equal(c.org_permissions_len, 0);
 	clerk_claims_cleanup(&c);
 	free(t);
+}
+
+/* Verifies payload p (consumed) into c with the default options. */
+static enum clerk_jwt_error
+verify_into(json_t *p, struct clerk_claims *c)
+{
+	struct clerk_jwt_opts o = opts();
+	char                 *t = mint(base_header(), p);
+	enum clerk_jwt_error  rc = clerk_jwt_verify(t, strlen(t), &o, c);
+
+	free(t);
+	return rc;
+}
+
+/* A v2 payload, o = {id, rol: admin, per, fpm}; NULL members left out. */
+static json_t *
+v2_payload(const char *fea, const char *per, const char *fpm)
+{
+	json_t *p = base_payload(),
+	       *o = json_pack("{s:s, s:s}", "id", "org_123", "rol", "admin");
+
+	assert_non_null(o);
+	set(p, "v", json_integer(2));
+	if (fea != NULL)
+		set(p, "fea", json_string(fea));
+	if (per != NULL)
+		set(o, "per", json_string(per));
+	if (fpm != NULL)
+		set(o, "fpm", json_string(fpm));
+	set(p, "o", o);
+	return p;
+}
+
+/* The permissions of c joined by ' ', in a static buffer. */
+static const char *
+perms_of(const struct clerk_claims *c)
+{
+	static char out[8192];
+	size_t      i, used = 0;
+	int         n;
+
+	out[0] = '\0';
+	for (i = 0; i < c->org_permissions_len; i++) {
+		n = snprintf(out + used, sizeof(out) - used, "%s%s",
+		    i > 0 ? " " : "", c->org_permissions[i]);
+		assert_true(n >= 0 && (size_t)n < sizeof(out) - used);
+		used += (size_t)n;
+	}
+	return out;
+}
+
+/* fea, per and fpm decode to want (permissions joined by ' '). */
+static void
+expect_perms(const char *fea, const char *per, const char *fpm,
+    const char *want)
+{
+	struct clerk_claims c;
+
+	assert_int_equal(verify_into(v2_payload(fea, per, fpm), &c),
+	    CLERK_JWT_OK);
+	assert_string_equal(perms_of(&c), want);
+	clerk_claims_cleanup(&c);
+}
+
+/* "<prefix>0,<prefix>1,...,<prefix>(n-1)", malloc'd. */
+static char *
+numbered(const char *prefix, int n)
+{
+	struct buf b;
+	int        i;
+
+	buf_init(&b, 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(buf_appendf(&b, "%s%s%d", i > 0 ? "," : "",
+		                     prefix, i),
+		    0);
+	return buf_release(&b, NULL);
+}
+
+/*
+ * reference/clerk.md 9.6, vectors 8 to 11 (@clerk/shared
+ * jwtPayloadParser.spec.ts), and the mask-index case: the i-th mask goes
+ * with the i-th org-scoped feature, user features not counted.
+ */
+static void
+v2_decode_vectors(void **state)
+{
+	(void)state;
+	expect_perms("o:impersonation,o:memberships", "read,manage", "1,3",
+	    "org:impersonation:read org:memberships:read "
+	    "org:memberships:manage");
+	expect_perms("o:repositories,o:projects",
+	    "read,create,update,delete,revoke", "7,21",
+	    "org:repositories:read org:repositories:create "
+	    "org:repositories:update org:projects:read org:projects:update "
+	    "org:projects:revoke");
+	expect_perms("o:repositories,o:impersonation,o:billing",
+	    "manage,read,update", "6,0,3",
+	    "org:repositories:read org:repositories:update "
+	    "org:billing:manage org:billing:read");
+	expect_perms("uo:impersonation,o:memberships,uo:feature3",
+	    "read,manage", "1,3,1",
+	    "org:impersonation:read org:memberships:read "
+	    "org:memberships:manage org:feature3:read");
+	expect_perms("u:x,o:a", "read,manage", "0,3", "");
+	/* Trimmed names and masks; empty or missing per/fpm give none. */
+	expect_perms(" o:a ", " read , manage ", " 3 ",
+	    "org:a:read org:a:manage");
+	expect_perms("o:a", "\xc2\xa0read",
+	    "\xe2\x80\xa8"
+	    "1",
+	    "org:a:read");
+	expect_perms("o:a", "", "3", "");
+	expect_perms("o:a", "read", "", "");
+	expect_perms("o:a", NULL, "1", "");
+	expect_perms("o:a", "read", NULL, "");
+	expect_perms(NULL, "read", "1", "");
+	/* Leading zeros; an empty name still counts as a position. */
+	expect_perms("o:a", "read,,manage", "0005", "org:a:read org:a:manage");
+	expect_perms("o:a", "read,,manage", "2", "org:a:");
+}
+
+/* Vectors 10 and 12 ask has() about what was decoded. */
+static bool
+decoded_has(json_t *p, const char *permission)
+{
+	struct clerk_claims c;
+	struct has_subject  s;
+	struct has_query    q = {.permission = permission};
+	bool                ok;
+
+	assert_int_equal(verify_into(p, &c), CLERK_JWT_OK);
+	clerk_claims_subject(&c, &s);
+	ok = has_check(&s, &q);
+	clerk_claims_cleanup(&c);
+	return ok;
+}
+
+/*
+ * Vector 12: masks are decimals of any width, and anything but ^\d+$
+ * grants nothing, for its own feature only (parseInt read "1invalid" as
+ * 1 before @clerk/shared 4.29). Then masks wider than 64 bits.
+ */
+static void
+v2_masks(void **state)
+{
+	char *per54 = numbered("permission_", 54), *per201 = numbered("p", 201);
+	char *per70 = numbered("p", 70), *nines = malloc(1001);
+
+	(void)state;
+	expect_perms("o:feature", per54, "9007199254740993",
+	    "org:feature:permission_0 org:feature:permission_53");
+	expect_perms("o:feature", per54, "18014398509481984", "");
+	expect_perms("o:feature", per54, "1invalid", "");
+	expect_perms("o:feature", per54, "-1", "");
+	expect_perms("o:feature", per54, "1.5", "");
+	assert_false(decoded_has(v2_payload("o:feature", per54, "1invalid"),
+	    "org:feature:permission_0"));
+	assert_true(decoded_has(v2_payload("o:feature", per54, "1"),
+	    "org:feature:permission_0"));
+	assert_false(
+	    decoded_has(v2_payload("o:repositories,o:impersonation,o:billing",
+	                    "manage,read,update", "6,0,3"),
+	        "org:impersonation:manage"));
+	/* A bad mask costs its own feature only. */
+	expect_perms("o:a,o:b,o:c,o:d", "read", "1invalid,1,,+1", "org:b:read");
+	expect_perms("o:a,o:b,o:c", "read", "0x1,\xef\xbc\x91,1", "org:c:read");
+	/* Bit 70, bit 200, both and bit 0, and across the 64-bit line. */
+	expect_perms("o:f", per201, "1180591620717411303424", "org:f:p70");
+	expect_perms("o:f", per201,
+	    "1606938044258990275541962092341162602522202993782792835301376",
+	    "org:f:p200");
+	expect_perms("o:f", per201,
+	    "1606938044258990275541962092341162602523383585403510246604801",
+	    "org:f:p0 org:f:p70 org:f:p200");
+	expect_perms("o:f", per201, "1180591620717411303424 ", "org:f:p70");
+	expect_perms("o:f", per201, "18446744073709551617",
+	    "org:f:p0 org:f:p64");
+	/* Bits past the names are dropped, however wide the mask. */
+	expect_perms("o:f", per70, "1180591620717411303424", "");
+	expect_perms("o:f", "a,b", "18446744073709551617", "org:f:a");
+	/* 10^1000 - 1: its low 1000 bits are all set. */
+	assert_non_null(nines);
+	memset(nines, '9', 1000);
+	nines[1000] = '\0';
+	expect_perms("o:f", "a,b,c", nines, "org:f:a org:f:b org:f:c");
+	free(per54);
+	free(per201);
+	free(per70);
+	free(nines);
+}
+
+/* Vector 13: the same organization in v1 and v2 claims. */
+static void
+v2_equals_v1(void **state)
+{
+	struct clerk_claims c1, c2;
+	json_t             *p = base_payload();
+
+	(void)state;
+	set(p, "org_id", json_string("org_123"));
+	set(p, "org_role", json_string("org:admin"));
+	set(p, "org_permissions",
+	    json_pack("[s, s]", "org:impersonation:read",
+	        "org:impersonation:manage"));
+	assert_int_equal(verify_into(p, &c1), CLERK_JWT_OK);
+	assert_int_equal(verify_into(v2_payload("o:impersonation",
+	                                 "read,manage", "3"),
+	                     &c2),
+	    CLERK_JWT_OK);
+	assert_string_equal(c1.org_id, c2.org_id);
+	assert_string_equal(c1.org_role, c2.org_role);
+	assert_string_equal(perms_of(&c1),
+	    "org:impersonation:read org:impersonation:manage");
+	assert_string_equal(perms_of(&c2),
+	    "org:impersonation:read org:impersonation:manage");
+	clerk_claims_cleanup(&c1);
+	clerk_claims_cleanup(&c2);
+	/* o without per and fpm: no permissions, the role still there. */
+	assert_int_equal(verify_into(v2_payload("o:impersonation", NULL, NULL),
+	                     &c2),
+	    CLERK_JWT_OK);
+	assert_string_equal(c2.org_role, "org:admin");
+	assert_int_equal(c2.org_permissions_len, 0);
+	clerk_claims_cleanup(&c2);
+}
+
+/* Verifies a v2 payload with one member of p (or of o) set to v. */
+static enum clerk_jwt_error
+v2_with(const char *fea, const char *in_o, const char *member, json_t *v)
+{
+	struct clerk_claims  c;
+	json_t              *p = v2_payload(fea, "read", "1");
+	enum clerk_jwt_error rc;
+
+	set(in_o != NULL ? json_object_get(p, "o") : p, member, v);
+	rc = verify_into(p, &c);
+	clerk_claims_cleanup(&c);
+	return rc;
+}
+
+/*
+ * Where @clerk/shared's decoding throws (an fea element without ':', a
+ * truthy fea, per or fpm that is no string), the token is signed and
+ * valid but authenticates nobody. Only v2 tokens with a truthy "o" are
+ * decoded that way.
+ */
+static void
+v2_undecodable(void **state)
+{
+	struct clerk_claims c;
+	json_t             *p;
+
+	(void)state;
+	p = v2_payload("o:a,broken", "read", "1");
+	assert_int_equal(verify_into(p, &c), CLERK_JWT_CLAIMS_INVALID);
+	assert_null(c.sub);
+	clerk_claims_cleanup(&c);
+	assert_int_equal(verify_into(v2_payload("o:a,", "read", "1"), &c),
+	    CLERK_JWT_CLAIMS_INVALID);
+	assert_int_equal(verify_into(v2_payload("broken", NULL, NULL), &c),
+	    CLERK_JWT_CLAIMS_INVALID);
+	assert_string_equal(clerk_jwt_error_str(CLERK_JWT_CLAIMS_INVALID),
+	    "token-invalid-claims");
+	assert_int_equal(v2_with("o:a", NULL, "fea", json_integer(1)),
+	    CLERK_JWT_CLAIMS_INVALID);
+	assert_int_equal(v2_with("o:a", NULL, "fea", json_pack("[s]", "o:a")),
+	    CLERK_JWT_CLAIMS_INVALID);
+	assert_int_equal(v2_with("o:a", "o", "per", json_integer(1)),
+	    CLERK_JWT_CLAIMS_INVALID);
+	assert_int_equal(v2_with("o:a", "o", "fpm", json_integer(1)),
+	    CLERK_JWT_CLAIMS_INVALID);
+	/* Falsy values are skipped, not split. */
+	assert_int_equal(v2_with("o:a", NULL, "fea", json_integer(0)),
+	    CLERK_JWT_OK);
+	assert_int_equal(v2_with("o:a", NULL, "fea", json_null()),
+	    CLERK_JWT_OK);
+	assert_int_equal(v2_with("o:a", "o", "per", json_false()),
+	    CLERK_JWT_OK);
+	/* Either of per and fpm falsy: neither is split. */
+	p = v2_payload("o:a", NULL, NULL);
+	set(json_object_get(p, "o"), "fpm", json_integer(5));
+	assert_int_equal(verify_into(p, &c), CLERK_JWT_OK);
+	clerk_claims_cleanup(&c);
+	p = v2_payload("o:a", NULL, "");
+	set(json_object_get(p, "o"), "per", json_integer(5));
+	assert_int_equal(verify_into(p, &c), CLERK_JWT_OK);
+	clerk_claims_cleanup(&c);
+	/* A truthy o of another type: no organization, fea still read. */
+	assert_int_equal(v2_with("broken", NULL, "o", json_true()),
+	    CLERK_JWT_CLAIMS_INVALID);
+	p = v2_payload("o:a", NULL, NULL);
+	set(p, "o", json_string("x"));
+	assert_int_equal(verify_into(p, &c), CLERK_JWT_OK);
+	assert_false(c.has_org);
+	assert_int_equal(c.org_permissions_len, 0);
+	clerk_claims_cleanup(&c);
+	/* No o, or a v1 token: fea is not decoded, has() reads it. */
+	assert_int_equal(v2_with("broken", NULL, "o", json_null()),
+	    CLERK_JWT_OK);
+	p = base_payload();
+	set(p, "fea", json_string("o:a,broken"));
+	assert_int_equal(verify_into(p, &c), CLERK_JWT_OK);
+	assert_string_equal(c.fea, "o:a,broken");
+	clerk_claims_cleanup(&c);
+}
+
+/* fva [age1, age2]: valid as two finite numbers, each -1 or >= 0. */
+static enum has_fva_state
+fva_state(json_t *v, double *first, double *second)
+{
+	struct clerk_claims c;
+	json_t             *p = base_payload();
+	enum has_fva_state  st;
+
+	if (v != NULL)
+		set(p, "fva", v);
+	assert_int_equal(verify_into(p, &c), CLERK_JWT_OK);
+	st = c.fva.state;
+	*first = c.fva.first;
+	*second = c.fva.second;
+	clerk_claims_cleanup(&c);
+	return st;
+}
+
+static void
+fva_claim(void **state)
+{
+	double a, b;
+
+	(void)state;
+	assert_int_equal(fva_state(NULL, &a, &b), HAS_FVA_ABSENT);
+	assert_int_equal(fva_state(json_null(), &a, &b), HAS_FVA_ABSENT);
+	assert_int_equal(fva_state(json_pack("[i, i]", 0, 5), &a, &b),
+	    HAS_FVA_VALID);
+	assert_true(a == 0 && b == 5);
+	assert_int_equal(fva_state(json_pack("[f, i]", 0.5, -1), &a, &b),
+	    HAS_FVA_VALID);
+	assert_true(a == 0.5 && b == -1);
+	assert_int_equal(fva_state(json_pack("[i, i]", -1, -1), &a, &b),
+	    HAS_FVA_VALID);
+	/* Vector 4's malformed ages, and other shapes. */
+	assert_int_equal(fva_state(json_pack("[f, i]", -0.5, 0), &a, &b),
+	    HAS_FVA_INVALID);
+	assert_int_equal(fva_state(json_pack("[s, s]", "0", "0"), &a, &b),
+	    HAS_FVA_INVALID);
+	assert_int_equal(fva_state(json_pack("[i, i]", -2, 0), &a, &b),
+	    HAS_FVA_INVALID);
+	assert_int_equal(fva_state(json_pack("[f, f]", 0.0, -1.5), &a, &b),
+	    HAS_FVA_INVALID);
+	assert_int_equal(fva_state(json_pack("[i]", 0), &a, &b),
+	    HAS_FVA_INVALID);
+	assert_int_equal(fva_state(json_pack("[i, i, i]", 0, 0, 0), &a, &b),
+	    HAS_FVA_INVALID);
+	assert_int_equal(fva_state(json_pack("[n, i]", 0), &a, &b),
+	    HAS_FVA_INVALID);
+	assert_int_equal(fva_state(json_string("0,0"), &a, &b),
+	    HAS_FVA_INVALID);
+	assert_int_equal(fva_state(json_false(), &a, &b), HAS_FVA_INVALID);
+}
+
+/* sts, act, fea and pla, as the token has them. */
+static void
+session_claims(void **state)
+{
+	struct clerk_claims c;
+	struct has_subject  s;
+	struct has_query    q = {.feature = "teams"};
+	json_t             *p = base_payload();
+
+	(void)state;
+	/* Absent: "" for each, and no org. */
+	assert_int_equal(verify_into(base_payload(), &c), CLERK_JWT_OK);
+	assert_string_equal(c.sts, "");
+	assert_string_equal(c.actor, "");
+	assert_string_equal(c.act_json, "");
+	assert_string_equal(c.fea, "");
+	assert_string_equal(c.pla, "");
+	clerk_claims_cleanup(&c);
+
+	set(p, "sts", json_string("active"));
+	set(p, "act",
+	    json_pack("{s:s, s:s, s:s}", "sub", "user_admin", "sid",
+	        "sess_admin", "iss", "https://dashboard.clerk.com"));
+	set(p, "fea", json_string("o:teams,u:beta"));
+	set(p, "pla", json_string("u:free"));
+	assert_int_equal(verify_into(p, &c), CLERK_JWT_OK);
+	assert_string_equal(c.sts, "active");
+	assert_string_equal(c.actor, "user_admin");
+	assert_string_equal(c.act_json,
+	    "{\"sub\":\"user_admin\",\"sid\":\"sess_admin\","
+	    "\"iss\":\"https://dashboard.clerk.com\"}");
+	assert_string_equal(c.fea, "o:teams,u:beta");
+	assert_string_equal(c.pla, "u:free");
+	clerk_claims_subject(&c, &s);
+	assert_true(has_check(&s, &q));
+	clerk_claims_cleanup(&c);
+
+	/* An agent actor has no sub; a pending session has no has(). */
+	p = base_payload();
+	set(p, "sts", json_string("pending"));
+	set(p, "act", json_pack("{s:s}", "type", "agent"));
+	set(p, "fea", json_string("u:teams"));
+	set(p, "pla", json_integer(3));
+	assert_int_equal(verify_into(p, &c), CLERK_JWT_OK);
+	assert_string_equal(c.sts, "pending");
+	assert_string_equal(c.actor, "");
+	assert_string_equal(c.act_json, "{\"type\":\"agent\"}");
+	assert_string_equal(c.pla, "");
+	clerk_claims_subject(&c, &s);
+	assert_null(s.user_id);
+	assert_false(has_check(&s, &q));
+	clerk_claims_cleanup(&c);
+	/* An actor too long for the first buffer. */
+	p = base_payload();
+	set(p, "act",
+	    json_pack("{s:s, s:s}", "sub", "user_admin", "note",
+	        "0123456789012345678901234567890123456789012345678901234"
+	        "5678901234567890123456789012345678901234567890123456789"
+	        "0123456789012345678901234567890123456789012345678901234"
+	        "5678901234567890123456789012345678901234567890123456789"
+	        "0123456789"));
+	assert_int_equal(verify_into(p, &c), CLERK_JWT_OK);
+	assert_int_equal(strlen(c.act_json), 30 + 230);
+	assert_string_equal(c.actor, "user_admin");
+	clerk_claims_cleanup(&c);
 }
 
 static void
@@ -956,6 +1383,12 @@ main(void)
 	    cmocka_unit_test(valid_v1_no_org),
 	    cmocka_unit_test(valid_v2),
 	    cmocka_unit_test(v2_edge_cases),
+	    cmocka_unit_test(v2_decode_vectors),
+	    cmocka_unit_test(v2_masks),
+	    cmocka_unit_test(v2_equals_v1),
+	    cmocka_unit_test(v2_undecodable),
+	    cmocka_unit_test(fva_claim),
+	    cmocka_unit_test(session_claims),
 	    cmocka_unit_test(expiry),
 	    cmocka_unit_test(not_before),
 	    cmocka_unit_test(issued_at),

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -278,6 +279,52 @@ test_errno(void **state)
 	assert_true(strlen(tiny) < sizeof(tiny));
 }
 
+/* Collects the items of s split on ',' as "[a][b]". */
+static void
+split_all(const char *s, char *out, size_t size)
+{
+	struct str rest = str_from_cstr(s), item;
+	size_t     used = 0;
+	int        n;
+
+	out[0] = '\0';
+	while (str_split_next(&rest, ',', &item)) {
+		n = snprintf(out + used, size - used, "[%.*s]", (int)item.len,
+		    item.p);
+		assert_true(n >= 0 && (size_t)n < size - used);
+		used += (size_t)n;
+	}
+}
+
+static void
+test_split_next(void **state)
+{
+	struct str rest = STR_NULL, item;
+	char       got[64];
+
+	(void)state;
+	/* JavaScript's "...".split(","). */
+	split_all("a,b", got, sizeof(got));
+	assert_string_equal(got, "[a][b]");
+	split_all("", got, sizeof(got));
+	assert_string_equal(got, "[]");
+	split_all("a,", got, sizeof(got));
+	assert_string_equal(got, "[a][]");
+	split_all(",,x", got, sizeof(got));
+	assert_string_equal(got, "[][][x]");
+	split_all(" a , b ", got, sizeof(got));
+	assert_string_equal(got, "[ a ][ b ]");
+	/* Nothing left: no item. */
+	assert_false(str_split_next(&rest, ',', &item));
+	/* The length bounds the text, not a NUL. */
+	rest = (struct str){"x,y,z", 3};
+	assert_true(str_split_next(&rest, ',', &item));
+	assert_true(str_eq_cstr(item, "x"));
+	assert_true(str_split_next(&rest, ',', &item));
+	assert_true(str_eq_cstr(item, "y"));
+	assert_false(str_split_next(&rest, ',', &item));
+}
+
 int
 main(void)
 {
@@ -299,6 +346,7 @@ main(void)
 	    cmocka_unit_test(test_has_prefix),
 	    cmocka_unit_test(test_is_utf8),
 	    cmocka_unit_test(test_errno),
+	    cmocka_unit_test(test_split_next),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
