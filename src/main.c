@@ -20,7 +20,7 @@
 static int
 init_libraries(void)
 {
-	signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN);
 	/*
 	 * SQLite's allocation statistics take one process-wide mutex around
 	 * every sqlite3_malloc and sqlite3_free (Debian's build has no
@@ -30,7 +30,8 @@ init_libraries(void)
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sodium_init() < 0 || sqlite3_initialize() != SQLITE_OK ||
 	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "mysaas: cannot initialise the libraries\n");
+		(void)fprintf(stderr,
+		    "mysaas: cannot initialise the libraries\n");
 		return -1;
 	}
 	return 0;
@@ -69,7 +70,7 @@ help(int argc, char **argv)
 		return cli_usage(stdout, NULL) == 0 ? 0 : 1;
 	if (argc == 1 && cli_usage(stdout, argv[0]) == 0)
 		return 0;
-	fprintf(stderr, "mysaas help: unknown command \"%s\"\n", argv[0]);
+	(void)fprintf(stderr, "mysaas help: unknown command \"%s\"\n", argv[0]);
 	(void)cli_usage(stderr, NULL);
 	return EXIT_USAGE;
 }
@@ -95,7 +96,7 @@ main(int argc, char **argv)
 	    strcmp(cmd, "-h") == 0)
 		return help(argc - 2, argv + 2);
 	if ((c = find_command(cmd)) == NULL) {
-		fprintf(stderr, "mysaas: unknown command \"%s\"\n", cmd);
+		(void)fprintf(stderr, "mysaas: unknown command \"%s\"\n", cmd);
 		(void)cli_usage(stderr, NULL);
 		return EXIT_USAGE;
 	}

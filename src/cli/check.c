@@ -154,7 +154,7 @@ cli_check(int argc, char **argv)
 			(void)cli_usage(stdout, "check");
 			return 0;
 		}
-		fprintf(stderr, "mysaas check: unknown argument \"%s\"\n",
+		(void)fprintf(stderr, "mysaas check: unknown argument \"%s\"\n",
 		    argv[0]);
 		(void)cli_usage(stderr, "check");
 		return EXIT_USAGE;

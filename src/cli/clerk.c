@@ -25,22 +25,22 @@ read_file(const char *path, struct buf *out)
 	int    rc = 0;
 
 	if (f == NULL) {
-		fprintf(stderr, "mysaas: cannot read %s\n", path);
+		(void)fprintf(stderr, "mysaas: cannot read %s\n", path);
 		return -1;
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (buf_append(out, chunk, n) == -1) {
-			fprintf(stderr, "mysaas: %s is larger than 2 MiB\n",
-			    path);
+			(void)fprintf(stderr,
+			    "mysaas: %s is larger than 2 MiB\n", path);
 			rc = -1;
 			break;
 		}
 	}
 	if (rc == 0 && ferror(f)) {
-		fprintf(stderr, "mysaas: cannot read %s\n", path);
+		(void)fprintf(stderr, "mysaas: cannot read %s\n", path);
 		rc = -1;
 	}
-	fclose(f);
+	(void)fclose(f);
 	return rc;
 }
 
@@ -105,7 +105,7 @@ post(const char *url, const struct buf *body, const char *id, int64_t ts,
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 		printf("%ld %s\n", status, resp.data != NULL ? resp.data : "");
 	} else {
-		fprintf(stderr, "mysaas: cannot POST to %s: %s\n", url,
+		(void)fprintf(stderr, "mysaas: cannot POST to %s: %s\n", url,
 		    curl_easy_strerror(cc));
 	}
 	curl_slist_free_all(h);
@@ -130,7 +130,7 @@ send_webhook(const char *file, const char *url_arg)
 	if (cfg.clerk_webhook_signing_secret == NULL ||
 	    svix_secret_parse(cfg.clerk_webhook_signing_secret, &secret) ==
 	        -1) {
-		fprintf(stderr,
+		(void)fprintf(stderr,
 		    "mysaas: CLERK_WEBHOOK_SIGNING_SECRET: set it "
 		    "to the endpoint's whsec_ signing secret\n");
 		goto out;
@@ -146,7 +146,7 @@ send_webhook(const char *file, const char *url_arg)
 	make_msg_id(id);
 	if (svix_sign(&secret, str_from_cstr(id), ts, body.data, body.len,
 	        sig) == -1) {
-		fprintf(stderr, "mysaas: cannot sign %s\n", file);
+		(void)fprintf(stderr, "mysaas: cannot sign %s\n", file);
 		goto wipe;
 	}
 	rc = post(url, &body, id, ts, sig) == 0 ? 0 : 1;
@@ -168,7 +168,7 @@ cli_clerk(int argc, char **argv)
 		return cli_clerk_sync(argc - 1, argv + 1);
 	if (argc < 1 || strcmp(argv[0], "send-webhook") != 0) {
 		if (argc >= 1)
-			fprintf(stderr,
+			(void)fprintf(stderr,
 			    "mysaas clerk: unknown command \"%s\"\n", argv[0]);
 		(void)cli_usage(stderr, "clerk");
 		return EXIT_USAGE;
@@ -179,7 +179,7 @@ cli_clerk(int argc, char **argv)
 		} else if (argv[i][0] != '-' && file == NULL) {
 			file = argv[i];
 		} else {
-			fprintf(stderr,
+			(void)fprintf(stderr,
 			    "mysaas clerk send-webhook: unexpected "
 			    "argument \"%s\"\n",
 			    argv[i]);

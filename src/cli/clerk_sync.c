@@ -69,7 +69,7 @@ run_error(struct sync_run *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(s->error, sizeof(s->error), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "mysaas: %s\n", s->error);
+	(void)fprintf(stderr, "mysaas: %s\n", s->error);
 }
 
 /* GET with retries on 429 and 5xx; the page's JSON or NULL. */
@@ -193,12 +193,12 @@ progress(const struct sync_run *s, const char *what,
     const struct sync_run_counts *n, bool done)
 {
 	if (s->tty)
-		fprintf(stdout, "\r%-13s %7lld synced%s", what,
+		(void)fprintf(stdout, "\r%-13s %7lld synced%s", what,
 		    (long long)n->seen, done ? "\n" : "");
 	else if (done)
-		fprintf(stdout, "%-13s %7lld synced\n", what,
+		(void)fprintf(stdout, "%-13s %7lld synced\n", what,
 		    (long long)n->seen);
-	fflush(stdout);
+	(void)fflush(stdout);
 }
 
 /* Pages through a {"data": [...], "total_count"} listing by offset. */
@@ -283,7 +283,7 @@ run_start(struct sync_run *s)
 	rc = db_commit(c);
 out:
 	if (rc == -1)
-		fprintf(stderr,
+		(void)fprintf(stderr,
 		    "mysaas: cannot record the sync run (has \"mysaas "
 		    "migrate\" run?): %s\n",
 		    c != NULL ? db_errmsg(c) : "no database connection");
@@ -303,7 +303,7 @@ run_finish(struct sync_run *s, struct sync_run_result *res)
 	res->error = s->error;
 	rc = c != NULL ? sync_run_finish(c, s->run_id, res) : -1;
 	if (rc == -1)
-		fprintf(stderr,
+		(void)fprintf(stderr,
 		    "mysaas: cannot record the end of sync run %lld, which "
 		    "stays 'running': %s\n",
 		    (long long)s->run_id,
@@ -332,7 +332,7 @@ cli_clerk_sync(int argc, char **argv)
 	if (cli_config_load(&cfg, &url) == -1)
 		return 1;
 	if (cfg.clerk_secret_key == NULL) {
-		fprintf(stderr,
+		(void)fprintf(stderr,
 		    "mysaas: CLERK_SECRET_KEY: set it to read from "
 		    "Clerk's Backend API (Clerk dashboard, API "
 		    "keys)\n");

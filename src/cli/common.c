@@ -36,11 +36,11 @@ cli_config_load(struct config *cfg, struct db_url *db)
 	char          err[512];
 
 	if (config_load(cfg, ".env", err, sizeof(err)) == -1) {
-		fprintf(stderr, "mysaas: configuration error: %s\n", err);
+		(void)fprintf(stderr, "mysaas: configuration error: %s\n", err);
 		return -1;
 	}
 	if (cli_database_url(cfg->database_url, &url, err, sizeof(err)) == -1) {
-		fprintf(stderr, "mysaas: configuration error: %s\n", err);
+		(void)fprintf(stderr, "mysaas: configuration error: %s\n", err);
 		config_cleanup(cfg);
 		return -1;
 	}
@@ -88,7 +88,7 @@ cli_db_open(const struct db_url *url, int pool_size)
 	char       err[512], why[128];
 
 	if (url->kind == DB_SQLITE && make_parent_dirs(url->path) == -1) {
-		fprintf(stderr,
+		(void)fprintf(stderr,
 		    "mysaas: DATABASE_URL: cannot create the folder for %s: "
 		    "%s\n",
 		    url->path, str_errno(errno, why, sizeof(why)));
@@ -96,6 +96,6 @@ cli_db_open(const struct db_url *url, int pool_size)
 	}
 	db = db_open(url, pool_size, err, sizeof(err));
 	if (db == NULL)
-		fprintf(stderr, "mysaas: DATABASE_URL: %s\n", err);
+		(void)fprintf(stderr, "mysaas: DATABASE_URL: %s\n", err);
 	return db;
 }

@@ -94,12 +94,12 @@ cli_usage(FILE *out, const char *cmd)
 	size_t i;
 
 	if (cmd == NULL) {
-		fputs(overview, out);
+		(void)fputs(overview, out);
 		return 0;
 	}
 	for (i = 0; i < ARRAY_LEN(usages); i++) {
 		if (strcmp(usages[i].cmd, cmd) == 0) {
-			fputs(usages[i].text, out);
+			(void)fputs(usages[i].text, out);
 			return 0;
 		}
 	}

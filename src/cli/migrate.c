@@ -27,7 +27,7 @@ cli_migrate(int argc, char **argv)
 			(void)cli_usage(stdout, "migrate");
 			return 0;
 		} else {
-			fprintf(stderr,
+			(void)fprintf(stderr,
 			    "mysaas migrate: unknown argument "
 			    "\"%s\"\n",
 			    argv[i]);
@@ -41,11 +41,11 @@ cli_migrate(int argc, char **argv)
 		goto out;
 	if (list) {
 		if (migrate_list(db, stdout, err, sizeof(err)) == -1)
-			fprintf(stderr, "mysaas: %s\n", err);
+			(void)fprintf(stderr, "mysaas: %s\n", err);
 		else
 			rc = 0;
 	} else if (migrate_apply(db, &applied, err, sizeof(err)) == -1) {
-		fprintf(stderr, "mysaas: %s\n", err);
+		(void)fprintf(stderr, "mysaas: %s\n", err);
 	} else {
 		printf(applied == 0 ? "No migrations to apply.\n"
 		                    : "Applied %d migration(s).\n",

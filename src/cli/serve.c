@@ -41,11 +41,11 @@ usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "mysaas serve: ");
+	(void)fprintf(stderr, "mysaas serve: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void)vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
+	(void)fprintf(stderr, "\n");
 	(void)cli_usage(stderr, "serve");
 	return EXIT_USAGE;
 }
@@ -97,7 +97,7 @@ prepare_schema(struct db *db, bool migrate)
 
 	if (migrate) {
 		if (migrate_apply(db, &n, err, sizeof(err)) == -1) {
-			fprintf(stderr, "mysaas: %s\n", err);
+			(void)fprintf(stderr, "mysaas: %s\n", err);
 			return -1;
 		}
 		return 0;
@@ -129,7 +129,7 @@ load_secret(const struct config *cfg, struct svix_secret *s, bool *has)
 	*has = cfg->clerk_webhook_signing_secret != NULL;
 	if (*has &&
 	    svix_secret_parse(cfg->clerk_webhook_signing_secret, s) == -1) {
-		fprintf(stderr,
+		(void)fprintf(stderr,
 		    "mysaas: configuration error: "
 		    "CLERK_WEBHOOK_SIGNING_SECRET: expected whsec_ "
 		    "followed by base64 (Clerk dashboard, Webhooks, "
@@ -181,7 +181,7 @@ run(const struct config *cfg, const struct db_url *url,
 	if (load_secret(cfg, &secret, &has_secret) == -1)
 		return 1;
 	if (auth_gate_new(cfg, &gate, err, sizeof(err)) == -1) {
-		fprintf(stderr, "mysaas: configuration error: %s\n", err);
+		(void)fprintf(stderr, "mysaas: configuration error: %s\n", err);
 		svix_secret_cleanup(&secret);
 		return 1;
 	}
@@ -213,7 +213,7 @@ run(const struct config *cfg, const struct db_url *url,
 	sc.db = db;
 	srv = server_start(&sc, host, port, cfg->threads, err, sizeof(err));
 	if (srv == NULL) {
-		fprintf(stderr, "mysaas: %s\n", err);
+		(void)fprintf(stderr, "mysaas: %s\n", err);
 		committer_free(app.committer);
 		auth_gate_free(gate);
 		db_close(db);

@@ -212,16 +212,19 @@ ask_password(const char *cmd, struct secret *pw)
 		rc = prompt_read(&pr, "Password (again): ", &again);
 	prompt_close(&pr);
 	if (rc == -2)
-		fprintf(stderr,
+		(void)fprintf(stderr,
 		    "mysaas %s: the password is longer than %d bytes\n", cmd,
 		    PASSWORD_MAX);
 	else if (rc == -1)
-		fprintf(stderr, "mysaas %s: no password was entered\n", cmd);
+		(void)fprintf(stderr, "mysaas %s: no password was entered\n",
+		    cmd);
 	else if (pw->len != again.len ||
 	    sodium_memcmp(pw->p, again.p, pw->len) != 0)
-		fprintf(stderr, "mysaas %s: the passwords do not match\n", cmd);
+		(void)fprintf(stderr, "mysaas %s: the passwords do not match\n",
+		    cmd);
 	else if (pw->len == 0)
-		fprintf(stderr, "mysaas %s: the password is empty\n", cmd);
+		(void)fprintf(stderr, "mysaas %s: the password is empty\n",
+		    cmd);
 	else
 		rc = 1;
 	sodium_memzero(&again, sizeof(again));
@@ -240,14 +243,14 @@ env_password(struct secret *pw)
 	size_t      len = v != NULL ? strlen(v) : 0;
 
 	if (len == 0) {
-		fprintf(stderr,
+		(void)fprintf(stderr,
 		    "mysaas createsuperuser: --noinput needs the password in "
 		    "%s; it is %s\n",
 		    PASSWORD_ENV, v == NULL ? "not set" : "empty");
 		return -1;
 	}
 	if (len > PASSWORD_MAX) {
-		fprintf(stderr,
+		(void)fprintf(stderr,
 		    "mysaas createsuperuser: %s is longer than %d bytes\n",
 		    PASSWORD_ENV, PASSWORD_MAX);
 		return -1;
@@ -263,7 +266,7 @@ need_terminal(const char *cmd, const char *hint)
 {
 	if (isatty(STDIN_FILENO))
 		return 0;
-	fprintf(stderr,
+	(void)fprintf(stderr,
 	    "mysaas %s: stdin is not a terminal, so the password cannot be "
 	    "asked for%s\n",
 	    cmd, hint);
@@ -301,15 +304,16 @@ open_migrated(const struct db_url *url, struct db_conn **c)
 	if ((db = cli_db_open(url, 1)) == NULL)
 		return NULL;
 	if ((pending = migrate_pending(db, err, sizeof(err))) == -1) {
-		fprintf(stderr, "mysaas: %s\n", err);
+		(void)fprintf(stderr, "mysaas: %s\n", err);
 	} else if (pending > 0) {
-		fprintf(stderr,
+		(void)fprintf(stderr,
 		    "mysaas: the database has %d pending migration(s) (the "
 		    "users table may not exist yet); run mysaas migrate "
 		    "first\n",
 		    pending);
 	} else if ((*c = db_acquire(db)) == NULL) {
-		fprintf(stderr, "mysaas: the database is not reachable\n");
+		(void)fprintf(stderr,
+		    "mysaas: the database is not reachable\n");
 	} else {
 		return db;
 	}
@@ -320,7 +324,7 @@ open_migrated(const struct db_url *url, struct db_conn **c)
 static void
 say_taken(const char *email)
 {
-	fprintf(stderr,
+	(void)fprintf(stderr,
 	    "mysaas createsuperuser: a user with email %s already exists\n",
 	    email);
 }
@@ -328,8 +332,8 @@ say_taken(const char *email)
 static void
 say_no_user(const char *email)
 {
-	fprintf(stderr, "mysaas changepassword: user '%s' does not exist\n",
-	    email);
+	(void)fprintf(stderr,
+	    "mysaas changepassword: user '%s' does not exist\n", email);
 }
 
 /* 1 free, 0 taken (said so), -1 error (said so). */
@@ -340,7 +344,7 @@ email_free(struct db_conn *c, const char *email)
 	int     rc = admins_user_id(c, email, &id);
 
 	if (rc == -1)
-		fprintf(stderr, "mysaas: cannot read the users: %s\n",
+		(void)fprintf(stderr, "mysaas: cannot read the users: %s\n",
 		    db_errmsg(c));
 	else if (rc == 1)
 		say_taken(email);
@@ -371,11 +375,11 @@ create(const char *email, bool noinput)
 	if (!noinput && ask_password("createsuperuser", &pw) == -1)
 		goto close;
 	if (password_hash(pw.p, pw.len, hash) == -1) {
-		fprintf(stderr, "mysaas: cannot hash the password\n");
+		(void)fprintf(stderr, "mysaas: cannot hash the password\n");
 		goto close;
 	}
 	if ((ins = admins_create_superuser(c, email, hash, NULL)) == -1)
-		fprintf(stderr, "mysaas: cannot create the user: %s\n",
+		(void)fprintf(stderr, "mysaas: cannot create the user: %s\n",
 		    db_errmsg(c));
 	else if (ins == 0)
 		say_taken(email);
@@ -399,9 +403,9 @@ static int
 usage_error(const char *cmd, const char *what, const char *arg)
 {
 	if (arg != NULL)
-		fprintf(stderr, "mysaas %s: %s \"%s\"\n", cmd, what, arg);
+		(void)fprintf(stderr, "mysaas %s: %s \"%s\"\n", cmd, what, arg);
 	else
-		fprintf(stderr, "mysaas %s: %s\n", cmd, what);
+		(void)fprintf(stderr, "mysaas %s: %s\n", cmd, what);
 	(void)cli_usage(stderr, cmd);
 	return EXIT_USAGE;
 }
@@ -437,7 +441,7 @@ cli_createsuperuser(int argc, char **argv)
 	if (email == NULL)
 		return usage_error(cmd, "--email is required", NULL);
 	if (!email_ok(email)) {
-		fprintf(stderr,
+		(void)fprintf(stderr,
 		    "mysaas %s: \"%s\" is not an email address (name@domain, "
 		    "without spaces)\n",
 		    cmd, email);
@@ -469,7 +473,7 @@ change(const char *email)
 	if ((db = open_migrated(&url, &c)) == NULL)
 		goto out;
 	if ((found = admins_user_id(c, email, &id)) == -1) {
-		fprintf(stderr, "mysaas: cannot read the users: %s\n",
+		(void)fprintf(stderr, "mysaas: cannot read the users: %s\n",
 		    db_errmsg(c));
 		goto close;
 	}
@@ -480,15 +484,15 @@ change(const char *email)
 	if (need_terminal("changepassword", "") == -1)
 		goto close;
 	printf("Changing password for user '%s'\n", email);
-	fflush(stdout);
+	(void)fflush(stdout);
 	if (ask_password("changepassword", &pw) == -1)
 		goto close;
 	if (password_hash(pw.p, pw.len, hash) == -1) {
-		fprintf(stderr, "mysaas: cannot hash the password\n");
+		(void)fprintf(stderr, "mysaas: cannot hash the password\n");
 		goto close;
 	}
 	if ((found = admins_set_password(c, email, hash)) == -1)
-		fprintf(stderr, "mysaas: cannot store the password: %s\n",
+		(void)fprintf(stderr, "mysaas: cannot store the password: %s\n",
 		    db_errmsg(c));
 	else if (found == 0)
 		say_no_user(email);

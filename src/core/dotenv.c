@@ -242,7 +242,7 @@ dotenv_load(const char *path, struct dotenv *env, char *err, size_t errlen)
 	    err, errlen);
 out:
 	buf_cleanup(&text);
-	fclose(f);
+	(void)fclose(f);
 	return rc;
 }
 

@@ -188,7 +188,7 @@ walk(struct db *db, FILE *out, int *pending, char *err, size_t errlen)
 		}
 		*pending += done ? 0 : 1;
 		if (out != NULL)
-			fprintf(out, "[%c] %s\n", done ? 'X' : ' ',
+			(void)fprintf(out, "[%c] %s\n", done ? 'X' : ' ',
 			    list[i].name);
 	}
 	rc = 0;
