@@ -16,7 +16,7 @@
 #include "html/html.h"
 #include "http/req.h"
 
-#define ADMIN_PAGE_MAX (8 * 1024 * 1024) /* bytes of one page */
+#define ADMIN_PAGE_MAX (8UL * 1024 * 1024) /* bytes of one page */
 #define ADMIN_MAX_MSGS 4
 
 enum admin_level {

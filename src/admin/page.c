@@ -211,7 +211,7 @@ admin_error_req(struct req *r, int status, const char *title, const char *text)
 	struct str       out;
 	int              rc;
 
-	html_init(&h, 64 * 1024);
+	html_init(&h, 64UL * 1024);
 	p.title = title;
 	p.site = "mysaas administration";
 	p.site_href = "/admin/";

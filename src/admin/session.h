@@ -19,12 +19,12 @@
 struct req;
 
 #define ADMIN_TOKEN_BYTES    32
-#define ADMIN_TOKEN_HEX      (2 * ADMIN_TOKEN_BYTES)
+#define ADMIN_TOKEN_HEX      (2UL * ADMIN_TOKEN_BYTES)
 #define ADMIN_SESSION_COOKIE "mysaas_admin"
 #define ADMIN_CSRF_COOKIE    "mysaas_admin_csrf"
 #define ADMIN_CSRF_FIELD     "csrfmiddlewaretoken"
 /* Two weeks, as Django's SESSION_COOKIE_AGE. */
-#define ADMIN_SESSION_AGE_S (14 * 24 * 3600)
+#define ADMIN_SESSION_AGE_S (14L * 24 * 3600)
 
 /* The signed-in admin of a request. */
 struct admin_user {

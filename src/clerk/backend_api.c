@@ -13,7 +13,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 
-#define MAX_ANSWER (1024 * 1024)
+#define MAX_ANSWER (1024UL * 1024)
 
 static size_t
 collect(char *p, size_t size, size_t n, void *arg)

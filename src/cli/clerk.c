@@ -14,7 +14,7 @@
 #include "clerk/svix.h"
 #include "core/buf.h"
 
-#define MAX_FILE (1024 * 1024 * 2)
+#define MAX_FILE (1024UL * 1024 * 2)
 
 static int
 read_file(const char *path, struct buf *out)
@@ -84,7 +84,7 @@ post(const char *url, const struct buf *body, const char *id, int64_t ts,
 
 	if (c == NULL)
 		return -1;
-	buf_init(&resp, 1024 * 1024);
+	buf_init(&resp, 1024UL * 1024);
 	h = curl_slist_append(h, "Content-Type: application/json");
 	(void)snprintf(line, sizeof(line), "svix-id: %s", id);
 	h = curl_slist_append(h, line);

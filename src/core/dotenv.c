@@ -11,7 +11,7 @@
 
 #include "core/buf.h"
 
-#define DOTENV_MAX_BYTES (1024 * 1024)
+#define DOTENV_MAX_BYTES (1024UL * 1024)
 
 struct cursor {
 	const char *p;

@@ -25,8 +25,8 @@ enum http_status {
 };
 
 /* The limits of the design's HTTP interface. */
-#define HTTP_MAX_BODY         (1024 * 1024)
-#define HTTP_MAX_HEADER_BYTES (16 * 1024)
+#define HTTP_MAX_BODY         (1024L * 1024)
+#define HTTP_MAX_HEADER_BYTES (16UL * 1024)
 #define HTTP_IDLE_TIMEOUT_S   30
 
 /*

@@ -265,7 +265,7 @@ metrics_handler(struct req *r)
 		return resp_detail(r, HTTP_FORBIDDEN,
 		    "Metrics are served to local clients or with "
 		    "MYSAAS_METRICS_TOKEN");
-	buf_init(&b, 4 * 1024 * 1024);
+	buf_init(&b, 4UL * 1024 * 1024);
 	render_requests(&b);
 	render_latency(&b);
 	render_others(&b);

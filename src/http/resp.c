@@ -253,7 +253,7 @@ resp_error_page(struct req *r, int status)
 	    http_reason(status));
 	memset(&p, 0, sizeof(p));
 	p.title = title;
-	html_init(&h, 64 * 1024);
+	html_init(&h, 64UL * 1024);
 	html_page_begin(&h, &p);
 	html_lit(&h, "<h1>");
 	html_text(&h, title);

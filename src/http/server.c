@@ -62,7 +62,7 @@
 /* Connections accepted in one go before polling again. */
 #define ACCEPT_BATCH 64
 /* How much of an oversized chunked body we read before hanging up. */
-#define MAX_DISCARD_BYTES (16 * 1024 * 1024)
+#define MAX_DISCARD_BYTES (16L * 1024 * 1024)
 
 struct server {
 	struct MHD_Daemon   *daemon;
@@ -635,7 +635,7 @@ server_stop(struct server *s, unsigned grace_ms)
 		(void)pthread_join(s->acceptor, NULL);
 	close(s->listen_fd);
 	while (atomic_load(&s->in_flight) > 0 && waited < grace_ms) {
-		struct timespec ts = {0, 10 * 1000 * 1000};
+		struct timespec ts = {0, 10L * 1000 * 1000};
 
 		nanosleep(&ts, NULL);
 		waited += 10;

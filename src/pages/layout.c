@@ -16,7 +16,7 @@
 #include "core/log.h"
 #include "http/req.h"
 
-#define PAGE_MAX   (512 * 1024)
+#define PAGE_MAX   (512UL * 1024)
 #define HOST_MAX   256
 #define ORIGIN_MAX 300
 
