@@ -110,6 +110,8 @@ fetch_once(struct jwks *j)
 	if (rc == 0) {
 		drop_keys(j->kids, j->keys, j->nkeys);
 		memcpy(j->kids, kids, n * sizeof(kids[0]));
+		/* An array of pointers, copied as such. */
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 		memcpy(j->keys, keys, n * sizeof(keys[0]));
 		j->nkeys = n;
 		j->have_set = true;

@@ -89,6 +89,7 @@ get_page(struct sync_run *s, const char *path)
 		body = NULL;
 		if (status != 429 && status < 500 && status != 0)
 			break;
+		/* NOLINTNEXTLINE(concurrency-mt-unsafe): a one-thread CLI */
 		sleep(RETRY_WAIT_S); /* rate limited or unavailable: back off */
 	}
 	run_error(s, "the Backend API answered %ld to GET %s%s", status, path,
@@ -356,6 +357,8 @@ cli_clerk_sync(int argc, char **argv)
 		       "(sync run %lld).\n",
 		    (long long)orgs->seen, (long long)users->seen,
 		    (long long)members->seen,
+		    /* The cast is for %lld, not to widen. */
+		    /* NOLINTNEXTLINE(bugprone-misplaced-widening-cast) */
 		    (long long)(orgs->applied + users->applied +
 		        members->applied),
 		    (long long)(orgs->unchanged + users->unchanged +

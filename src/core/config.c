@@ -241,6 +241,8 @@ config_parse(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err,
 static const char *
 env_then_dotenv(const char *name, void *ctx)
 {
+	/* Read at startup, before any other thread exists. */
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe) */
 	const char *v = getenv(name);
 
 	if (v != NULL)

@@ -53,10 +53,13 @@ parse_double_quoted(struct cursor *c, struct buf *v)
 		if (ch == '\\' && c->p < c->end) {
 			char e = *c->p++;
 
+			/* Every branch is a char (the literals are ints). */
+			/* NOLINTBEGIN(bugprone-narrowing-conversions) */
 			ch = e == 'n'  ? '\n'
 			    : e == 't' ? '\t'
 			    : e == 'r' ? '\r'
 			               : e;
+			/* NOLINTEND(bugprone-narrowing-conversions) */
 			if (e != 'n' && e != 't' && e != 'r' && e != '"' &&
 			    e != '\\' && e != '$') {
 				if (buf_append(v, "\\", 1) == -1)

@@ -23,8 +23,11 @@
 	        ".4byte 1b - " #sym "\n"                \
 	        ".previous\n")
 
+/* sym is the name being declared: it cannot take parentheses. */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define EMBED_DECLARE(sym)           \
 	extern const char     sym[]; \
 	extern const uint32_t sym##_len
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 #endif

@@ -275,9 +275,12 @@ write_text_line(enum log_level level, const char *ts, const char *msg,
 	char  *line = need <= sizeof(stackline) ? stackline : xmalloc(need);
 	char  *p = line;
 
+	/* The line goes to write() with its length: it needs no NUL. */
+	/* NOLINTBEGIN(bugprone-not-null-terminated-result) */
 	memcpy(p, ts, tlen);
 	p += tlen;
 	memcpy(p, " level=", 7);
+	/* NOLINTEND(bugprone-not-null-terminated-result) */
 	p += 7;
 	memcpy(p, level_names[level], nlen);
 	p += nlen;
@@ -389,7 +392,9 @@ append_conversion(struct buf *b, const char *spec, size_t speclen, bool quoted,
 		(void)!buf_appendf(b, f, va_arg(*ap, void *));
 		return;
 	}
+	/* long long and long: one size here, not on every ABI. */
 	if (strncmp(len, "ll", 2) == 0 || *len == 'j')
+		/* NOLINTNEXTLINE(bugprone-branch-clone) */
 		(void)!buf_appendf(b, f, va_arg(*ap, long long));
 	else if (*len == 'l' || *len == 'z' || *len == 't')
 		(void)!buf_appendf(b, f, va_arg(*ap, long));

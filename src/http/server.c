@@ -10,6 +10,8 @@
  * (routes, gate, app) is read-only while the daemon runs; a request's
  * state belongs to the thread that runs it.
  */
+/* A feature-test macro: its reserved name is the point. */
+/* NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
 #define _GNU_SOURCE /* accept4 */
 #include "http/server.h"
 
