@@ -180,6 +180,8 @@ json_text(const json_t *body, size_t *len)
 	if (n > JSON_FIRST_GUESS) {
 		/* json_dumpb measured the whole text: dump it again. */
 		if ((bigger = realloc(text, n)) == NULL) {
+			/* A failed realloc leaves text allocated. */
+			/* cppcheck-suppress doubleFree */
 			free(text);
 			return NULL;
 		}
