@@ -134,6 +134,8 @@ b64url_decode(struct str s, unsigned char *out, size_t cap)
 	}
 	/* Canonical: the bits past the last byte must be zero. */
 	last = b64url_value((unsigned char)s.p[s.len - 1]);
+	/* unused_bits[s.len % 4] >= 0: checked on entry. */
+	/* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult) */
 	if ((last & ((1 << unused_bits[s.len % 4]) - 1)) != 0)
 		return -1;
 	memset(in + s.len, '=', pad);
