@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/str.h"
+
 static bool
 is_unreserved(unsigned char c)
 {
@@ -77,24 +79,6 @@ admin_next_ok(const char *next)
 	return true;
 }
 
-static bool
-eq_nocase(const char *a, const char *b, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		char x = a[i], y = b[i];
-
-		if (x >= 'A' && x <= 'Z')
-			x = (char)(x - 'A' + 'a');
-		if (y >= 'A' && y <= 'Z')
-			y = (char)(y - 'A' + 'a');
-		if (x != y)
-			return false;
-	}
-	return true;
-}
-
 bool
 admin_origin_matches(const char *value, bool is_referer, const char *scheme,
     const char *host)
@@ -108,9 +92,10 @@ admin_origin_matches(const char *value, bool is_referer, const char *scheme,
 	hlen = strlen(host);
 	if (strlen(value) < slen + 3 + hlen)
 		return false;
-	if (!eq_nocase(value, scheme, slen) ||
+	if (!str_eq_nocase((struct str){value, slen}, str_from_cstr(scheme)) ||
 	    strncmp(value + slen, "://", 3) != 0 ||
-	    !eq_nocase(value + slen + 3, host, hlen))
+	    !str_eq_nocase((struct str){value + slen + 3, hlen},
+	        str_from_cstr(host)))
 		return false;
 	end = value[slen + 3 + hlen];
 	/* "http://host" is an Origin; a Referer goes on with a path. */
