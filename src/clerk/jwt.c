@@ -976,18 +976,6 @@ clerk_claims_subject(const struct clerk_claims *c, struct has_subject *s)
 	s->fva = c->fva;
 }
 
-bool
-clerk_claims_has_permission(const struct clerk_claims *c, const char *p)
-{
-	size_t i;
-
-	for (i = 0; i < c->org_permissions_len; i++) {
-		if (strcmp(c->org_permissions[i], p) == 0)
-			return true;
-	}
-	return false;
-}
-
 const char *
 clerk_jwt_error_str(enum clerk_jwt_error e)
 {

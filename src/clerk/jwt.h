@@ -129,9 +129,6 @@ void clerk_claims_cleanup(struct clerk_claims *c);
  */
 void clerk_claims_subject(const struct clerk_claims *c, struct has_subject *s);
 
-/* True when the claims grant permission p ("org:<feature>:<name>"). */
-bool clerk_claims_has_permission(const struct clerk_claims *c, const char *p);
-
 /* A short reason for logs, as the SDK names them ("token-expired"). */
 const char *clerk_jwt_error_str(enum clerk_jwt_error e);
 
