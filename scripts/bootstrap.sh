@@ -20,7 +20,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 RUN_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev
 libsqlite3-dev libpq-dev libssl-dev libsodium-dev libcurl4-openssl-dev sqlite3"
-TEST_PKGS="libcmocka-dev postgresql chromium wrk"
+TEST_PKGS="libcmocka-dev postgresql chromium wrk clang-format clang-tidy
+cppcheck"
 
 if [ "$(id -u)" -eq 0 ]; then
 	SUDO=

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs the test suites and prints, as its very last line, "N passed, N failed".
 #
-#   sh scripts/test.sh [all]   the layer rule of the includes; release build:
+#   sh scripts/test.sh [all]   the layer rule of the includes; static
+#                              analysis (make lint); release build:
 #                              unit tests, integration tests on SQLite and on
 #                              a throwaway PostgreSQL cluster; then the same
 #                              under ASan + UBSan
@@ -133,6 +134,27 @@ layers() {
 	fi
 }
 
+# Static analysis (make lint: clang-format, clang-tidy, cppcheck): one
+# test, failed by any finding; the findings are printed, the whole report
+# is in the log.
+LINT_TIMEOUT=600
+lint() {
+	say "static analysis (make lint)"
+	log=$LOGS/lint.log
+	timeout -k 5 $LINT_TIMEOUT make lint >"$log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		echo "ok: make lint"
+		PASSED=$((PASSED + 1))
+		return 0
+	fi
+	grep -E ': (error|warning): |not found|No such file' "$log" |
+	    sort -u | head -n 100
+	tail -n 3 "$log"
+	echo "FAILED: make lint exited $rc, see $log"
+	FAILED=$((FAILED + 1))
+}
+
 NODE_FLAGS=""
 node_flags() {
 	# --test-concurrency / --test-timeout exist from Node 20.10 on; older
@@ -193,6 +215,7 @@ fi
 node_flags
 if [ "$WHAT" = all ]; then
 	layers
+	lint
 fi
 
 for mode in $MODES; do
