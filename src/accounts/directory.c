@@ -157,11 +157,11 @@ directory_user_me(struct db_conn *c, int64_t user_id, json_t **out)
 /*
  * users/me's body rendered by the database (its JSON functions do the
  * quoting): the same keys, order and values as directory_user_me plus
- * active_organization, without building and encoding a tree per request.
- * The organizations are ordered by name, then id, in a subquery: SQLite
- * 3.40 has no ORDER BY inside an aggregate, and its json_group_array
- * keeps the order of its input. PostgreSQL's json_build_object writes
- * " : " and ", " between items.
+ * active_organization and the session's fields, without building and encoding a
+ * tree per request. The organizations are ordered by name, then id, in a
+ * subquery: SQLite 3.40 has no ORDER BY inside an aggregate, and its
+ * json_group_array keeps the order of its input. PostgreSQL's json_build_object
+ * writes " : " and ", " between items.
  */
 static const struct db_sql user_me_text_sql = {
     .sqlite = "SELECT u.id, json_object('id', u.id, 'clerk_id', u.clerk_id, "
@@ -176,7 +176,8 @@ static const struct db_sql user_me_text_sql = {
               "WHERE m.user_id = u.id ORDER BY o.name, o.id)), "
               "'active_organization', CASE WHEN $2 IS NULL THEN NULL ELSE "
               "json_object('clerk_id', $2, 'role', $3, 'slug', $4, "
-              "'permissions', json($5)) END) "
+              "'permissions', json($5)) END, 'session_id', $7, "
+              "'actor', $8, 'features', json($9), 'plans', json($10)) "
               "FROM users u WHERE u.clerk_id = $1 AND u.is_active = $6",
     .pg = "SELECT u.id, json_build_object('id', u.id, 'clerk_id', u.clerk_id, "
           "'email', u.email, 'first_name', u.first_name, "
@@ -190,27 +191,31 @@ static const struct db_sql user_me_text_sql = {
           "WHERE m.user_id = u.id), '[]'::json), "
           "'active_organization', CASE WHEN $2::text IS NULL THEN NULL ELSE "
           "json_build_object('clerk_id', $2::text, 'role', $3::text, "
-          "'slug', $4::text, 'permissions', $5::json) END)::text "
+          "'slug', $4::text, 'permissions', $5::json) END, "
+          "'session_id', $7::text, 'actor', $8::text, "
+          "'features', $9::json, 'plans', $10::json)::text "
           "FROM users u WHERE u.clerk_id = $1 AND u.is_active = $6",
 };
 
 int
 directory_user_me_text(struct db_conn *c, const char *clerk_user_id,
-    const struct directory_active_org *a, struct arena *arena, int64_t *user_id,
+    const struct directory_me_claims *m, struct arena *arena, int64_t *user_id,
     const char **text, size_t *len)
 {
-	struct db_param p[] = {DB_TEXT(clerk_user_id),
-	    db_text_or_null(a->org_id), db_text_or_null(a->role),
-	    db_text_or_null(a->slug),
-	    db_text_or_null(a->org_id != NULL ? a->permissions_json : NULL),
-	    DB_INT(1)};
-	struct db_rows *r;
-	const char     *body;
-	int             rc;
+	const struct directory_active_org *a = &m->org;
+	struct db_param                    p[] = {DB_TEXT(clerk_user_id),
+	                       db_text_or_null(a->org_id), db_text_or_null(a->role),
+	                       db_text_or_null(a->slug),
+	                       db_text_or_null(a->org_id != NULL ? a->permissions_json : NULL),
+	                       DB_INT(1), DB_TEXT(m->session_id), db_text_or_null(m->actor),
+	                       DB_TEXT(m->features_json), DB_TEXT(m->plans_json)};
+	struct db_rows                    *r;
+	const char                        *body;
+	int                                rc;
 
 	*text = NULL;
 	*len = 0;
-	if ((r = db_query_sql(c, &user_me_text_sql, p, 6)) == NULL)
+	if ((r = db_query_sql(c, &user_me_text_sql, p, 10)) == NULL)
 		return -1;
 	if ((rc = db_rows_next(r)) == 1) {
 		*user_id = db_col_int(r, 0);

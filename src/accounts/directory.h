@@ -34,15 +34,26 @@ struct directory_active_org {
 	const char *permissions_json;
 };
 
+/* What users/me shows of the session token (DESIGN 11.3): the lists are
+ * the text of JSON arrays of strings; actor may be NULL. */
+struct directory_me_claims {
+	const char                 *session_id;
+	const char                 *actor;
+	const char                 *features_json;
+	const char                 *plans_json;
+	struct directory_active_org org;
+};
+
 /*
  * directory_user_id and users/me's body in one statement: the id of the
  * active user mirrored for clerk_user_id and the text of
- * directory_user_me's object plus "active_organization" (a), rendered by
- * the database into arena. *text is NULL when the stored strings are not
- * valid UTF-8 (build the body from directory_user_me then).
+ * directory_user_me's object plus "active_organization" (m->org),
+ * "session_id", "actor", "features" and "plans", rendered by the database
+ * into arena. *text is NULL when the stored strings are not valid UTF-8
+ * (build the body from directory_user_me then).
  */
 int directory_user_me_text(struct db_conn *c, const char *clerk_user_id,
-    const struct directory_active_org *a, struct arena *arena, int64_t *user_id,
+    const struct directory_me_claims *m, struct arena *arena, int64_t *user_id,
     const char **text, size_t *len) MUST_CHECK;
 /* {"data": [{id, clerk_id, name, slug, image_url, role}], "total_count"} */
 int directory_user_orgs(struct db_conn *c, int64_t user_id, int64_t limit,
