@@ -260,39 +260,50 @@ directory_user_orgs(struct db_conn *c, int64_t user_id, int64_t limit,
 	return 1;
 }
 
+struct db_rows *
+directory_org_query(struct db_conn *c, const struct directory_org_sql *sql,
+    const char *ref, struct db_param *params, size_t n, bool *unknown)
+{
+	int64_t local;
+
+	*unknown = false;
+	if (strncmp(ref, "org_", 4) == 0) {
+		params[n - 1] = DB_TEXT(ref);
+		return db_query(c, sql->by_clerk, params, n);
+	}
+	if (str_to_i64(str_from_cstr(ref), 1, INT64_MAX, &local) == 0) {
+		params[n - 1] = DB_INT(local);
+		return db_query(c, sql->by_id, params, n);
+	}
+	*unknown = true;
+	return NULL;
+}
+
 int
 directory_org_for_member(struct db_conn *c, int64_t user_id, const char *ref,
     json_t **out, int64_t *org_id)
 {
-	static const char *const by_clerk =
-	    "SELECT o.id, o.clerk_id, o.name, o.slug, o.image_url, m.role "
-	    "FROM organizations o JOIN organization_memberships m "
-	    "ON m.organization_id = o.id AND m.user_id = $1 "
-	    "WHERE o.clerk_id = $2";
-	static const char *const by_id =
-	    "SELECT o.id, o.clerk_id, o.name, o.slug, o.image_url, m.role "
-	    "FROM organizations o JOIN organization_memberships m "
-	    "ON m.organization_id = o.id AND m.user_id = $1 "
-	    "WHERE o.id = $2";
-	struct db_param p[2];
+	static const struct directory_org_sql sql = {
+	    .by_clerk =
+	        "SELECT o.id, o.clerk_id, o.name, o.slug, o.image_url, m.role "
+	        "FROM organizations o JOIN organization_memberships m "
+	        "ON m.organization_id = o.id AND m.user_id = $1 "
+	        "WHERE o.clerk_id = $2",
+	    .by_id =
+	        "SELECT o.id, o.clerk_id, o.name, o.slug, o.image_url, m.role "
+	        "FROM organizations o JOIN organization_memberships m "
+	        "ON m.organization_id = o.id AND m.user_id = $1 "
+	        "WHERE o.id = $2",
+	};
+	struct db_param p[2] = {DB_INT(user_id), DB_NULLP};
 	struct db_rows *r;
 	json_t         *arr;
-	int64_t         local;
+	bool            unknown;
 	int             rc;
 
 	*out = NULL;
-	p[0] = DB_INT(user_id);
-	if (strncmp(ref, "org_", 4) == 0) {
-		p[1] = DB_TEXT(ref);
-		r = db_query(c, by_clerk, p, 2);
-	} else if (str_to_i64(str_from_cstr(ref), 1, INT64_MAX, &local) == 0) {
-		p[1] = DB_INT(local);
-		r = db_query(c, by_id, p, 2);
-	} else {
-		return 0;
-	}
-	if (r == NULL)
-		return -1;
+	if ((r = directory_org_query(c, &sql, ref, p, 2, &unknown)) == NULL)
+		return unknown ? 0 : -1;
 	arr = json_array();
 	rc = org_rows(r, arr, true);
 	db_rows_free(r);

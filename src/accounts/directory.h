@@ -8,6 +8,7 @@
 #define ACCOUNTS_DIRECTORY_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/arena.h"
@@ -58,6 +59,22 @@ int directory_user_me_text(struct db_conn *c, const char *clerk_user_id,
 /* {"data": [{id, clerk_id, name, slug, image_url, role}], "total_count"} */
 int directory_user_orgs(struct db_conn *c, int64_t user_id, int64_t limit,
     int64_t offset, json_t **out) MUST_CHECK;
+
+/* A query of one organization, in its two forms. */
+struct directory_org_sql {
+	const char *by_clerk; /* the last parameter is the Clerk id */
+	const char *by_id;    /* the last parameter is the local id */
+};
+
+/*
+ * Runs the query of the organization ref names, by its Clerk id
+ * ("org_...") or its local id: params holds n parameters, the last of
+ * which is set here to the reference. NULL with *unknown set when ref is
+ * neither (no query runs); NULL on a database error.
+ */
+struct db_rows *directory_org_query(struct db_conn *c,
+    const struct directory_org_sql *sql, const char *ref,
+    struct db_param *params, size_t n, bool *unknown) MUST_CHECK;
 /* The organization (local id or "org_..." Clerk id) with the caller's role;
  * *org_id gets its local id. */
 int directory_org_for_member(struct db_conn *c, int64_t user_id,

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "accounts/directory.h"
 #include "clerk/has.h"
-#include "core/str.h"
 
 /* A role key both ways Clerk writes it: "org:editor" and "editor". */
 struct role_names {
@@ -34,36 +34,26 @@ static int
 read_membership(struct db_conn *c, int64_t user_id, const char *org_ref,
     struct arena *a, struct membership_permissions *out, const char **perms)
 {
-	static const char *const by_clerk =
-	    "SELECT o.id, m.role, m.permissions FROM organizations o "
-	    "JOIN organization_memberships m "
-	    "ON m.organization_id = o.id AND m.user_id = $1 "
-	    "WHERE o.clerk_id = $2";
-	static const char *const by_id =
-	    "SELECT o.id, m.role, m.permissions FROM organizations o "
-	    "JOIN organization_memberships m "
-	    "ON m.organization_id = o.id AND m.user_id = $1 "
-	    "WHERE o.id = $2";
-	struct db_param p[2];
+	static const struct directory_org_sql sql = {
+	    .by_clerk =
+	        "SELECT o.id, m.role, m.permissions FROM organizations o "
+	        "JOIN organization_memberships m "
+	        "ON m.organization_id = o.id AND m.user_id = $1 "
+	        "WHERE o.clerk_id = $2",
+	    .by_id = "SELECT o.id, m.role, m.permissions FROM organizations o "
+	             "JOIN organization_memberships m "
+	             "ON m.organization_id = o.id AND m.user_id = $1 "
+	             "WHERE o.id = $2",
+	};
+	struct db_param p[2] = {DB_INT(user_id), DB_NULLP};
 	struct db_rows *r;
 	const char     *text;
 	size_t          len;
-	int64_t         local;
+	bool            unknown;
 	int             rc;
 
-	p[0] = DB_INT(user_id);
-	if (strncmp(org_ref, "org_", 4) == 0) {
-		p[1] = DB_TEXT(org_ref);
-		r = db_query(c, by_clerk, p, 2);
-	} else if (str_to_i64(str_from_cstr(org_ref), 1, INT64_MAX, &local) ==
-	    0) {
-		p[1] = DB_INT(local);
-		r = db_query(c, by_id, p, 2);
-	} else {
-		return 0;
-	}
-	if (r == NULL)
-		return -1;
+	if ((r = directory_org_query(c, &sql, org_ref, p, 2, &unknown)) == NULL)
+		return unknown ? 0 : -1;
 	if ((rc = db_rows_next(r)) == 1) {
 		out->org_id = db_col_int(r, 0);
 		text = db_col_text(r, 1, &len);

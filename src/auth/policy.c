@@ -19,29 +19,14 @@ is_set(const char *s)
 	return s != NULL && s[0] != '\0';
 }
 
-/* s past any run of leading "org:", as has() compares permissions. */
-static const char *
-skip_org(const char *s)
-{
-	while (strncmp(s, "org:", 4) == 0)
-		s += 4;
-	return s;
-}
-
-/*
- * True when the membership holds permission: has()'s rule, the asked
- * name normalised to one "org:" prefix and the held keys taken as they
- * are.
- */
+/* True when the membership holds permission, as has() compares them. */
 static bool
 member_grants(const struct membership_permissions *m, const char *permission)
 {
-	const char *bare = skip_org(permission);
-	size_t      i;
+	size_t i;
 
 	for (i = 0; i < m->n; i++) {
-		if (strncmp(m->keys[i], "org:", 4) == 0 &&
-		    strcmp(m->keys[i] + 4, bare) == 0)
+		if (has_permission_is(m->keys[i], permission))
 			return true;
 	}
 	return false;
