@@ -1,6 +1,8 @@
-// Prepares the users/me benchmark: an RSA key (public half as PEM for
-// CLERK_JWT_KEY), N users each in 3 organizations as SQL, and one valid
-// session token per user (signed with the npm jose package, 10 min life).
+// Prepares the users/me and auth/check benchmarks: an RSA key (public half
+// as PEM for CLERK_JWT_KEY), N users each in 3 organizations as SQL, and
+// two valid session tokens per user (signed with the npm jose package,
+// 10 min life): a v1 token (tokens.txt) and a v2 token whose "o" and "fea"
+// claims grant org:feature:read and org:feature:manage (tokens-v2.txt).
 // Usage: node bench/api-gen.mjs N OUTDIR
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,3 +39,15 @@ for (let u = 1; u <= n; u++) {
     .setIssuedAt(now).setNotBefore(now - 10).setExpirationTime(now + 600).sign(privateKey));
 }
 fs.writeFileSync(path.join(out, 'tokens.txt'), tokens.join('\n') + '\n');
+
+const v2 = [];
+for (let u = 1; u <= n; u++) {
+  v2.push(await new SignJWT({
+    v: 2, sub: `user_bench${u}`, sid: `sess_bench_v2_${u}`, azp: 'http://localhost:3000',
+    iss: 'https://example.accounts.dev', fva: [3, -1],
+    o: { id: `org_bench${(u % orgs) + 1}`, rol: 'admin', slg: `org-${(u % orgs) + 1}`, per: 'read,manage', fpm: '3,1' },
+    fea: 'o:feature,o:reports,u:beta', pla: 'o:pro',
+  }).setProtectedHeader({ alg: 'RS256', kid: 'ins_bench', typ: 'JWT' })
+    .setIssuedAt(now).setNotBefore(now - 10).setExpirationTime(now + 600).sign(privateKey));
+}
+fs.writeFileSync(path.join(out, 'tokens-v2.txt'), v2.join('\n') + '\n');

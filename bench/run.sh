@@ -9,8 +9,10 @@
 #      (users, organizations, memberships) and the old 400-byte user.created;
 #      with the server's CPU per delivery and its peak resident memory;
 #   3. GET /api/v1/users/me with 1,000 distinct tokens at 64 connections,
-#      and the single-core verification rate without the token cache next
-#      to "openssl speed rsa2048";
+#      GET /api/v1/auth/check?permission=... with 1,000 distinct v2 tokens
+#      (o and fea claims, decoded once per token) likewise, and the
+#      single-core verification rate without the token cache next to
+#      "openssl speed rsa2048";
 #   4. the pages' server time (access log) and size, the dashboard with 50+
 #      organizations;
 #   5. the admin with 100,000 users on SQLite and on PostgreSQL: login POST
@@ -135,6 +137,12 @@ port=$(free_port)
 start_server "$port" DATABASE_URL="$db" CLERK_JWT_KEY="$(cat "$tmp/pub.pem")"
 wrk -t2 -c64 -d2s -s bench/api.lua "http://127.0.0.1:$port" -- "$tmp/tokens.txt" >/dev/null
 wrk -t2 -c64 -d"${DUR}s" --latency -s bench/api.lua "http://127.0.0.1:$port" -- "$tmp/tokens.txt" | summary
+check=/api/v1/auth/check?permission=org:feature:read
+echo "-- GET $check, 1,000 distinct v2 tokens, wrk -t2 -c64"
+answer=$(curl -s -H "Authorization: Bearer $(head -n 1 "$tmp/tokens-v2.txt")" "http://127.0.0.1:$port$check")
+[ "$answer" = '{"allowed":true}' ] || { echo "auth/check answered $answer"; exit 1; }
+wrk -t2 -c64 -d2s -s bench/api.lua "http://127.0.0.1:$port" -- "$tmp/tokens-v2.txt" "$check" >/dev/null
+wrk -t2 -c64 -d"${DUR}s" --latency -s bench/api.lua "http://127.0.0.1:$port" -- "$tmp/tokens-v2.txt" "$check" | summary
 stop_server
 echo "-- verification without the token cache, one core: 5 rounds, each 2 s of"
 echo "   clerk_jwt_verify then 2 s of openssl speed rsa2048; the best of each"

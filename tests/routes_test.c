@@ -1,24 +1,31 @@
 /*
  * The route table and the OpenAPI document must agree: every API route is
- * documented (with its method), and every documented operation is routed.
- * Every admin page carries an admin flag, so that the admin gate runs
- * before its handler.
+ * documented (with its method), and every documented operation is routed;
+ * the served document (docs_openapi_build) carries each route's
+ * requirement and its 403. Every admin page carries an admin flag, so that
+ * the admin gate runs before its handler, and every requirement sits on a
+ * ROUTE_AUTH route and can be checked.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 
 #include "app.h"
+#include "auth/policy.h"
+#include "clerk/has.h"
 #include "core/embed.h"
+#include "docs/docs.h"
 
 EMBED_DECLARE(docs_openapi_json);
 
+/* The document as served: the embedded file plus the requirements. */
 static json_t *
 load_doc(void)
 {
@@ -29,6 +36,9 @@ load_doc(void)
 	if (doc == NULL)
 		fail_msg("openapi.json does not parse: %s (line %d)", err.text,
 		    err.line);
+	json_decref(doc);
+	if ((doc = docs_openapi_build(app_routes, app_nroutes)) == NULL)
+		fail_msg("the served document cannot be built");
 	return doc;
 }
 
@@ -148,6 +158,202 @@ every_admin_route_has_the_admin_gate(void **state)
 	}
 }
 
+static int
+handler(struct req *r)
+{
+	(void)r;
+	return 200;
+}
+
+static void
+expect_member(const json_t *o, const char *key, const char *want,
+    const struct route *rt)
+{
+	const char *got = json_string_value(json_object_get(o, key));
+
+	if (want == NULL && json_object_get(o, key) != NULL)
+		fail_msg("%s %s: x-mysaas-requires has %s, the route does not",
+		    rt->method, rt->pattern, key);
+	if (want != NULL && (got == NULL || strcmp(got, want) != 0))
+		fail_msg("%s %s: x-mysaas-requires.%s is not \"%s\"",
+		    rt->method, rt->pattern, key, want);
+}
+
+/* The schema a 403 answer refers to: $ref names, joined by ' '. */
+static void
+refs_of(const json_t *schema, char *out, size_t len)
+{
+	const json_t *one = json_object_get(schema, "oneOf"), *v;
+	size_t        i;
+
+	out[0] = '\0';
+	if (json_is_string(json_object_get(schema, "$ref"))) {
+		(void)snprintf(out, len, "%s",
+		    json_string_value(json_object_get(schema, "$ref")));
+		return;
+	}
+	json_array_foreach(one, i, v)
+	{
+		size_t n = strlen(out);
+
+		(void)snprintf(out + n, len - n, "%s%s", n > 0 ? " " : "",
+		    json_string_value(json_object_get(v, "$ref")));
+	}
+}
+
+/*
+ * Every route of routes with a policy has, in doc, x-mysaas-requires
+ * equal to it and a 403 answer of the right shape.
+ */
+static void
+check_requirements(const struct route *routes, size_t n, json_t *doc)
+{
+	json_t *paths = json_object_get(doc, "paths");
+	size_t  i;
+
+	for (i = 0; i < n; i++) {
+		const struct route        *rt = &routes[i];
+		const struct route_policy *p = rt->policy;
+		json_t                    *op, *req, *forbidden;
+		char                       method[16], refs[256];
+		bool                       other;
+
+		if (p == NULL)
+			continue;
+		lower(rt->method, method, sizeof(method));
+		op = json_object_get(json_object_get(paths, rt->pattern),
+		    method);
+		req = json_object_get(op, "x-mysaas-requires");
+		if (!json_is_object(req))
+			fail_msg("%s %s: no x-mysaas-requires", rt->method,
+			    rt->pattern);
+		expect_member(req, "role", p->role, rt);
+		expect_member(req, "permission", p->permission, rt);
+		expect_member(req, "feature", p->feature, rt);
+		expect_member(req, "plan", p->plan, rt);
+		expect_member(req, "reverification", p->reverification, rt);
+		expect_member(req, "organization_param", p->organization_param,
+		    rt);
+		forbidden =
+		    json_object_get(json_object_get(op, "responses"), "403");
+		if (forbidden == NULL)
+			fail_msg("%s %s: no 403 answer", rt->method,
+			    rt->pattern);
+		refs_of(
+		    json_object_get(json_object_get(json_object_get(forbidden,
+		                                        "content"),
+		                        "application/json"),
+		        "schema"),
+		    refs, sizeof(refs));
+		other = p->role != NULL || p->permission != NULL ||
+		    p->feature != NULL || p->plan != NULL;
+		if (p->reverification == NULL)
+			assert_string_equal(refs,
+			    "#/components/schemas/HTTPError");
+		else if (!other)
+			assert_string_equal(refs,
+			    "#/components/schemas/ReverificationError");
+		else
+			assert_string_equal(refs,
+			    "#/components/schemas/HTTPError "
+			    "#/components/schemas/ReverificationError");
+		if (p->organization_param != NULL &&
+		    json_object_get(json_object_get(op, "responses"), "404") ==
+		        NULL)
+			fail_msg("%s %s: no 404 answer", rt->method,
+			    rt->pattern);
+	}
+}
+
+/* True when pattern has the parameter {name}. */
+static bool
+has_param(const char *pattern, const char *name)
+{
+	char want[64];
+
+	(void)snprintf(want, sizeof(want), "{%s}", name);
+	return strstr(pattern, want) != NULL;
+}
+
+/*
+ * Every requirement is one the gate can check: on a ROUTE_AUTH route
+ * (only that gate reads it), with a reverification level that parses and
+ * an organization parameter that the pattern has.
+ */
+static void
+every_requirement_can_be_checked(void **state)
+{
+	json_t *doc = load_doc();
+	size_t  i;
+
+	(void)state;
+	for (i = 0; i < app_nroutes; i++) {
+		const struct route        *rt = &app_routes[i];
+		const struct route_policy *p = rt->policy;
+		struct has_reverification  rv;
+
+		if (p == NULL)
+			continue;
+		if ((rt->flags & ROUTE_AUTH) == 0)
+			fail_msg("%s %s has a requirement but no ROUTE_AUTH",
+			    rt->method, rt->pattern);
+		if (p->reverification != NULL &&
+		    has_reverification_parse(p->reverification, &rv) == -1)
+			fail_msg("%s %s: reverification \"%s\" does not parse",
+			    rt->method, rt->pattern, p->reverification);
+		if (p->organization_param != NULL &&
+		    !has_param(rt->pattern, p->organization_param))
+			fail_msg("%s %s has no parameter {%s}", rt->method,
+			    rt->pattern, p->organization_param);
+	}
+	check_requirements(app_routes, app_nroutes, doc);
+	json_decref(doc);
+}
+
+/*
+ * The generator on a table with requirements (no route of today has one):
+ * each documented route gets its requirement and 403, others nothing.
+ */
+static void
+requirements_are_generated(void **state)
+{
+	static const struct route_policy manage = {.permission =
+	                                               "org:sys_memberships:"
+	                                               "manage",
+	    .organization_param = "id"};
+	static const struct route_policy strict = {.reverification = "strict"};
+	static const struct route_policy both = {.role = "org:admin",
+	    .reverification = "second_factor:10"};
+	const struct route               routes[] = {
+	                  {"GET", "/api/v1/organizations/{id}", handler, ROUTE_AUTH, &manage},
+	                  {"GET", "/api/v1/users/me", handler, ROUTE_AUTH, &strict},
+	                  {"GET", "/api/v1/organizations", handler, ROUTE_AUTH, &both},
+	                  {"GET", "/api/v1/auth/check", handler, ROUTE_AUTH, NULL},
+        };
+	json_t *doc = docs_openapi_build(routes, 4), *paths, *req;
+
+	(void)state;
+	assert_non_null(doc);
+	check_requirements(routes, 4, doc);
+	paths = json_object_get(doc, "paths");
+	req = json_object_get(json_object_get(json_object_get(paths,
+	                                          "/api/v1/organizations/{id}"),
+	                          "get"),
+	    "x-mysaas-requires");
+	assert_int_equal(json_object_size(req), 2);
+	assert_null(json_object_get(json_object_get(json_object_get(paths,
+	                                                "/api/v1/auth/check"),
+	                                "get"),
+	    "x-mysaas-requires"));
+	assert_null(json_object_get(
+	    json_object_get(json_object_get(json_object_get(paths,
+	                                        "/api/v1/auth/check"),
+	                        "get"),
+	        "responses"),
+	    "403"));
+	json_decref(doc);
+}
+
 int
 main(void)
 {
@@ -155,6 +361,8 @@ main(void)
 	    cmocka_unit_test(every_api_route_is_documented),
 	    cmocka_unit_test(every_documented_operation_is_routed),
 	    cmocka_unit_test(every_admin_route_has_the_admin_gate),
+	    cmocka_unit_test(every_requirement_can_be_checked),
+	    cmocka_unit_test(requirements_are_generated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -157,11 +157,11 @@ directory_user_me(struct db_conn *c, int64_t user_id, json_t **out)
 /*
  * users/me's body rendered by the database (its JSON functions do the
  * quoting): the same keys, order and values as directory_user_me plus
- * active_organization, without building and encoding a tree per request.
- * The organizations are ordered by name, then id, in a subquery: SQLite
- * 3.40 has no ORDER BY inside an aggregate, and its json_group_array
- * keeps the order of its input. PostgreSQL's json_build_object writes
- * " : " and ", " between items.
+ * active_organization and the session's fields, without building and encoding a
+ * tree per request. The organizations are ordered by name, then id, in a
+ * subquery: SQLite 3.40 has no ORDER BY inside an aggregate, and its
+ * json_group_array keeps the order of its input. PostgreSQL's json_build_object
+ * writes " : " and ", " between items.
  */
 static const struct db_sql user_me_text_sql = {
     .sqlite = "SELECT u.id, json_object('id', u.id, 'clerk_id', u.clerk_id, "
@@ -176,7 +176,8 @@ static const struct db_sql user_me_text_sql = {
               "WHERE m.user_id = u.id ORDER BY o.name, o.id)), "
               "'active_organization', CASE WHEN $2 IS NULL THEN NULL ELSE "
               "json_object('clerk_id', $2, 'role', $3, 'slug', $4, "
-              "'permissions', json($5)) END) "
+              "'permissions', json($5)) END, 'session_id', $7, "
+              "'actor', $8, 'features', json($9), 'plans', json($10)) "
               "FROM users u WHERE u.clerk_id = $1 AND u.is_active = $6",
     .pg = "SELECT u.id, json_build_object('id', u.id, 'clerk_id', u.clerk_id, "
           "'email', u.email, 'first_name', u.first_name, "
@@ -190,27 +191,31 @@ static const struct db_sql user_me_text_sql = {
           "WHERE m.user_id = u.id), '[]'::json), "
           "'active_organization', CASE WHEN $2::text IS NULL THEN NULL ELSE "
           "json_build_object('clerk_id', $2::text, 'role', $3::text, "
-          "'slug', $4::text, 'permissions', $5::json) END)::text "
+          "'slug', $4::text, 'permissions', $5::json) END, "
+          "'session_id', $7::text, 'actor', $8::text, "
+          "'features', $9::json, 'plans', $10::json)::text "
           "FROM users u WHERE u.clerk_id = $1 AND u.is_active = $6",
 };
 
 int
 directory_user_me_text(struct db_conn *c, const char *clerk_user_id,
-    const struct directory_active_org *a, struct arena *arena, int64_t *user_id,
+    const struct directory_me_claims *m, struct arena *arena, int64_t *user_id,
     const char **text, size_t *len)
 {
-	struct db_param p[] = {DB_TEXT(clerk_user_id),
-	    db_text_or_null(a->org_id), db_text_or_null(a->role),
-	    db_text_or_null(a->slug),
-	    db_text_or_null(a->org_id != NULL ? a->permissions_json : NULL),
-	    DB_INT(1)};
-	struct db_rows *r;
-	const char     *body;
-	int             rc;
+	const struct directory_active_org *a = &m->org;
+	struct db_param                    p[] = {DB_TEXT(clerk_user_id),
+	                       db_text_or_null(a->org_id), db_text_or_null(a->role),
+	                       db_text_or_null(a->slug),
+	                       db_text_or_null(a->org_id != NULL ? a->permissions_json : NULL),
+	                       DB_INT(1), DB_TEXT(m->session_id), db_text_or_null(m->actor),
+	                       DB_TEXT(m->features_json), DB_TEXT(m->plans_json)};
+	struct db_rows                    *r;
+	const char                        *body;
+	int                                rc;
 
 	*text = NULL;
 	*len = 0;
-	if ((r = db_query_sql(c, &user_me_text_sql, p, 6)) == NULL)
+	if ((r = db_query_sql(c, &user_me_text_sql, p, 10)) == NULL)
 		return -1;
 	if ((rc = db_rows_next(r)) == 1) {
 		*user_id = db_col_int(r, 0);
@@ -255,39 +260,50 @@ directory_user_orgs(struct db_conn *c, int64_t user_id, int64_t limit,
 	return 1;
 }
 
+struct db_rows *
+directory_org_query(struct db_conn *c, const struct directory_org_sql *sql,
+    const char *ref, struct db_param *params, size_t n, bool *unknown)
+{
+	int64_t local;
+
+	*unknown = false;
+	if (strncmp(ref, "org_", 4) == 0) {
+		params[n - 1] = DB_TEXT(ref);
+		return db_query(c, sql->by_clerk, params, n);
+	}
+	if (str_to_i64(str_from_cstr(ref), 1, INT64_MAX, &local) == 0) {
+		params[n - 1] = DB_INT(local);
+		return db_query(c, sql->by_id, params, n);
+	}
+	*unknown = true;
+	return NULL;
+}
+
 int
 directory_org_for_member(struct db_conn *c, int64_t user_id, const char *ref,
     json_t **out, int64_t *org_id)
 {
-	static const char *const by_clerk =
-	    "SELECT o.id, o.clerk_id, o.name, o.slug, o.image_url, m.role "
-	    "FROM organizations o JOIN organization_memberships m "
-	    "ON m.organization_id = o.id AND m.user_id = $1 "
-	    "WHERE o.clerk_id = $2";
-	static const char *const by_id =
-	    "SELECT o.id, o.clerk_id, o.name, o.slug, o.image_url, m.role "
-	    "FROM organizations o JOIN organization_memberships m "
-	    "ON m.organization_id = o.id AND m.user_id = $1 "
-	    "WHERE o.id = $2";
-	struct db_param p[2];
+	static const struct directory_org_sql sql = {
+	    .by_clerk =
+	        "SELECT o.id, o.clerk_id, o.name, o.slug, o.image_url, m.role "
+	        "FROM organizations o JOIN organization_memberships m "
+	        "ON m.organization_id = o.id AND m.user_id = $1 "
+	        "WHERE o.clerk_id = $2",
+	    .by_id =
+	        "SELECT o.id, o.clerk_id, o.name, o.slug, o.image_url, m.role "
+	        "FROM organizations o JOIN organization_memberships m "
+	        "ON m.organization_id = o.id AND m.user_id = $1 "
+	        "WHERE o.id = $2",
+	};
+	struct db_param p[2] = {DB_INT(user_id), DB_NULLP};
 	struct db_rows *r;
 	json_t         *arr;
-	int64_t         local;
+	bool            unknown;
 	int             rc;
 
 	*out = NULL;
-	p[0] = DB_INT(user_id);
-	if (strncmp(ref, "org_", 4) == 0) {
-		p[1] = DB_TEXT(ref);
-		r = db_query(c, by_clerk, p, 2);
-	} else if (str_to_i64(str_from_cstr(ref), 1, INT64_MAX, &local) == 0) {
-		p[1] = DB_INT(local);
-		r = db_query(c, by_id, p, 2);
-	} else {
-		return 0;
-	}
-	if (r == NULL)
-		return -1;
+	if ((r = directory_org_query(c, &sql, ref, p, 2, &unknown)) == NULL)
+		return unknown ? 0 : -1;
 	arr = json_array();
 	rc = org_rows(r, arr, true);
 	db_rows_free(r);

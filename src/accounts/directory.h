@@ -8,6 +8,7 @@
 #define ACCOUNTS_DIRECTORY_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/arena.h"
@@ -34,19 +35,46 @@ struct directory_active_org {
 	const char *permissions_json;
 };
 
+/* What users/me shows of the session token (DESIGN 11.3): the lists are
+ * the text of JSON arrays of strings; actor may be NULL. */
+struct directory_me_claims {
+	const char                 *session_id;
+	const char                 *actor;
+	const char                 *features_json;
+	const char                 *plans_json;
+	struct directory_active_org org;
+};
+
 /*
  * directory_user_id and users/me's body in one statement: the id of the
  * active user mirrored for clerk_user_id and the text of
- * directory_user_me's object plus "active_organization" (a), rendered by
- * the database into arena. *text is NULL when the stored strings are not
- * valid UTF-8 (build the body from directory_user_me then).
+ * directory_user_me's object plus "active_organization" (m->org),
+ * "session_id", "actor", "features" and "plans", rendered by the database
+ * into arena. *text is NULL when the stored strings are not valid UTF-8
+ * (build the body from directory_user_me then).
  */
 int directory_user_me_text(struct db_conn *c, const char *clerk_user_id,
-    const struct directory_active_org *a, struct arena *arena, int64_t *user_id,
+    const struct directory_me_claims *m, struct arena *arena, int64_t *user_id,
     const char **text, size_t *len) MUST_CHECK;
 /* {"data": [{id, clerk_id, name, slug, image_url, role}], "total_count"} */
 int directory_user_orgs(struct db_conn *c, int64_t user_id, int64_t limit,
     int64_t offset, json_t **out) MUST_CHECK;
+
+/* A query of one organization, in its two forms. */
+struct directory_org_sql {
+	const char *by_clerk; /* the last parameter is the Clerk id */
+	const char *by_id;    /* the last parameter is the local id */
+};
+
+/*
+ * Runs the query of the organization ref names, by its Clerk id
+ * ("org_...") or its local id: params holds n parameters, the last of
+ * which is set here to the reference. NULL with *unknown set when ref is
+ * neither (no query runs); NULL on a database error.
+ */
+struct db_rows *directory_org_query(struct db_conn *c,
+    const struct directory_org_sql *sql, const char *ref,
+    struct db_param *params, size_t n, bool *unknown) MUST_CHECK;
 /* The organization (local id or "org_..." Clerk id) with the caller's role;
  * *org_id gets its local id. */
 int directory_org_for_member(struct db_conn *c, int64_t user_id,

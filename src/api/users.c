@@ -4,6 +4,7 @@
 #include "api/users.h"
 
 #include "accounts/directory.h"
+#include "auth/gate.h"
 #include "core/log.h"
 #include "http/req.h"
 
@@ -21,9 +22,16 @@ active_org(const struct req_auth *a)
 	json_object_set_new(o, "slug",
 	    a->org_slug != NULL ? json_string(a->org_slug) : json_null());
 	json_object_set_new(o, "permissions",
-	    a->org_permissions != NULL ? json_incref(a->org_permissions)
-	                               : json_array());
+	    auth_permissions_json(a->org_permissions, a->org_permissions_len));
 	return o;
+}
+
+static json_t *
+string_or_null(const char *s)
+{
+	json_t *v = s != NULL ? json_string(s) : NULL;
+
+	return v != NULL ? v : json_null();
 }
 
 int
@@ -49,5 +57,11 @@ api_users_me(struct req *r)
 	if (rc == 0)
 		return resp_detail(r, HTTP_NOT_FOUND, "User not synced yet");
 	json_object_set_new(me, "active_organization", active_org(&r->auth));
+	json_object_set_new(me, "session_id",
+	    string_or_null(r->auth.session_id));
+	json_object_set_new(me, "actor", string_or_null(r->auth.actor));
+	json_object_set_new(me, "features",
+	    auth_claim_list_json(r->auth.features));
+	json_object_set_new(me, "plans", auth_claim_list_json(r->auth.plans));
 	return resp_json(r, HTTP_OK, me);
 }

@@ -14,11 +14,13 @@
 #include "accounts/clerk_sync.h"
 #include "accounts/directory.h"
 #include "app.h"
+#include "auth/policy.h"
 #include "clerk/backend_api.h"
 #include "clerk/pubkey.h"
 #include "clerk/session.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "http/bearer.h"
 #include "http/metrics.h"
 #include "http/req.h"
 
@@ -75,10 +77,16 @@ auth_gate_free(struct auth_gate *g)
 	free(g);
 }
 
+static void
+log_refused(struct req *r, const char *why)
+{
+	log_info("req=%s component=auth outcome=refused reason=%s", r->id, why);
+}
+
 static int
 unauthorized(struct req *r, const char *why)
 {
-	log_info("req=%s component=auth outcome=refused reason=%s", r->id, why);
+	log_refused(r, why);
 	(void)resp_detail(r, HTTP_UNAUTHORIZED, "Not authenticated");
 	resp_header(r, "WWW-Authenticate", "Bearer");
 	return HTTP_UNAUTHORIZED;
@@ -100,29 +108,23 @@ suffixed_cookie(struct req *r, const struct auth_gate *g, const char *base)
 }
 
 /*
- * The token: "Authorization: Bearer <t>" (or a bare value without a
- * space, as Clerk's SDK takes it); a header of another scheme is ignored.
- * Without one, the session cookie.
+ * The token: the Authorization header's (http/bearer.h: "Bearer <t>" in
+ * any case, or a bare value); a header of another scheme is ignored.
+ * Without one, the session cookie. NULL when there is none.
  */
 static const char *
 find_token(struct req *r, const struct auth_gate *g, bool *is_bearer)
 {
 	const char *h = req_header(r, "Authorization");
+	struct str  t;
 
 	*is_bearer = false;
-	if (h != NULL && *h != '\0') {
-		const char *sp = strchr(h, ' ');
-
-		if (sp == NULL) {
-			*is_bearer = true;
-			return h;
-		}
-		if (sp - h == 6 && strncmp(h, "Bearer", 6) == 0) {
-			while (*sp == ' ')
-				sp++;
-			*is_bearer = true;
-			return sp;
-		}
+	if (h != NULL && bearer_token(str_from_cstr(h), &t)) {
+		*is_bearer = true;
+		/* Most headers end with the token: no copy needed. */
+		if (t.p[t.len] == '\0')
+			return t.p;
+		return arena_strndup(r->arena, t.p, t.len);
 	}
 	return suffixed_cookie(r, g, "__session");
 }
@@ -148,7 +150,7 @@ enum verdict {
  */
 static enum verdict
 check_token(struct req *r, struct auth_gate *g, const char *token,
-    bool azp_optional, struct clerk_session_claims *sc,
+    bool azp_optional, const struct clerk_session_claims **sc,
     enum clerk_jwt_error *why)
 {
 	struct clerk_session_token  t = {token, azp_optional, 0};
@@ -160,9 +162,15 @@ check_token(struct req *r, struct auth_gate *g, const char *token,
 	if (res.cache != CLERK_CACHE_UNUSED)
 		metrics_token_cache(res.cache == CLERK_CACHE_HIT);
 	*why = res.why;
-	*sc = res.claims;
-	if (v == CLERK_SESSION_OK)
+	if (v == CLERK_SESSION_OK) {
+		/* Kept for the request: r->auth.claims points at them. */
+		struct clerk_session_claims *kept =
+		    arena_alloc(r->arena, sizeof(*kept));
+
+		*kept = res.claims;
+		*sc = kept;
 		return VERDICT_OK;
+	}
 	if (v == CLERK_SESSION_REFUSED)
 		return VERDICT_REFUSED;
 	if (v == CLERK_SESSION_PENDING && r->auth_waits++ == 0) {
@@ -179,19 +187,53 @@ check_token(struct req *r, struct auth_gate *g, const char *token,
 }
 
 /*
+ * __client_uat (reference/clerk.md 3.3): 0 when the browser says it is
+ * signed out, the Unix seconds of its client's last change while signed
+ * in, or -1 when it is missing or unreadable (no statement either way).
+ */
+static int64_t
+client_uat(struct req *r, const struct auth_gate *g)
+{
+	const char *uat = suffixed_cookie(r, g, "__client_uat");
+	int64_t     v;
+
+	if (uat == NULL ||
+	    str_to_i64(str_from_cstr(uat), 0, INT64_MAX, &v) == -1)
+		return -1;
+	return v;
+}
+
+/*
+ * Why a cookie token is refused whatever its signature says, or NULL:
+ * __client_uat=0 means signed out in this browser (DESIGN 6).
+ */
+static const char *
+cookie_signed_out(struct req *r, const struct auth_gate *g)
+{
+	return client_uat(r, g) == 0 ? "client-uat-signed-out" : NULL;
+}
+
+/*
  * A cookie token older than __client_uat predates a sign-in or sign-out
  * in this browser: stale.
  */
 static bool
 stale_for_client(struct req *r, const struct auth_gate *g, int64_t iat)
 {
-	const char *uat = suffixed_cookie(r, g, "__client_uat");
-	int64_t     v;
+	int64_t v = client_uat(r, g);
 
-	if (uat == NULL ||
-	    str_to_i64(str_from_cstr(uat), 0, INT64_MAX, &v) == -1 || v == 0)
-		return false;
-	return iat < v;
+	return v > 0 && iat < v;
+}
+
+/*
+ * Why verified claims authenticate nobody, or NULL: a pending session (an
+ * open task, such as choosing an organization) is signed out, as Clerk's
+ * SDK treats it by default (reference/clerk.md 9.3).
+ */
+static const char *
+session_refusal(const struct clerk_session_claims *sc)
+{
+	return clerk_session_is_pending(sc) ? "session-pending" : NULL;
 }
 
 static bool
@@ -272,85 +314,104 @@ fetch_user(struct req *r, struct auth_gate *g, struct db_conn *c,
 	return directory_user_id(c, sub, user_id);
 }
 
-static json_t *
-perms_array(const char *perms)
-{
-	json_t     *a = json_array();
-	const char *p = perms;
-
-	while (*p != '\0') {
-		const char *end = strchr(p, ',');
-		size_t      n = end != NULL ? (size_t)(end - p) : strlen(p);
-		json_t     *v = json_stringn(p, n);
-
-		if (v != NULL)
-			json_array_append_new(a, v);
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return a;
-}
-
-static void
-decref_json(void *p)
-{
-	json_decref(p);
-}
-
 static const char *
 or_null(const char *s)
 {
 	return *s != '\0' ? s : NULL;
 }
 
-/*
- * perms (the request's array of sc's permissions) is borrowed; sc's
- * strings are in the request's arena already.
- */
+/* sc is in the request's arena already (check_token). */
 static void
-fill_auth(struct req *r, const struct clerk_session_claims *sc, json_t *perms,
-    int64_t user_id)
+fill_auth(struct req *r, const struct clerk_session_claims *sc, int64_t user_id)
 {
 	r->auth.user_id = user_id;
 	r->auth.clerk_user_id = sc->sub;
+	r->auth.session_id = sc->sid;
+	r->auth.actor = or_null(sc->actor);
+	r->auth.features = sc->fea;
+	r->auth.plans = sc->pla;
 	r->auth.org_id = or_null(sc->org_id);
 	r->auth.org_role = or_null(sc->org_role);
 	r->auth.org_slug = or_null(sc->org_slug);
-	r->auth.org_permissions = perms;
+	r->auth.org_permissions = sc->perms;
+	r->auth.org_permissions_len = sc->perms_len;
+	r->auth.claims = sc;
 }
 
-/* The text of a JSON array, in the request's arena. */
+json_t *
+auth_permissions_json(const char *const *perms, size_t n)
+{
+	json_t *a = json_array();
+	size_t  i;
+
+	for (i = 0; i < n; i++) {
+		json_t *v = json_string(perms[i]);
+
+		if (v != NULL)
+			(void)json_array_append_new(a, v);
+	}
+	return a;
+}
+
+json_t *
+auth_claim_list_json(const char *claim)
+{
+	json_t    *a = json_array();
+	struct str rest = str_from_cstr(claim), item;
+
+	while (*claim != '\0' && str_split_next(&rest, ',', &item)) {
+		struct str e = has_trim(item);
+		json_t    *v;
+
+		if (e.len > 0 && (v = json_stringn(e.p, e.len)) != NULL)
+			(void)json_array_append_new(a, v);
+	}
+	return a;
+}
+
+/* The text of a (stolen) JSON array, in the request's arena. */
 static const char *
-json_text_in_arena(struct req *r, const json_t *a)
+json_text_in_arena(struct req *r, json_t *a)
 {
 	char       *text = json_dumps(a, JSON_COMPACT);
 	const char *out =
 	    text != NULL ? arena_strndup(r->arena, text, strlen(text)) : "[]";
 
 	free(text);
+	json_decref(a);
 	return out;
 }
 
 /*
  * users/me's body for sc's user (r->auth.profile_json, left NULL when the
- * database cannot render it) and *user_id: as directory_user_id. perms is
- * the array of sc's permissions.
+ * database cannot render it) and *user_id: as directory_user_id. Lists
+ * that are empty, as they mostly are, cost no encoding.
  */
 static int
 read_profile(struct req *r, struct db_conn *c,
-    const struct clerk_session_claims *sc, const json_t *perms,
-    int64_t *user_id)
+    const struct clerk_session_claims *sc, int64_t *user_id)
 {
-	struct directory_active_org a = {NULL, NULL, NULL, NULL};
+	struct directory_me_claims m;
 
+	memset(&m, 0, sizeof(m));
+	m.session_id = sc->sid;
+	m.actor = or_null(sc->actor);
+	m.features_json = *sc->fea == '\0'
+	    ? "[]"
+	    : json_text_in_arena(r, auth_claim_list_json(sc->fea));
+	m.plans_json = *sc->pla == '\0'
+	    ? "[]"
+	    : json_text_in_arena(r, auth_claim_list_json(sc->pla));
 	if (sc->org_id[0] != '\0') {
-		a.org_id = sc->org_id;
-		a.role = or_null(sc->org_role);
-		a.slug = or_null(sc->org_slug);
-		a.permissions_json = json_text_in_arena(r, perms);
+		m.org.org_id = sc->org_id;
+		m.org.role = or_null(sc->org_role);
+		m.org.slug = or_null(sc->org_slug);
+		m.org.permissions_json = sc->perms_len == 0
+		    ? "[]"
+		    : json_text_in_arena(r,
+		          auth_permissions_json(sc->perms, sc->perms_len));
 	}
-	return directory_user_me_text(c, sc->sub, &a, r->arena, user_id,
+	return directory_user_me_text(c, sc->sub, &m, r->arena, user_id,
 	    &r->auth.profile_json, &r->auth.profile_json_len);
 }
 
@@ -365,41 +426,40 @@ find_user(struct req *r, struct auth_gate *g,
     const struct clerk_session_claims *sc, bool with_profile, bool *no_db)
 {
 	struct db_conn *c = req_db(r);
-	json_t         *perms;
 	int64_t         user_id = 0;
 	int             rc;
 
 	*no_db = c == NULL;
 	if (c == NULL)
 		return -1;
-	perms = perms_array(sc->perms);
-	arena_defer(r->arena, decref_json, perms);
-	rc = with_profile ? read_profile(r, c, sc, perms, &user_id)
+	rc = with_profile ? read_profile(r, c, sc, &user_id)
 	                  : directory_user_id(c, sc->sub, &user_id);
 	if (rc == 0) {
 		rc = fetch_user(r, g, c, sc->sub, &user_id);
 		if (rc == 1 && with_profile)
-			rc = read_profile(r, c, sc, perms, &user_id);
+			rc = read_profile(r, c, sc, &user_id);
 	}
 	if (rc == 1)
-		fill_auth(r, sc, perms, user_id);
+		fill_auth(r, sc, user_id);
 	return rc;
 }
 
 int
 auth_gate_session(struct req *r)
 {
-	struct auth_gate           *g = r->app->session_gate;
-	struct clerk_session_claims sc;
-	enum clerk_jwt_error        why;
-	const char                 *token;
-	bool                        bearer, azp_optional, no_db;
-	int                         rc;
+	struct auth_gate                  *g = r->app->session_gate;
+	const struct clerk_session_claims *sc = NULL;
+	enum clerk_jwt_error               why;
+	const char                        *token, *refusal;
+	bool                               bearer, azp_optional, no_db;
+	int                                rc;
 
 	if (g == NULL)
 		return unauthorized(r, "clerk-not-configured");
 	if ((token = find_token(r, g, &bearer)) == NULL || *token == '\0')
 		return unauthorized(r, "no-token");
+	if (!bearer && (refusal = cookie_signed_out(r, g)) != NULL)
+		return unauthorized(r, refusal);
 	/* Browsers omit azp on top-level navigations: a cookie token without
 	 * one is good only for requests that change nothing. */
 	azp_optional = !bearer &&
@@ -416,9 +476,11 @@ auth_gate_session(struct req *r)
 	default:
 		return unauthorized(r, clerk_jwt_error_str(why));
 	}
-	if (!bearer && stale_for_client(r, g, sc.iat))
+	if ((refusal = session_refusal(sc)) != NULL)
+		return unauthorized(r, refusal);
+	if (!bearer && stale_for_client(r, g, sc->iat))
 		return unauthorized(r, "token-older-than-client-uat");
-	rc = find_user(r, g, &sc,
+	rc = find_user(r, g, sc,
 	    (r->match.route->flags & ROUTE_AUTH_PROFILE) != 0, &no_db);
 	if (rc == -1 && no_db)
 		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
@@ -428,37 +490,31 @@ auth_gate_session(struct req *r)
 		    "Service temporarily unavailable");
 	if (rc == 0)
 		return resp_detail(r, HTTP_NOT_FOUND, "User not synced yet");
-	return 0;
-}
-
-/* True when __client_uat says a session is signed in in this browser. */
-static bool
-client_signed_in(struct req *r, const struct auth_gate *g)
-{
-	const char *uat = suffixed_cookie(r, g, "__client_uat");
-	int64_t     v;
-
-	return uat != NULL &&
-	    str_to_i64(str_from_cstr(uat), 0, INT64_MAX, &v) == 0 && v > 0;
+	/* What the route requires beyond a session (auth/policy.h). */
+	return policy_enforce(r);
 }
 
 enum auth_page
 auth_page_session(struct req *r)
 {
-	struct auth_gate           *g = r->app->session_gate;
-	struct clerk_session_claims sc;
-	enum clerk_jwt_error        why;
-	const char                 *token;
-	bool                        no_db;
-	int                         rc;
+	struct auth_gate                  *g = r->app->session_gate;
+	const struct clerk_session_claims *sc = NULL;
+	enum clerk_jwt_error               why;
+	const char                        *token, *refusal;
+	bool                               no_db;
+	int                                rc;
 
 	if (g == NULL)
 		return AUTH_PAGE_UNAVAILABLE;
 	token = suffixed_cookie(r, g, "__session");
 	if (token == NULL || *token == '\0') {
 		/* Signed in, but no cookie yet: ClerkJS writes one. */
-		return client_signed_in(r, g) ? AUTH_PAGE_REFRESH
-		                              : AUTH_PAGE_NO_SESSION;
+		return client_uat(r, g) > 0 ? AUTH_PAGE_REFRESH
+		                            : AUTH_PAGE_NO_SESSION;
+	}
+	if ((refusal = cookie_signed_out(r, g)) != NULL) {
+		log_refused(r, refusal);
+		return AUTH_PAGE_NO_SESSION;
 	}
 	/* Page requests are GET navigations: a missing azp is fine. */
 	switch (check_token(r, g, token, true, &sc, &why)) {
@@ -470,25 +526,28 @@ auth_page_session(struct req *r)
 		return AUTH_PAGE_UNAVAILABLE;
 	case VERDICT_REFUSED:
 	default:
-		log_info("req=%s component=auth outcome=refused reason=%s",
-		    r->id, clerk_jwt_error_str(why));
+		log_refused(r, clerk_jwt_error_str(why));
 		/* A token that is only out of date (what Clerk's SDK would
 		 * send through its handshake) while the browser is signed
 		 * in: let ClerkJS write a fresh one. */
 		if ((why == CLERK_JWT_EXPIRED ||
 		        why == CLERK_JWT_NOT_YET_VALID ||
 		        why == CLERK_JWT_IAT_FUTURE) &&
-		    client_signed_in(r, g))
+		    client_uat(r, g) > 0)
 			return AUTH_PAGE_REFRESH;
 		return AUTH_PAGE_INVALID;
 	}
-	if (stale_for_client(r, g, sc.iat)) {
-		log_info("req=%s component=auth outcome=refused "
-		         "reason=token-older-than-client-uat",
-		    r->id);
+	/* Signed out, as with no session: ClerkJS's SignIn shows a pending
+	 * session its task. */
+	if ((refusal = session_refusal(sc)) != NULL) {
+		log_refused(r, refusal);
+		return AUTH_PAGE_NO_SESSION;
+	}
+	if (stale_for_client(r, g, sc->iat)) {
+		log_refused(r, "token-older-than-client-uat");
 		return AUTH_PAGE_REFRESH;
 	}
-	rc = find_user(r, g, &sc, false, &no_db);
+	rc = find_user(r, g, sc, false, &no_db);
 	if (rc == 0)
 		return AUTH_PAGE_NOT_SYNCED;
 	return rc == 1 ? AUTH_PAGE_OK : AUTH_PAGE_UNAVAILABLE;

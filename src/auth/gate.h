@@ -2,8 +2,10 @@
  * The Clerk session gate (DESIGN section 6), for ROUTE_AUTH routes and for
  * pages: finds the session token (Authorization, else the suffixed
  * __session cookie, else __session), has it verified (clerk/session.h),
- * refuses a cookie token older than __client_uat, and resolves the local
- * user, fetching it from the Backend API when it is not mirrored yet.
+ * refuses a pending session, a cookie token older than __client_uat or
+ * sent while __client_uat=0, resolves the local user, fetching it from
+ * the Backend API when it is not mirrored yet, and checks the route's
+ * requirement (auth/policy.h).
  * Reasons for refusing a token go to the log; the client only ever sees
  * "Not authenticated". Shared by all threads; owned by "serve", reached
  * through r->app->session_gate.
@@ -11,6 +13,7 @@
 #ifndef AUTH_GATE_H
 #define AUTH_GATE_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "core/mem.h"
@@ -28,9 +31,10 @@ int  auth_gate_new(const struct config *cfg, struct auth_gate **gate, char *err,
      size_t errlen) MUST_CHECK;
 void auth_gate_free(struct auth_gate *g);
 /*
- * The gate of ROUTE_AUTH routes: 0 with r->auth filled; HTTP_SUSPENDED
- * while the signing keys are read (the route then runs again); else the
- * status already answered (401 with WWW-Authenticate, 404, 503).
+ * The gate of ROUTE_AUTH routes: 0 with r->auth filled and the route's
+ * requirement met (auth/policy.h); HTTP_SUSPENDED while the signing keys
+ * are read (the route then runs again); else the status already answered
+ * (401 with WWW-Authenticate, 403, 404, 503).
  */
 int auth_gate_session(struct req *r) MUST_CHECK;
 
@@ -53,5 +57,13 @@ enum auth_page {
  * response; the page decides what to answer.
  */
 enum auth_page auth_page_session(struct req *r) MUST_CHECK;
+
+/* A new JSON array of the n permissions (users/me). */
+json_t *auth_permissions_json(const char *const *perms, size_t n) MUST_CHECK;
+/*
+ * A new JSON array of a billing claim's scoped entries ("o:teams"): fea
+ * or pla split on ',' and trimmed, as users/me shows them.
+ */
+json_t *auth_claim_list_json(const char *claim) MUST_CHECK;
 
 #endif

@@ -379,6 +379,12 @@ has_reverification_body(const struct has_reverification *rv, char *buf,
 }
 
 bool
+has_permission_is(const char *held, const char *asked)
+{
+	return perm_is(str_from_cstr(held), skip_org(asked));
+}
+
+bool
 has_default_role_grants(const char *role, const char *permission)
 {
 	const char *r = skip_org(role), *p = skip_org(permission);

@@ -124,6 +124,13 @@ int has_claim_element(struct str element, unsigned *scopes,
 struct str has_trim(struct str s) MUST_CHECK;
 
 /*
+ * True when a held permission key (taken as it is) is the asked one,
+ * normalised as has() normalises it: "invoices:read" asks for
+ * "org:invoices:read".
+ */
+bool has_permission_is(const char *held, const char *asked) MUST_CHECK;
+
+/*
  * Clerk's system permissions (reference/clerk.md 9.5), which session
  * tokens never carry, and what its default roles hold of them: org:admin
  * all nine, org:member org:sys_memberships:read and org:sys_billing:read.

@@ -15,11 +15,10 @@
 #include "clerk/pubkey.h"
 #include "clerk/token_cache.h"
 #include "core/arena.h"
-#include "core/buf.h"
 
 /*
- * 16,384 entries of about 1 KiB: pages are touched only as tokens arrive,
- * and 1,000 live tokens seldom share a set.
+ * 16,384 entries of 1 KiB: pages are touched only as tokens arrive, and
+ * 1,000 live tokens seldom share a set.
  */
 #define CACHE_SLOTS 16384
 
@@ -124,78 +123,105 @@ cache_key(const struct clerk_session_token *t,
 	return clerk_sha256(&mode, 1, t->text, strlen(t->text), out);
 }
 
-static bool
-copy_field(char *dst, size_t size, const char *src)
-{
-	return snprintf(dst, size, "%s", src != NULL ? src : "") < (int)size;
-}
+/*
+ * An entry's data: this head, then the string fields of struct
+ * clerk_session_claims in the order of text_fields(), each NUL-terminated,
+ * then the permissions, likewise. One copy restores them all.
+ */
+struct packed_head {
+	int64_t            iat;
+	double             fva_first;
+	double             fva_second;
+	enum has_fva_state fva_state;
+	uint32_t           perms_len;
+};
 
-/* Fills e from verified claims; false when a field does not fit. */
-static bool
-entry_from_claims(struct token_cache_entry *e, const struct clerk_claims *c)
-{
-	size_t i, used = 0;
+#define TEXT_FIELDS 9
 
-	e->exp = c->exp;
-	e->iat = c->has_iat ? c->iat : 0;
-	if (!copy_field(e->sub, sizeof(e->sub), c->sub) ||
-	    !copy_field(e->org_id, sizeof(e->org_id), c->org_id) ||
-	    !copy_field(e->org_role, sizeof(e->org_role), c->org_role) ||
-	    !copy_field(e->org_slug, sizeof(e->org_slug), c->org_slug))
-		return false;
-	e->perms[0] = '\0';
-	for (i = 0; i < c->org_permissions_len; i++) {
-		int n = snprintf(e->perms + used, sizeof(e->perms) - used,
-		    "%s%s", i > 0 ? "," : "", c->org_permissions[i]);
-
-		if (n < 0 || (size_t)n >= sizeof(e->perms) - used)
-			return false;
-		used += (size_t)n;
-	}
-	return true;
-}
-
-static const char *
-arena_copy(struct arena *a, const char *s)
-{
-	return arena_strndup(a, s, strlen(s));
-}
-
-/* Copies verified claims into the arena. */
+/* The string fields of out, in their packed order. */
 static void
-claims_from_token(struct arena *a, const struct clerk_claims *c,
-    struct clerk_session_claims *out)
+text_fields(struct clerk_session_claims *out, const char **f[TEXT_FIELDS])
 {
-	struct buf perms;
-	size_t     i;
+	f[0] = &out->sub;
+	f[1] = &out->sid;
+	f[2] = &out->sts;
+	f[3] = &out->actor;
+	f[4] = &out->org_id;
+	f[5] = &out->org_role;
+	f[6] = &out->org_slug;
+	f[7] = &out->fea;
+	f[8] = &out->pla;
+}
 
-	out->exp = c->exp;
-	out->iat = c->has_iat ? c->iat : 0;
-	out->sub = arena_copy(a, c->sub);
-	out->org_id = arena_copy(a, c->org_id);
-	out->org_role = arena_copy(a, c->org_role);
-	out->org_slug = arena_copy(a, c->org_slug);
-	buf_init(&perms, 0);
+/* Appends s and its NUL at *used when it fits in cap; counts it always. */
+static void
+pack_text(unsigned char *dst, size_t cap, size_t *used, const char *s)
+{
+	size_t n = strlen(s != NULL ? s : "") + 1;
+
+	if (*used + n <= cap)
+		memcpy(dst + *used, s != NULL ? s : "", n);
+	*used += n;
+}
+
+/*
+ * Packs verified claims into dst (cap bytes) when they fit; returns the
+ * bytes they take either way (so a caller can retry with room enough).
+ */
+static size_t
+pack_claims(const struct clerk_claims *c, unsigned char *dst, size_t cap)
+{
+	const char *const text[TEXT_FIELDS] = {c->sub, c->sid, c->sts, c->actor,
+	    c->org_id, c->org_role, c->org_slug, c->fea, c->pla};
+	struct packed_head h;
+	size_t             i, used = sizeof(h);
+
+	memset(&h, 0, sizeof(h));
+	h.iat = c->has_iat ? c->iat : 0;
+	h.fva_state = c->fva.state;
+	h.fva_first = c->fva.first;
+	h.fva_second = c->fva.second;
+	h.perms_len = (uint32_t)c->org_permissions_len;
+	if (used <= cap)
+		memcpy(dst, &h, sizeof(h));
+	for (i = 0; i < TEXT_FIELDS; i++)
+		pack_text(dst, cap, &used, text[i]);
 	for (i = 0; i < c->org_permissions_len; i++)
-		(void)!buf_appendf(&perms, "%s%s", i > 0 ? "," : "",
-		    c->org_permissions[i]);
-	out->perms =
-	    arena_strndup(a, perms.data != NULL ? perms.data : "", perms.len);
-	buf_cleanup(&perms);
+		pack_text(dst, cap, &used, c->org_permissions[i]);
+	return used;
 }
 
-/* Copies a cached entry's claims into the arena. */
+/* Restores packed claims (len bytes of src) into out, strings in a. */
 static void
-claims_from_entry(struct arena *a, const struct token_cache_entry *e,
+unpack_claims(struct arena *a, const unsigned char *src, size_t len,
     struct clerk_session_claims *out)
 {
-	out->exp = e->exp;
-	out->iat = e->iat;
-	out->sub = arena_copy(a, e->sub);
-	out->org_id = arena_copy(a, e->org_id);
-	out->org_role = arena_copy(a, e->org_role);
-	out->org_slug = arena_copy(a, e->org_slug);
-	out->perms = arena_copy(a, e->perms);
+	const char       **fields[TEXT_FIELDS];
+	const char       **perms = NULL;
+	struct packed_head h;
+	char              *p;
+	size_t             i;
+
+	memcpy(&h, src, sizeof(h));
+	out->iat = h.iat;
+	out->fva.state = h.fva_state;
+	out->fva.first = h.fva_first;
+	out->fva.second = h.fva_second;
+	p = arena_alloc(a, len - sizeof(h));
+	memcpy(p, src + sizeof(h), len - sizeof(h));
+	text_fields(out, fields);
+	for (i = 0; i < TEXT_FIELDS; i++) {
+		*fields[i] = p;
+		p += strlen(p) + 1;
+	}
+	if (h.perms_len > 0)
+		perms = arena_alloc(a, h.perms_len * sizeof(*perms));
+	for (i = 0; i < h.perms_len; i++) {
+		perms[i] = p;
+		p += strlen(p) + 1;
+	}
+	out->perms = perms;
+	out->perms_len = h.perms_len;
 }
 
 struct lookup_ctx {
@@ -221,6 +247,38 @@ lookup_key(const char *kid, void *arg)
 }
 
 /*
+ * Packs verified claims once: into a cache entry under key (when key is
+ * not NULL and they fit one), else into the arena; out gets them from
+ * there. Claims too large for an entry are simply not cached: such a
+ * token is verified on each use.
+ */
+static void
+keep_claims(struct clerk_session *s, const struct clerk_session_token *t,
+    const unsigned char *key, const struct clerk_claims *c, struct arena *a,
+    struct clerk_session_claims *out)
+{
+	struct token_cache_entry e;
+	size_t                   len;
+	unsigned char           *big;
+
+	len = pack_claims(c, e.data, sizeof(e.data));
+	if (len > sizeof(e.data)) {
+		big = arena_alloc(a, len);
+		(void)pack_claims(c, big, len);
+		unpack_claims(a, big, len, out);
+	} else {
+		unpack_claims(a, e.data, len, out);
+		if (key != NULL) {
+			memcpy(e.key, key, TOKEN_CACHE_KEY_SIZE);
+			e.exp = c->exp;
+			e.len = (uint16_t)len;
+			token_cache_put(s->cache, &e, t->now);
+		}
+	}
+	out->exp = c->exp;
+}
+
+/*
  * Verifies t's signature and claims: CLERK_SESSION_OK with out's claims
  * filled, and the token cached under key when key is not NULL and its
  * claims fit an entry.
@@ -229,10 +287,9 @@ static enum clerk_session_verdict
 verify(struct clerk_session *s, const struct clerk_session_token *t,
     const unsigned char *key, struct arena *a, struct clerk_session_result *out)
 {
-	struct lookup_ctx        l = {s, NULL, JWKS_FOUND, 0};
-	struct clerk_jwt_opts    o;
-	struct clerk_claims      c;
-	struct token_cache_entry e;
+	struct lookup_ctx     l = {s, NULL, JWKS_FOUND, 0};
+	struct clerk_jwt_opts o;
+	struct clerk_claims   c;
 
 	memset(&o, 0, sizeof(o));
 	o.lookup = lookup_key;
@@ -253,15 +310,7 @@ verify(struct clerk_session *s, const struct clerk_session_token *t,
 			out->verdict = CLERK_SESSION_REFUSED;
 		}
 	} else {
-		claims_from_token(a, &c, &out->claims);
-		/* Claims too large for an entry are simply not cached, nor
-		 * a token whose key could not be computed (key NULL). */
-		memset(&e, 0, sizeof(e));
-		if (key != NULL) {
-			memcpy(e.key, key, TOKEN_CACHE_KEY_SIZE);
-			if (entry_from_claims(&e, &c))
-				token_cache_put(s->cache, &e, t->now);
-		}
+		keep_claims(s, t, key, &c, a, &out->claims);
 		out->verdict = CLERK_SESSION_OK;
 	}
 	clerk_claims_cleanup(&c);
@@ -284,7 +333,34 @@ clerk_session_verify(struct clerk_session *s,
 		return verify(s, t, key, a, out);
 	}
 	out->cache = CLERK_CACHE_HIT;
-	claims_from_entry(a, &e, &out->claims);
+	unpack_claims(a, e.data, e.len, &out->claims);
+	out->claims.exp = e.exp;
 	out->verdict = CLERK_SESSION_OK;
 	return out->verdict;
+}
+
+bool
+clerk_session_is_pending(const struct clerk_session_claims *c)
+{
+	return strcmp(c->sts, "pending") == 0;
+}
+
+void
+clerk_session_subject(const struct clerk_session_claims *c,
+    struct has_subject                                  *s)
+{
+	memset(s, 0, sizeof(*s));
+	/* The SDK treats a pending session as signed out: has() is false. */
+	if (!clerk_session_is_pending(c))
+		s->user_id = c->sub;
+	s->org_id = c->org_id;
+	s->org_role = c->org_role;
+	s->perms = c->perms;
+	s->perms_len = c->perms_len;
+	/* An empty list is a list: has() must not read perms_csv. */
+	if (s->perms == NULL)
+		s->perms_csv = "";
+	s->features = c->fea;
+	s->plans = c->pla;
+	s->fva = c->fva;
 }

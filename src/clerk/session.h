@@ -29,15 +29,27 @@ struct clerk_session_token {
 	int64_t now; /* Unix seconds */
 };
 
-/* A verified token's claims. Strings are never NULL ("" when absent). */
+/*
+ * A verified token's claims, decoded once (DESIGN 11.1) and kept with the
+ * cached verdict. Strings are never NULL ("" when absent).
+ */
 struct clerk_session_claims {
 	int64_t     exp;
 	int64_t     iat; /* 0 when absent */
 	const char *sub;
+	const char *sid;
+	const char *sts;   /* session status: "pending" while a task is open */
+	const char *actor; /* act.sub, the impersonating user */
 	const char *org_id;
-	const char *org_role;
+	const char *org_role; /* "org:admin" (v2 "rol" gets the prefix) */
 	const char *org_slug;
-	const char *perms; /* the organization permissions, comma-joined */
+	const char *fea; /* billing claims as sent: "o:teams,u:beta" */
+	const char *pla;
+	/* The active organization's permissions (v1 org_permissions, or
+	 * decoded from v2 o.per/o.fpm and fea). */
+	const char *const *perms;
+	size_t             perms_len;
+	struct has_fva     fva;
 };
 
 enum clerk_session_verdict {
@@ -87,5 +99,14 @@ enum clerk_session_verdict clerk_session_verify(struct clerk_session *s,
  */
 void clerk_session_on_keys(struct clerk_session *s, uint64_t ticket,
     void (*ready)(void *arg), void                          *arg);
+
+/* True when the session is pending (an open task): signed out. */
+bool clerk_session_is_pending(const struct clerk_session_claims *c) MUST_CHECK;
+/*
+ * Points s at c's claims for has_check (c must outlive s); a pending
+ * session gets no user, so has() is false for it, as in Clerk's SDK.
+ */
+void clerk_session_subject(const struct clerk_session_claims *c,
+    struct has_subject                                       *s);
 
 #endif

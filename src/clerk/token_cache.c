@@ -9,6 +9,7 @@
 #include "clerk/token_cache.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,16 @@ struct slot {
 	bool                     used;
 	struct token_cache_entry e;
 };
+
+/* 16,384 slots are 16 MiB of address space, touched as tokens arrive. */
+_Static_assert(sizeof(struct slot) == 1024, "a slot is 1 KiB");
+
+/* The bytes of e worth copying: its head and the data in use. */
+static size_t
+used_size(const struct token_cache_entry *e)
+{
+	return offsetof(struct token_cache_entry, data) + e->len;
+}
 
 struct token_cache {
 	size_t          set_mask; /* sets - 1 */
@@ -92,7 +103,7 @@ token_cache_get(struct token_cache *c,
 	for (w = 0; w < TOKEN_CACHE_WAYS && !hit; w++) {
 		if (is_live(c, &first[w], now) &&
 		    memcmp(first[w].e.key, key, TOKEN_CACHE_KEY_SIZE) == 0) {
-			*out = first[w].e;
+			memcpy(out, &first[w].e, used_size(&first[w].e));
 			hit = true;
 		}
 	}
@@ -108,6 +119,8 @@ token_cache_put(struct token_cache *c, const struct token_cache_entry *e,
 	struct slot     *first = &c->slots[set * TOKEN_CACHE_WAYS];
 	pthread_mutex_t *mu = lock_of(c, set);
 
+	if (e->len > TOKEN_CACHE_DATA)
+		return;
 	pthread_mutex_lock(mu);
 	for (w = 0; w < TOKEN_CACHE_WAYS && pick == TOKEN_CACHE_WAYS; w++) {
 		if (first[w].used &&
@@ -125,7 +138,7 @@ token_cache_put(struct token_cache *c, const struct token_cache_entry *e,
 				pick = w;
 		}
 	}
-	first[pick].e = *e;
+	memcpy(&first[pick].e, e, used_size(e));
 	first[pick].used = true;
 	pthread_mutex_unlock(mu);
 }

@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "docs/docs.h"
 #include "http/metrics.h"
 #include "http/server.h"
 
@@ -198,6 +199,14 @@ run(const struct config *cfg, const struct db_url *url,
 	app.cfg = cfg;
 	app.db = db;
 	metrics_init(app_routes, app_nroutes, cfg->metrics_token);
+	if (docs_openapi_init(app_routes, app_nroutes) == -1) {
+		fprintf(stderr,
+		    "mysaas: the embedded OpenAPI document does "
+		    "not parse\n");
+		auth_gate_free(gate);
+		db_close(db);
+		return 1;
+	}
 	app.webhook_secret = has_secret ? &secret : NULL;
 	app.session_gate = gate;
 	sigemptyset(&set);
@@ -217,6 +226,7 @@ run(const struct config *cfg, const struct db_url *url,
 		committer_free(app.committer);
 		auth_gate_free(gate);
 		db_close(db);
+		docs_openapi_cleanup();
 		return 1;
 	}
 	log_info("msg=listening url=http://%s:%u threads=%d database=%s", host,
@@ -230,6 +240,7 @@ run(const struct config *cfg, const struct db_url *url,
 	auth_gate_free(gate);
 	db_close(db);
 	svix_secret_cleanup(&secret);
+	docs_openapi_cleanup();
 	log_info("msg=stopped");
 	return 0;
 }

@@ -1,14 +1,19 @@
 /*
  * Documentation routes. The files are linked into the binary with the
  * assembler's .incbin (paths given by the Makefile), so the program needs
- * nothing beside it at run time. All data is read-only.
+ * nothing beside it at run time. The served OpenAPI document is built
+ * once, before the server starts, from the embedded file and the route
+ * table's requirements; afterwards all data is read-only.
  */
 #include "docs/docs.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "auth/policy.h"
 #include "core/embed.h"
 #include "http/req.h"
+#include "http/router.h"
 
 #ifndef DOCS_OPENAPI_JSON
 #error "DOCS_OPENAPI_JSON (path of openapi.json) must be defined"
@@ -62,11 +67,151 @@ static const char page[] =
     "</body>\n"
     "</html>\n";
 
+/* The served document (docs_openapi_init), NULL before. */
+static char  *openapi_text;
+static size_t openapi_len;
+
+/* {"$ref": "#/components/schemas/<name>"} */
+static json_t *
+schema_ref(const char *name)
+{
+	char ref[96];
+
+	(void)snprintf(ref, sizeof(ref), "#/components/schemas/%s", name);
+	return json_pack("{s:s}", "$ref", ref);
+}
+
+/* A JSON response object with a description and a schema (stolen). */
+static json_t *
+json_response(const char *description, json_t *schema)
+{
+	return json_pack("{s:s, s:{s:{s:o}}}", "description", description,
+	    "content", "application/json", "schema", schema);
+}
+
+static void
+set_if(json_t *o, const char *key, const char *value)
+{
+	if (value != NULL)
+		json_object_set_new(o, key, json_string(value));
+}
+
+/* x-mysaas-requires: the requirement, one member per field set. */
+static json_t *
+requirement(const struct route_policy *p)
+{
+	json_t *o = json_object();
+
+	set_if(o, "role", p->role);
+	set_if(o, "permission", p->permission);
+	set_if(o, "feature", p->feature);
+	set_if(o, "plan", p->plan);
+	set_if(o, "reverification", p->reverification);
+	set_if(o, "organization_param", p->organization_param);
+	return o;
+}
+
+/* The 403 a requirement can answer: Forbidden, Clerk's reverification
+ * body, or either. */
+static json_t *
+forbidden_response(const struct route_policy *p)
+{
+	bool only_reverification = p->role == NULL && p->permission == NULL &&
+	    p->feature == NULL && p->plan == NULL;
+
+	if (p->reverification == NULL)
+		return json_response("The session does not meet the route's "
+		                     "requirement (x-mysaas-requires)",
+		    schema_ref("HTTPError"));
+	if (only_reverification)
+		return json_response("The session's factor verification is "
+		                     "not recent enough: verify again",
+		    schema_ref("ReverificationError"));
+	return json_response("The session does not meet the route's "
+	                     "requirement (x-mysaas-requires); a missing "
+	                     "reverification answers Clerk's body",
+	    json_pack("{s:[o, o]}", "oneOf", schema_ref("HTTPError"),
+	        schema_ref("ReverificationError")));
+}
+
+/* Adds rt's requirement to its operation in paths, when documented. */
+static void
+document_policy(json_t *paths, const struct route *rt)
+{
+	json_t *op, *responses;
+	char    method[16];
+	size_t  i;
+
+	for (i = 0; rt->method[i] != '\0' && i + 1 < sizeof(method); i++)
+		method[i] = (char)(rt->method[i] | 0x20); /* ASCII lower */
+	method[i] = '\0';
+	op = json_object_get(json_object_get(paths, rt->pattern), method);
+	if (!json_is_object(op))
+		return;
+	json_object_set_new(op, "x-mysaas-requires", requirement(rt->policy));
+	if (!json_is_object(responses = json_object_get(op, "responses"))) {
+		responses = json_object();
+		json_object_set_new(op, "responses", responses);
+	}
+	json_object_set_new(responses, "403", forbidden_response(rt->policy));
+	if (rt->policy->organization_param != NULL &&
+	    json_object_get(responses, "404") == NULL)
+		json_object_set_new(responses, "404",
+		    json_response("The organization does not exist, or the "
+		                  "caller is not a member of it",
+		        schema_ref("HTTPError")));
+}
+
+json_t *
+docs_openapi_build(const struct route *routes, size_t n)
+{
+	json_t *doc =
+	    json_loadb(docs_openapi_json, docs_openapi_json_len, 0, NULL);
+	json_t *paths = json_object_get(doc, "paths");
+	size_t  i;
+
+	if (!json_is_object(paths)) {
+		json_decref(doc);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (routes[i].policy != NULL)
+			document_policy(paths, &routes[i]);
+	}
+	return doc;
+}
+
+int
+docs_openapi_init(const struct route *routes, size_t n)
+{
+	json_t *doc = docs_openapi_build(routes, n);
+
+	if (doc == NULL)
+		return -1;
+	free(openapi_text);
+	openapi_text = json_dumps(doc, JSON_INDENT(1));
+	json_decref(doc);
+	if (openapi_text == NULL)
+		return -1;
+	openapi_len = strlen(openapi_text);
+	return 0;
+}
+
+void
+docs_openapi_cleanup(void)
+{
+	free(openapi_text);
+	openapi_text = NULL;
+	openapi_len = 0;
+}
+
 int
 docs_openapi(struct req *r)
 {
-	return resp_bytes(r, HTTP_OK, "application/json", docs_openapi_json,
-	    docs_openapi_json_len);
+	if (openapi_text == NULL)
+		return HTTP_INTERNAL_ERROR;
+	return resp_bytes(r, HTTP_OK, "application/json", openapi_text,
+	    openapi_len);
 }
 
 int

@@ -1,12 +1,32 @@
 /*
- * The API documentation: GET /openapi.json (the OpenAPI 3.1 document,
- * src/docs/openapi.json, embedded in the binary) and GET /docs (Swagger UI
- * from the swagger-ui-dist package, embedded too, so it works offline).
+ * The API documentation: GET /openapi.json (the OpenAPI 3.1 document:
+ * src/docs/openapi.json, embedded in the binary, plus what the route
+ * table says each route requires) and GET /docs (Swagger UI from the
+ * swagger-ui-dist package, embedded too, so it works offline).
  */
 #ifndef DOCS_DOCS_H
 #define DOCS_DOCS_H
 
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/mem.h"
+
 struct req;
+struct route;
+
+/*
+ * The document for routes: the embedded file, with each route that has a
+ * policy (auth/policy.h) given x-mysaas-requires and its 403 answer. A
+ * new reference; NULL when the embedded file does not parse.
+ */
+json_t *docs_openapi_build(const struct route *routes, size_t n) MUST_CHECK;
+/*
+ * Builds the served document once, before the server starts (not
+ * thread-safe); -1 when it cannot be built.
+ */
+int  docs_openapi_init(const struct route *routes, size_t n) MUST_CHECK;
+void docs_openapi_cleanup(void);
 
 int docs_openapi(struct req *r);
 int docs_page(struct req *r);

@@ -20,6 +20,7 @@
 struct MHD_Connection;
 struct MHD_Response;
 struct app;
+struct clerk_session_claims;
 struct db_conn;
 struct server_config;
 
@@ -30,14 +31,26 @@ struct req_header {
 	const char *value;
 };
 
-/* Who a Clerk-authenticated request is (routes flagged ROUTE_AUTH). */
+/*
+ * Who a Clerk-authenticated request is (routes flagged ROUTE_AUTH, and
+ * pages with a session), filled by the session gate. Strings are in the
+ * request's arena.
+ */
 struct req_auth {
 	int64_t     user_id; /* local users.id */
 	const char *clerk_user_id;
-	const char *org_id; /* active organization, NULL when none */
+	const char *session_id; /* the token's sid */
+	const char *actor;      /* act.sub, the impersonator; NULL when none */
+	const char *features;   /* the raw fea claim, "" when absent */
+	const char *plans;      /* the raw pla claim, "" when absent */
+	const char *org_id;     /* active organization, NULL when none */
 	const char *org_role;
 	const char *org_slug;
-	json_t     *org_permissions; /* array, owned by the request */
+	/* The active organization's permissions, from the token. */
+	const char *const *org_permissions;
+	size_t             org_permissions_len;
+	/* All the verified token's claims (clerk/session.h), for has(). */
+	const struct clerk_session_claims *claims;
 	/* users/me's body on ROUTE_AUTH_PROFILE routes (in the arena), else
 	 * NULL. */
 	const char *profile_json;
@@ -84,7 +97,11 @@ struct req {
 
 /* A request header value (case-insensitive name), or NULL. Borrowed. */
 const char *req_header(struct req *r, const char *name);
-/* A cookie's value, or NULL. Borrowed. */
+/*
+ * A cookie's value (http/cookie.h: the name case-sensitive, every Cookie
+ * header read as one list, the first of a name winning, quotes stripped),
+ * or NULL. In the request's arena.
+ */
 const char *req_cookie(struct req *r, const char *name);
 /* A query-string argument, or NULL. Borrowed. */
 const char *req_query(struct req *r, const char *name);

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "db/db.h"
 #include "html/html.h"
+#include "http/cookie.h"
 #include "http/resp_internal.h"
 #include "http/server.h"
 
@@ -71,10 +73,34 @@ req_header(struct req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+struct cookie_search {
+	const char *name;
+	struct str  value;
+	bool        found;
+};
+
+static enum MHD_Result
+search_cookie_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct cookie_search *s = cls;
+
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_COOKIE) != 0)
+		return MHD_YES;
+	s->found = cookie_find(str_from_cstr(value), s->name, &s->value);
+	return s->found ? MHD_NO : MHD_YES;
+}
+
 const char *
 req_cookie(struct req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+	struct cookie_search s = {name, STR_NULL, false};
+
+	/* Every Cookie header, in order: they count as one list. */
+	(void)MHD_get_connection_values(r->conn, MHD_HEADER_KIND,
+	    search_cookie_header, &s);
+	return s.found ? arena_strndup(r->arena, s.value.p, s.value.len) : NULL;
 }
 
 const char *

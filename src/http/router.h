@@ -31,11 +31,17 @@
 #define ROUTE_GATED \
 	(ROUTE_AUTH | ROUTE_ADMIN | ROUTE_ADMIN_PUBLIC | ROUTE_ADMIN_ANY_POST)
 
+/* What a route requires beyond a session (auth/policy.h). */
+struct route_policy;
+
 struct route {
 	const char     *method; /* "GET", "POST", ... (GET also serves HEAD) */
 	const char     *pattern;
 	http_handler_fn handler;
 	unsigned        flags;
+	/* With ROUTE_AUTH: checked by the gate before the handler; NULL
+	 * requires nothing more. */
+	const struct route_policy *policy;
 };
 
 struct route_param {

@@ -95,9 +95,11 @@ now_ns(void)
  * written once per request. Values are bounded so it always fits.
  */
 #define ACCESS_QUOTED_MAX 512 /* bytes of a method or path kept */
+#define ACCESS_ACTOR_MAX  128 /* bytes of an actor (a Clerk user id) kept */
 
 struct line {
-	char   data[160 + 2 * (4 * ACCESS_QUOTED_MAX + 2)];
+	char   data[160 + 2 * (4 * ACCESS_QUOTED_MAX + 2) +
+            (8 + 4 * ACCESS_ACTOR_MAX + 2)];
 	size_t len;
 };
 
@@ -122,13 +124,12 @@ line_put_u64(struct line *l, uint64_t v, int min_digits)
 		l->data[l->len++] = digits[--n];
 }
 
-/* Appends s in quotes, escaped by log_escape. */
+/* Appends s (at most max bytes of it) in quotes, escaped by log_escape. */
 static void
-line_put_quoted(struct line *l, struct str s)
+line_put_quoted(struct line *l, struct str s, size_t max)
 {
 	l->data[l->len++] = '"';
-	(void)log_escape(l->data + l->len, sizeof(l->data) - l->len, s.p,
-	    ACCESS_QUOTED_MAX);
+	(void)log_escape(l->data + l->len, sizeof(l->data) - l->len, s.p, max);
 	l->len += strlen(l->data + l->len);
 	l->data[l->len++] = '"';
 }
@@ -145,9 +146,9 @@ log_access(const struct req *r)
 	line_put(&line, "req=", 4);
 	line_put(&line, r->id, strnlen(r->id, sizeof(r->id)));
 	line_put(&line, " method=", 8);
-	line_put_quoted(&line, r->method);
+	line_put_quoted(&line, r->method, ACCESS_QUOTED_MAX);
 	line_put(&line, " path=", 6);
-	line_put_quoted(&line, r->path);
+	line_put_quoted(&line, r->path, ACCESS_QUOTED_MAX);
 	line_put(&line, " status=", 8);
 	line_put_u64(&line, (uint64_t)(r->status >= 0 ? r->status : 0), 1);
 	line_put(&line, " bytes=", 7);
@@ -156,6 +157,12 @@ log_access(const struct req *r)
 	line_put_u64(&line, us / 1000, 1);
 	line_put(&line, ".", 1);
 	line_put_u64(&line, us % 1000, 3);
+	/* Who acted for the user (impersonation, DESIGN 6). */
+	if (r->auth.actor != NULL) {
+		line_put(&line, " actor=", 7);
+		line_put_quoted(&line, str_from_cstr(r->auth.actor),
+		    ACCESS_ACTOR_MAX);
+	}
 	log_text(r->status >= 500 ? LOG_WARN : LOG_INFO, line.data, line.len);
 }
 

@@ -575,6 +575,26 @@ default_roles(void **state)
 	assert_false(has_default_role_grants("", "org:sys_billing:read"));
 }
 
+/* A held key against an asked permission, as has() compares them. */
+static void
+permission_is(void **state)
+{
+	(void)state;
+	assert_true(
+	    has_permission_is("org:invoices:read", "org:invoices:read"));
+	assert_true(has_permission_is("org:invoices:read", "invoices:read"));
+	assert_true(
+	    has_permission_is("org:invoices:read", "org:org:invoices:read"));
+	/* The held key is not normalised; the comparison is exact. */
+	assert_false(has_permission_is("invoices:read", "invoices:read"));
+	assert_false(
+	    has_permission_is("org:org:invoices:read", "org:invoices:read"));
+	assert_false(
+	    has_permission_is("org:invoices:read", "org:Invoices:read"));
+	assert_false(has_permission_is("org:invoices:read", "org:invoices"));
+	assert_false(has_permission_is("org:invoices:read", ""));
+}
+
 static void
 trim_and_elements(void **state)
 {
@@ -631,6 +651,7 @@ main(void)
 	    cmocka_unit_test(reverification_fresh_direct),
 	    cmocka_unit_test(reverification_body),
 	    cmocka_unit_test(default_roles),
+	    cmocka_unit_test(permission_is),
 	    cmocka_unit_test(trim_and_elements),
 	};
 

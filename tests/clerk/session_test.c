@@ -31,6 +31,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "clerk/token_cache.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "jws.h"
@@ -230,8 +231,11 @@ test_valid_token(void **state)
 	    "org_29w9UtO2OpJqgnzyqqMv0CvhaEh");
 	assert_string_equal(f->res.claims.org_slug, "acme");
 	assert_string_equal(f->res.claims.org_role, "org:admin");
-	assert_string_equal(f->res.claims.perms,
-	    "org:billing:read,org:team:manage");
+	assert_int_equal(f->res.claims.perms_len, 2);
+	assert_string_equal(f->res.claims.perms[0], "org:billing:read");
+	assert_string_equal(f->res.claims.perms[1], "org:team:manage");
+	assert_string_equal(f->res.claims.sid,
+	    "sess_2pQk9aB3cD4eF5gH6iJ7kL8mN9o");
 	assert_int_equal(f->res.claims.exp, NOW + 60);
 	assert_int_equal(f->res.claims.iat, NOW);
 }
@@ -247,7 +251,112 @@ test_valid_token_without_org(void **state)
 	assert_string_equal(f->res.claims.org_id, "");
 	assert_string_equal(f->res.claims.org_role, "");
 	assert_string_equal(f->res.claims.org_slug, "");
-	assert_string_equal(f->res.claims.perms, "");
+	assert_int_equal(f->res.claims.perms_len, 0);
+	assert_string_equal(f->res.claims.sts, "");
+	assert_string_equal(f->res.claims.actor, "");
+	assert_string_equal(f->res.claims.fea, "");
+	assert_string_equal(f->res.claims.pla, "");
+	assert_int_equal(f->res.claims.fva.state, HAS_FVA_ABSENT);
+}
+
+/* The whole auth context of DESIGN 11.1, as verify and cache give it. */
+static void
+check_context(const struct clerk_session_claims *c)
+{
+	static const char *const want[] = {"org:impersonation:read",
+	    "org:memberships:read", "org:memberships:manage", "org:x:read"};
+	size_t                   i;
+
+	assert_string_equal(c->sub, SUB);
+	assert_string_equal(c->sid, "sess_2pQk9aB3cD4eF5gH6iJ7kL8mN9o");
+	assert_string_equal(c->sts, "active");
+	assert_string_equal(c->actor, "user_admin");
+	assert_string_equal(c->org_id, "org_v2");
+	assert_string_equal(c->org_role, "org:admin");
+	assert_string_equal(c->org_slug, "acme");
+	assert_string_equal(c->fea,
+	    "o:impersonation,o:memberships, o:x,u:beta");
+	assert_string_equal(c->pla, "u:pro");
+	assert_int_equal(c->fva.state, HAS_FVA_VALID);
+	assert_true(c->fva.first == 3 && c->fva.second == -1);
+	assert_int_equal(c->exp, NOW + 60);
+	assert_int_equal(c->iat, NOW);
+	assert_int_equal(c->perms_len, 4);
+	for (i = 0; i < 4; i++)
+		assert_string_equal(c->perms[i], want[i]);
+}
+
+/* A v2 token's decoded claims come back whole from the cache. */
+static void
+test_context_survives_the_cache(void **state)
+{
+	struct fixture *f = *state;
+
+	f->token = mint_extra(json_pack("{s:i, s:s, s:{s:s}, s:{s:s, s:s, s:s, "
+	                                "s:s, s:s}, s:s, s:s, "
+	                                "s:[i, i]}",
+	    "v", 2, "sts", "active", "act", "sub", "user_admin", "o", "id",
+	    "org_v2", "rol", "admin", "slg", "acme", "per", "read,manage",
+	    "fpm", "1,3,1", "fea", "o:impersonation,o:memberships, o:x,u:beta",
+	    "pla", "u:pro", "fva", 3, -1));
+	assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_OK);
+	assert_int_equal(f->res.cache, CLERK_CACHE_MISS);
+	check_context(&f->res.claims);
+	assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_OK);
+	assert_int_equal(f->res.cache, CLERK_CACHE_HIT);
+	check_context(&f->res.claims);
+}
+
+/*
+ * v1 permissions are kept one by one: one holding a comma is not two
+ * (a comma-joined list would grant "org:admin:all" here).
+ */
+static void
+test_permissions_kept_apart(void **state)
+{
+	struct fixture    *f = *state;
+	struct has_subject s;
+	struct has_query   q = {NULL, "org:admin:all", NULL, NULL, NULL};
+	int                round;
+
+	f->token = mint_extra(json_pack("{s:s, s:s, s:[s, s]}", "org_id",
+	    "org_1", "org_role", "org:member", "org_permissions",
+	    "org:a:read,org:admin:all", "org:b:read"));
+	for (round = 0; round < 2; round++) {
+		assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_OK);
+		assert_int_equal(f->res.cache,
+		    round == 0 ? CLERK_CACHE_MISS : CLERK_CACHE_HIT);
+		assert_int_equal(f->res.claims.perms_len, 2);
+		clerk_session_subject(&f->res.claims, &s);
+		q.permission = "org:admin:all";
+		assert_false(has_check(&s, &q));
+		q.permission = "org:b:read";
+		assert_true(has_check(&s, &q));
+	}
+}
+
+/* A pending session is signed out: has() is false whatever it holds. */
+static void
+test_pending_subject(void **state)
+{
+	struct fixture    *f = *state;
+	struct has_subject s;
+	struct has_query   q = {"org:admin", NULL, NULL, NULL, NULL};
+
+	f->token = mint_extra(json_pack("{s:s, s:s, s:s}", "sts", "pending",
+	    "org_id", "org_1", "org_role", "org:admin"));
+	assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_OK);
+	assert_true(clerk_session_is_pending(&f->res.claims));
+	clerk_session_subject(&f->res.claims, &s);
+	assert_null(s.user_id);
+	assert_false(has_check(&s, &q));
+	free(f->token);
+	f->token = mint_extra(json_pack("{s:s, s:s, s:s}", "sts", "active",
+	    "org_id", "org_1", "org_role", "org:admin"));
+	assert_int_equal(verify_at(f, NULL, NOW), CLERK_SESSION_OK);
+	assert_false(clerk_session_is_pending(&f->res.claims));
+	clerk_session_subject(&f->res.claims, &s);
+	assert_true(has_check(&s, &q));
 }
 
 /* A token, and the check that must refuse it. */
@@ -333,7 +442,8 @@ test_cache_hit_and_expiry(void **state)
 	assert_int_equal(f->res.cache, CLERK_CACHE_HIT);
 	assert_string_equal(f->res.claims.sub, SUB);
 	assert_string_equal(f->res.claims.org_id, "org_1");
-	assert_string_equal(f->res.claims.perms, "org:a:read");
+	assert_int_equal(f->res.claims.perms_len, 1);
+	assert_string_equal(f->res.claims.perms[0], "org:a:read");
 	assert_int_equal(f->res.claims.exp, NOW + 60);
 	assert_int_equal(f->res.claims.iat, NOW);
 	/* Within the leeway past exp, as the token itself. */
@@ -351,7 +461,7 @@ static void
 test_large_claims_not_cached(void **state)
 {
 	struct fixture *f = *state;
-	char            slug[300];
+	char            slug[TOKEN_CACHE_DATA];
 
 	memset(slug, 'a', sizeof(slug) - 1);
 	slug[sizeof(slug) - 1] = '\0';
@@ -615,6 +725,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    PEM_TEST(test_valid_token),
 	    PEM_TEST(test_valid_token_without_org),
+	    PEM_TEST(test_context_survives_the_cache),
+	    PEM_TEST(test_permissions_kept_apart),
+	    PEM_TEST(test_pending_subject),
 	    PEM_TEST(test_refusals),
 	    PEM_TEST(test_azp_may_be_missing),
 	    PEM_TEST(test_cache_hit_and_expiry),

@@ -1,8 +1,8 @@
 /*
  * Unit tests for src/clerk/token_cache.c: lookups, expiry with the leeway,
- * overwriting a key, which entry a full set gives up, and use from several
- * threads at once. A cache of TOKEN_CACHE_WAYS slots has a single set, so
- * every key lands in it.
+ * copying only the bytes in use, overwriting a key, which entry a full set
+ * gives up, and use from several threads at once. A cache of TOKEN_CACHE_WAYS
+ * slots has a single set, so every key lands in it.
  */
 #include "clerk/token_cache.h"
 
@@ -19,22 +19,36 @@
 #define LEEWAY 5
 #define NOW    1700000000
 
-/* An entry whose key and sub both say n. */
+/* Sets e's data to text, its NUL included. */
+static void
+set_text(struct token_cache_entry *e, const char *text)
+{
+	size_t n = strlen(text) + 1;
+
+	assert_true(n <= sizeof(e->data));
+	memcpy(e->data, text, n);
+	e->len = (uint16_t)n;
+}
+
+static const char *
+text_of(const struct token_cache_entry *e)
+{
+	return (const char *)e->data;
+}
+
+/* An entry whose key and data both say n. */
 static struct token_cache_entry
 entry(unsigned n, int64_t exp)
 {
 	struct token_cache_entry e;
+	char                     text[64];
 
 	memset(&e, 0, sizeof(e));
 	memset(e.key, 0xa5, sizeof(e.key));
 	memcpy(e.key + 8, &n, sizeof(n));
 	e.exp = exp;
-	e.iat = exp - 60;
-	(void)snprintf(e.sub, sizeof(e.sub), "user_%u", n);
-	(void)snprintf(e.org_id, sizeof(e.org_id), "org_%u", n);
-	(void)snprintf(e.org_role, sizeof(e.org_role), "org:admin");
-	(void)snprintf(e.org_slug, sizeof(e.org_slug), "slug-%u", n);
-	(void)snprintf(e.perms, sizeof(e.perms), "org:a:read,org:b:%u", n);
+	(void)snprintf(text, sizeof(text), "user_%u org_%u", n, n);
+	set_text(&e, text);
 	return e;
 }
 
@@ -71,13 +85,48 @@ test_put_get(void **state)
 	assert_true(token_cache_get(c, e.key, NOW, &got));
 	assert_memory_equal(got.key, e.key, sizeof(e.key));
 	assert_int_equal(got.exp, NOW + 60);
-	assert_int_equal(got.iat, NOW);
-	assert_string_equal(got.sub, "user_7");
-	assert_string_equal(got.org_id, "org_7");
-	assert_string_equal(got.org_role, "org:admin");
-	assert_string_equal(got.org_slug, "slug-7");
-	assert_string_equal(got.perms, "org:a:read,org:b:7");
+	assert_int_equal(got.len, strlen("user_7 org_7") + 1);
+	assert_string_equal(text_of(&got), "user_7 org_7");
 	assert_false(has(c, 8, NOW));
+	token_cache_free(c);
+}
+
+/* Only the bytes in use are copied out: the rest of out is untouched. */
+static void
+test_get_copies_used_bytes(void **state)
+{
+	struct token_cache      *c = token_cache_new(1024, LEEWAY);
+	struct token_cache_entry e = entry(3, NOW + 60), got;
+
+	(void)state;
+	memset(e.data + e.len, 0x11, sizeof(e.data) - e.len);
+	token_cache_put(c, &e, NOW);
+	memset(&got, 0xee, sizeof(got));
+	assert_true(token_cache_get(c, e.key, NOW, &got));
+	assert_string_equal(text_of(&got), "user_3 org_3");
+	assert_int_equal(got.data[got.len], 0xee);
+	assert_int_equal(got.data[sizeof(got.data) - 1], 0xee);
+	token_cache_free(c);
+}
+
+/* A full entry is kept whole; one claiming more is not kept at all. */
+static void
+test_data_size_limits(void **state)
+{
+	struct token_cache      *c = token_cache_new(1024, LEEWAY);
+	struct token_cache_entry e = entry(4, NOW + 60), got;
+
+	(void)state;
+	memset(e.data, 'x', sizeof(e.data));
+	e.len = TOKEN_CACHE_DATA;
+	token_cache_put(c, &e, NOW);
+	assert_true(token_cache_get(c, e.key, NOW, &got));
+	assert_int_equal(got.len, TOKEN_CACHE_DATA);
+	assert_memory_equal(got.data, e.data, sizeof(e.data));
+	e = entry(5, NOW + 60);
+	e.len = TOKEN_CACHE_DATA + 1;
+	token_cache_put(c, &e, NOW);
+	assert_false(has(c, 5, NOW));
 	token_cache_free(c);
 }
 
@@ -108,7 +157,7 @@ test_same_key_overwrites(void **state)
 
 	(void)state;
 	token_cache_put(c, &e, NOW);
-	(void)snprintf(e.sub, sizeof(e.sub), "user_again");
+	set_text(&e, "user_again");
 	e.exp = NOW + 120;
 	token_cache_put(c, &e, NOW);
 	token_cache_put(c, &e, NOW);
@@ -118,7 +167,7 @@ test_same_key_overwrites(void **state)
 		token_cache_put(c, &o, NOW);
 	}
 	assert_true(token_cache_get(c, e.key, NOW, &got));
-	assert_string_equal(got.sub, "user_again");
+	assert_string_equal(text_of(&got), "user_again");
 	assert_int_equal(got.exp, NOW + 120);
 	for (n = 2; n <= TOKEN_CACHE_WAYS; n++)
 		assert_true(has(c, n, NOW));
@@ -194,7 +243,6 @@ worker_main(void *arg)
 	for (i = 0; i < ROUNDS; i++) {
 		unsigned                 n = w->base + i % KEYS;
 		struct token_cache_entry e = entry(n, NOW + 60 + i % 7), got;
-		char                     want[TOKEN_CACHE_FIELD];
 
 		token_cache_put(w->c, &e, NOW);
 		n = (w->base + i * 7) % (THREADS * KEYS);
@@ -202,8 +250,8 @@ worker_main(void *arg)
 		if (!token_cache_get(w->c, e.key, NOW, &got))
 			continue;
 		w->hits++;
-		(void)snprintf(want, sizeof(want), "org_%u", n);
-		if (strcmp(got.org_id, want) != 0 ||
+		if (got.len != e.len ||
+		    strcmp(text_of(&got), text_of(&e)) != 0 ||
 		    memcmp(got.key, e.key, sizeof(e.key)) != 0)
 			w->torn++;
 	}
@@ -241,6 +289,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_new_refuses_bad_sizes),
 	    cmocka_unit_test(test_put_get),
+	    cmocka_unit_test(test_get_copies_used_bytes),
+	    cmocka_unit_test(test_data_size_limits),
 	    cmocka_unit_test(test_expiry_with_leeway),
 	    cmocka_unit_test(test_same_key_overwrites),
 	    cmocka_unit_test(test_full_set_evicts_first_to_expire),

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { rows, runSql, startWebhookServer } from './lib/webhook.mjs';
 import {
-  addMember, assertStatus, createOrg, createUser, me, mint, newKey, pemEnv,
+  addMember, assertStatus, createOrg, createUser, decode, me, mint, newKey, pemEnv,
 } from './lib/clerk.mjs';
 
 const T = { timeout: 120000 };
@@ -41,17 +41,19 @@ describe('users/me', () => {
   });
   after(async () => { if (srv) await srv.stop(); });
 
-  test('200 with exactly the fields of DESIGN §4', T, async () => {
-    const r = await me(srv, { token: await mint(key, alice.clerkId) });
+  test('200 with exactly the fields of DESIGN §4 and §11.3', T, async () => {
+    const token = await mint(key, alice.clerkId);
+    const r = await me(srv, { token });
     assertStatus(r, 200, 'users/me');
     assert.match(r.headers.get('content-type') || '', /^application\/json\b/);
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
-    assert.deepEqual(Object.keys(r.json).sort(), ['active_organization', 'clerk_id', 'email', 'first_name', 'id',
-      'image_url', 'last_name', 'organizations', 'username']);
+    assert.deepEqual(Object.keys(r.json).sort(), ['active_organization', 'actor', 'clerk_id', 'email', 'features',
+      'first_name', 'id', 'image_url', 'last_name', 'organizations', 'plans', 'session_id', 'username']);
     const { organizations, ...user } = r.json;
     assert.deepEqual(user, {
       id: alice.id, clerk_id: alice.clerkId, email: 'alice@acme.example', first_name: 'Alice',
       last_name: 'Nguyen', username: 'alice', image_url: alice.image_url, active_organization: null,
+      session_id: decode(token).payload.sid, actor: null, features: [], plans: [],
     });
     assert.ok(Array.isArray(organizations));
     for (const o of organizations) {
@@ -255,11 +257,59 @@ describe('users/me', () => {
     const u = await createUser(srv, { email: 'bytes@acme.example', first_name: 'Bytes', last_name: 'Ok' });
     const r0 = runSql(srv.db, `UPDATE users SET first_name = CAST(X'41ff42' AS TEXT) WHERE id = ${u.id}`);
     assert.equal(r0.code, 0, r0.stderr);
-    const r = await me(srv, { token: await mint(key, u.clerkId) });
+    const token = await mint(key, u.clerkId, {
+      claims: {
+        act: { sub: 'user_support', sid: 'sess_support' }, fea: 'o:teams, u:beta', pla: 'u:pro',
+        org_id: 'org_bytes', org_role: 'org:admin', org_permissions: ['org:x:read'],
+      },
+    });
+    const r = await me(srv, { token });
     assertStatus(r, 200, 'invalid UTF-8 in the mirror');
     assert.equal(r.json.first_name, null);
     assert.equal(r.json.last_name, 'Ok');
     assert.equal(r.json.clerk_id, u.clerkId);
+    // The body built without the database's help has the session's fields too.
+    assert.equal(r.json.session_id, decode(token).payload.sid);
+    assert.equal(r.json.actor, 'user_support');
+    assert.deepEqual(r.json.features, ['o:teams', 'u:beta']);
+    assert.deepEqual(r.json.plans, ['u:pro']);
+    assert.deepEqual(r.json.active_organization,
+      { clerk_id: 'org_bytes', role: 'org:admin', slug: null, permissions: ['org:x:read'] });
+  });
+
+  test('session_id, actor (act.sub or null), features and plans come from the token', T, async () => {
+    const plain = await mint(key, alice.clerkId);
+    let r = await me(srv, { token: plain });
+    assertStatus(r, 200, 'plain');
+    assert.equal(r.json.session_id, decode(plain).payload.sid);
+    assert.equal(r.json.actor, null);
+    assert.deepEqual([r.json.features, r.json.plans], [[], []]);
+
+    const acted = await mint(key, alice.clerkId, {
+      claims: {
+        sid: 'sess_2qAct', act: { sub: 'user_2qAdmin', sid: 'sess_2qAdminSession', iss: 'https://dashboard.clerk.com' },
+        v: 2, fea: ' o:teams ,u:beta,ou:chat', pla: 'o:pro',
+        o: { id: orgs[0].clerkId, slg: 'acme-corp', rol: 'admin', per: 'read', fpm: '1,1' },
+      },
+    });
+    r = await me(srv, { token: acted });
+    assertStatus(r, 200, 'impersonated, v2 billing');
+    assert.equal(r.json.session_id, 'sess_2qAct');
+    assert.equal(r.json.actor, 'user_2qAdmin');
+    assert.deepEqual(r.json.features, ['o:teams', 'u:beta', 'ou:chat'], 'split on "," and trimmed, scope kept');
+    assert.deepEqual(r.json.plans, ['o:pro']);
+    assert.deepEqual([...r.json.active_organization.permissions].sort(), ['org:chat:read', 'org:teams:read']);
+    // The same token again (from the verified-token cache) answers the same.
+    const again = await me(srv, { token: acted });
+    assert.deepEqual(again.json, r.json);
+
+    // Quotes and non-ASCII in these claims come back exactly.
+    const odd = await mint(key, alice.clerkId, { claims: { sid: 'sess_"q"\\', act: { sub: 'user_ü"x' }, pla: 'u:plän "a"' } });
+    r = await me(srv, { token: odd });
+    assertStatus(r, 200, 'odd claims');
+    assert.equal(r.json.session_id, 'sess_"q"\\');
+    assert.equal(r.json.actor, 'user_ü"x');
+    assert.deepEqual(r.json.plans, ['u:plän "a"']);
   });
 
   test('POST on users/me answers 405 with Allow: GET', T, async () => {

@@ -170,7 +170,7 @@ describe('token sources with the publishable key configured', () => {
     assertNotAuthenticated(await me(srv, { cookies: { session: good } }), 'session');
   });
 
-  test('__client_uat newer than the cookie token\'s iat makes it stale (401); older, equal or 0 does not', T, async () => {
+  test('__client_uat newer than the cookie token\'s iat makes it stale (401), 0 means signed out (401); older or equal does not', T, async () => {
     const iat = nowSec() - 20;
     const token = await mint(key, alice.clerkId, { claims: { iat } });
     assertStatus(await me(srv, { cookies: { __session: token } }), 200, 'no __client_uat');
@@ -184,8 +184,8 @@ describe('token sources with the publishable key configured', () => {
       'plain session, suffixed __client_uat = iat+5');
     assertStatus(await me(srv, { cookies: { __session: token, __client_uat: String(iat) } }), 200, '__client_uat = iat');
     assertStatus(await me(srv, { cookies: { __session: token, __client_uat: String(iat - 5) } }), 200, '__client_uat = iat-5');
-    assertStatus(await me(srv, { cookies: { __session: token, __client_uat: '0' } }), 200, '__client_uat = 0');
-    assertStatus(await me(srv, { cookies: { [SESSION_SUFFIXED]: token, [UAT_SUFFIXED]: '0' } }), 200,
+    assertNotAuthenticated(await me(srv, { cookies: { __session: token, __client_uat: '0' } }), '__client_uat = 0');
+    assertNotAuthenticated(await me(srv, { cookies: { [SESSION_SUFFIXED]: token, [UAT_SUFFIXED]: '0' } }),
       'suffixed __client_uat = 0');
     assertStatus(await me(srv, { cookies: { __session: token, __client_uat: 'abc' } }), 200,
       'unparsable __client_uat (no active client)');

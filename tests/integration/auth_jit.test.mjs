@@ -12,7 +12,7 @@ import {
   assertOk, count, deliver, fixture, startWebhookServer, tombstones, uid, userByClerkId,
 } from './lib/webhook.mjs';
 import {
-  SECRET_KEY, assertNotSynced, assertStatus, call, clerkUser, createUser, me, mint, newKey, pemEnv,
+  SECRET_KEY, assertNotSynced, assertStatus, call, clerkUser, createUser, decode, me, mint, newKey, pemEnv,
   withFakeClerk,
 } from './lib/clerk.mjs';
 
@@ -43,14 +43,15 @@ test('a user unknown locally is fetched from the Backend API, stored, and answer
       fake.state.users.set(id, u);
       assert.equal(userByClerkId(srv.db, id), null, 'not mirrored before');
 
-      const r = await me(srv, { token: await mint(key, id) });
+      const token = await mint(key, id);
+      const r = await me(srv, { token });
       assertStatus(r, 200, 'just-in-time user');
       const row = userByClerkId(srv.db, id);
       assert.ok(row, 'the user row exists now');
       assert.deepEqual(r.json, {
         id: Number(row.id), clerk_id: id, email: 'carol@example.com', first_name: 'Carol',
         last_name: 'Diaz', username: 'carol', image_url: u.image_url, organizations: [],
-        active_organization: null,
+        active_organization: null, session_id: decode(token).payload.sid, actor: null, features: [], plans: [],
       });
       assert.equal(row.email, 'carol@example.com');
       assert.equal(row.first_name, 'Carol');

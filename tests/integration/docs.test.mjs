@@ -31,6 +31,7 @@ test('/openapi.json is a valid OpenAPI 3.1 document of every API route', async (
     '/api/v1/organizations': ['get'],
     '/api/v1/organizations/{id}': ['get'],
     '/api/v1/organizations/{id}/members': ['get'],
+    '/api/v1/auth/check': ['get'],
   };
   for (const [path, methods] of Object.entries(ops)) {
     for (const m of methods) {
@@ -49,6 +50,27 @@ test('/openapi.json is a valid OpenAPI 3.1 document of every API route', async (
   assert.ok(doc.paths['/api/v1/organizations'].get.responses['422']);
   for (const code of ['200', '400', '413', '422', '503'])
     assert.ok(doc.paths['/api/v1/auth/clerk_webhook/'].post.responses[code], `webhook ${code}`);
+  // The authorization check and the session's fields of users/me.
+  const check = doc.paths['/api/v1/auth/check'].get;
+  assert.deepEqual(check.parameters.map((p) => [p.name, p.in, p.required]),
+    ['role', 'permission', 'feature', 'plan', 'reverification'].map((n) => [n, 'query', false]));
+  for (const code of ['200', '401', '422']) assert.ok(check.responses[code], `auth/check ${code}`);
+  assert.match(check.description, /empty value counts as not given/);
+  assert.deepEqual(check.responses['200'].content['application/json'].schema, { $ref: '#/components/schemas/AuthCheck' });
+  for (const f of ['session_id', 'actor', 'features', 'plans']) {
+    assert.ok(doc.components.schemas.Me.properties[f], `Me.${f}`);
+    assert.ok(doc.components.schemas.Me.required.includes(f), `Me.${f} required`);
+  }
+  // The reverification answer's schema is there for the routes that need it.
+  assert.deepEqual(doc.components.schemas.ReverificationError.example, {
+    clerk_error: { type: 'forbidden', reason: 'reverification-error',
+      metadata: { reverification: { level: 'second_factor', afterMinutes: 10 } } },
+  });
+  // The document is generated: no route of today declares a requirement.
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [m, op] of Object.entries(item))
+      assert.equal(op['x-mysaas-requires'], undefined, `${m} ${path} has no requirement`);
+  }
 });
 
 test('/docs serves Swagger UI and its assets from this server', async () => {

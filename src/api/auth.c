@@ -1,0 +1,51 @@
+/*
+ * The authorization check. Runs behind the Clerk session gate, which
+ * keeps the token's decoded claims in r->auth.claims; the answer needs no
+ * database and allocates nothing.
+ */
+#include "api/auth.h"
+
+#include <string.h>
+
+#include "clerk/session.h"
+#include "http/req.h"
+
+/*
+ * A query parameter as has() sees it: an empty value is not asked, as
+ * Clerk's SDK skips a falsy one ("?permission=" asks nothing).
+ */
+static const char *
+asked(struct req *r, const char *name)
+{
+	const char *v = req_query(r, name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+int
+api_auth_check(struct req *r)
+{
+	static const char  yes[] = "{\"allowed\":true}";
+	static const char  no[] = "{\"allowed\":false}";
+	struct has_subject s;
+	struct has_query   q;
+
+	q.role = asked(r, "role");
+	q.permission = asked(r, "permission");
+	q.feature = asked(r, "feature");
+	q.plan = asked(r, "plan");
+	q.reverification = asked(r, "reverification");
+	/* has({}) is false: an empty question is a mistake of the caller. */
+	if (q.role == NULL && q.permission == NULL && q.feature == NULL &&
+	    q.plan == NULL && q.reverification == NULL)
+		return resp_detail(r, HTTP_UNPROCESSABLE,
+		    "Give at least one of role, permission, feature, plan "
+		    "or reverification");
+	if (r->auth.claims == NULL)
+		return HTTP_INTERNAL_ERROR;
+	clerk_session_subject(r->auth.claims, &s);
+	if (has_check(&s, &q))
+		return resp_bytes(r, HTTP_OK, "application/json", yes,
+		    sizeof(yes) - 1);
+	return resp_bytes(r, HTTP_OK, "application/json", no, sizeof(no) - 1);
+}

@@ -1,0 +1,16 @@
+/*
+ * GET /api/v1/auth/check: the session token's claims evaluated like
+ * Clerk's has() (DESIGN 11.2).
+ */
+#ifndef API_AUTH_H
+#define API_AUTH_H
+
+struct req;
+
+/*
+ * 200 {"allowed": bool} for the query's role, permission, feature, plan
+ * and reverification (all that are given must pass); 422 when none is.
+ */
+int api_auth_check(struct req *r);
+
+#endif
