@@ -200,7 +200,7 @@ run(const struct config *cfg, const struct db_url *url,
 	app.db = db;
 	metrics_init(app_routes, app_nroutes, cfg->metrics_token);
 	if (docs_openapi_init(app_routes, app_nroutes) == -1) {
-		fprintf(stderr,
+		(void)fprintf(stderr,
 		    "mysaas: the embedded OpenAPI document does "
 		    "not parse\n");
 		auth_gate_free(gate);
