@@ -18,12 +18,20 @@ const SCHEMA = {
   organizations: ['id', 'clerk_id', 'name', 'slug', 'image_url', 'clerk_updated_at',
     'created_at', 'updated_at'],
   organization_memberships: ['id', 'clerk_id', 'user_id', 'organization_id', 'role',
-    'clerk_updated_at', 'created_at', 'updated_at'],
+    'permissions', 'clerk_updated_at', 'created_at', 'updated_at'],
   webhook_events: ['svix_id', 'type', 'status', 'error', 'payload', 'received_at', 'attempts'],
   clerk_tombstones: ['clerk_id', 'kind', 'deleted_at'],
   admin_sessions: ['token_hash', 'user_id', 'csrf_token', 'created_at', 'expires_at'],
   admin_log: ['id', 'user_id', 'action', 'object_type', 'object_id', 'object_repr',
     'message', 'created_at'],
+  sessions: ['id', 'clerk_id', 'user_id', 'status', 'client_id', 'last_active_organization_id',
+    'actor', 'last_active_at', 'expire_at', 'abandon_at', 'clerk_updated_at', 'created_at',
+    'updated_at'],
+  roles: ['id', 'clerk_id', 'key', 'name', 'description', 'clerk_updated_at', 'created_at',
+    'updated_at'],
+  permissions: ['id', 'clerk_id', 'key', 'name', 'description', 'type', 'clerk_updated_at',
+    'created_at', 'updated_at'],
+  role_permissions: ['role_id', 'permission_id'],
 };
 
 // Tables of later migrations, outside DESIGN §3: the admin's login
