@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "auth/gate.h"
+#include "auth/revocations.h"
 #include "clerk/svix.h"
 #include "db/committer.h"
 #include "core/log.h"
@@ -185,7 +186,8 @@ run(const struct config *cfg, const struct db_url *url,
 		svix_secret_cleanup(&secret);
 		return 1;
 	}
-	if ((db = cli_db_open(url, cfg->threads + PG_WRITERS + 2)) == NULL) {
+	/* + 3: the admin's own, the pool's slack, the revocation poller. */
+	if ((db = cli_db_open(url, cfg->threads + PG_WRITERS + 3)) == NULL) {
 		auth_gate_free(gate);
 		return 1;
 	}
@@ -205,6 +207,11 @@ run(const struct config *cfg, const struct db_url *url,
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	app.committer = start_committer(db);
+	app.revocations = revocations_new(db);
+	if (revocations_start(app.revocations) == -1) {
+		fprintf(stderr, "mysaas: cannot start the revocation poller\n");
+		goto fail;
+	}
 	memset(&sc, 0, sizeof(sc));
 	sc.routes = app_routes;
 	sc.nroutes = app_nroutes;
@@ -214,10 +221,7 @@ run(const struct config *cfg, const struct db_url *url,
 	srv = server_start(&sc, host, port, cfg->threads, err, sizeof(err));
 	if (srv == NULL) {
 		fprintf(stderr, "mysaas: %s\n", err);
-		committer_free(app.committer);
-		auth_gate_free(gate);
-		db_close(db);
-		return 1;
+		goto fail;
 	}
 	log_info("msg=listening url=http://%s:%u threads=%d database=%s", host,
 	    (unsigned)server_port(srv), cfg->threads,
@@ -226,12 +230,21 @@ run(const struct config *cfg, const struct db_url *url,
 	log_info("msg=\"shutting down\" signal=%s",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	server_stop(srv, SHUTDOWN_GRACE_MS);
+	/* After the server: no request reads the set any more. */
+	revocations_free(app.revocations);
 	committer_free(app.committer);
 	auth_gate_free(gate);
 	db_close(db);
 	svix_secret_cleanup(&secret);
 	log_info("msg=stopped");
 	return 0;
+fail:
+	revocations_free(app.revocations);
+	committer_free(app.committer);
+	auth_gate_free(gate);
+	db_close(db);
+	svix_secret_cleanup(&secret);
+	return 1;
 }
 
 int
