@@ -14,6 +14,7 @@
 #include "accounts/clerk_sync.h"
 #include "accounts/directory.h"
 #include "app.h"
+#include "auth/revocations.h"
 #include "clerk/backend_api.h"
 #include "clerk/pubkey.h"
 #include "clerk/session.h"
@@ -314,6 +315,7 @@ fill_auth(struct req *r, const struct clerk_session_claims *sc, json_t *perms,
 {
 	r->auth.user_id = user_id;
 	r->auth.clerk_user_id = sc->sub;
+	r->auth.session_id = sc->sid;
 	r->auth.org_id = or_null(sc->org_id);
 	r->auth.org_role = or_null(sc->org_role);
 	r->auth.org_slug = or_null(sc->org_slug);
@@ -416,6 +418,10 @@ auth_gate_session(struct req *r)
 	default:
 		return unauthorized(r, clerk_jwt_error_str(why));
 	}
+	/* Verified or cached: a session Clerk has ended refuses it all the
+	 * same (DESIGN section 11.3). */
+	if (revocations_contains(r->app->revocations, sc.sid))
+		return unauthorized(r, "session-revoked");
 	if (!bearer && stale_for_client(r, g, sc.iat))
 		return unauthorized(r, "token-older-than-client-uat");
 	rc = find_user(r, g, &sc,
@@ -481,6 +487,12 @@ auth_page_session(struct req *r)
 		    client_signed_in(r, g))
 			return AUTH_PAGE_REFRESH;
 		return AUTH_PAGE_INVALID;
+	}
+	if (revocations_contains(r->app->revocations, sc.sid)) {
+		log_info("req=%s component=auth outcome=refused "
+		         "reason=session-revoked",
+		    r->id);
+		return AUTH_PAGE_NO_SESSION;
 	}
 	if (stale_for_client(r, g, sc.iat)) {
 		log_info("req=%s component=auth outcome=refused "

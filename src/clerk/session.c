@@ -139,6 +139,7 @@ entry_from_claims(struct token_cache_entry *e, const struct clerk_claims *c)
 	e->exp = c->exp;
 	e->iat = c->has_iat ? c->iat : 0;
 	if (!copy_field(e->sub, sizeof(e->sub), c->sub) ||
+	    !copy_field(e->sid, sizeof(e->sid), c->sid) ||
 	    !copy_field(e->org_id, sizeof(e->org_id), c->org_id) ||
 	    !copy_field(e->org_role, sizeof(e->org_role), c->org_role) ||
 	    !copy_field(e->org_slug, sizeof(e->org_slug), c->org_slug))
@@ -172,6 +173,7 @@ claims_from_token(struct arena *a, const struct clerk_claims *c,
 	out->exp = c->exp;
 	out->iat = c->has_iat ? c->iat : 0;
 	out->sub = arena_copy(a, c->sub);
+	out->sid = arena_copy(a, c->sid);
 	out->org_id = arena_copy(a, c->org_id);
 	out->org_role = arena_copy(a, c->org_role);
 	out->org_slug = arena_copy(a, c->org_slug);
@@ -192,6 +194,7 @@ claims_from_entry(struct arena *a, const struct token_cache_entry *e,
 	out->exp = e->exp;
 	out->iat = e->iat;
 	out->sub = arena_copy(a, e->sub);
+	out->sid = arena_copy(a, e->sid);
 	out->org_id = arena_copy(a, e->org_id);
 	out->org_role = arena_copy(a, e->org_role);
 	out->org_slug = arena_copy(a, e->org_slug);

@@ -34,6 +34,7 @@ struct clerk_session_claims {
 	int64_t     exp;
 	int64_t     iat; /* 0 when absent */
 	const char *sub;
+	const char *sid;
 	const char *org_id;
 	const char *org_role;
 	const char *org_slug;

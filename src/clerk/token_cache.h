@@ -24,6 +24,7 @@ struct token_cache_entry {
 	int64_t       exp;
 	int64_t       iat; /* 0 when absent */
 	char          sub[TOKEN_CACHE_FIELD];
+	char          sid[TOKEN_CACHE_FIELD];
 	char          org_id[TOKEN_CACHE_FIELD];
 	char          org_role[TOKEN_CACHE_FIELD];
 	char          org_slug[TOKEN_CACHE_FIELD];

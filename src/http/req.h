@@ -34,6 +34,8 @@ struct req_header {
 struct req_auth {
 	int64_t     user_id; /* local users.id */
 	const char *clerk_user_id;
+	/* The token's sid. */
+	const char *session_id;
 	const char *org_id; /* active organization, NULL when none */
 	const char *org_role;
 	const char *org_slug;
