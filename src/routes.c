@@ -72,6 +72,8 @@ const struct route app_routes[] = {
         ROUTE_HTML | ROUTE_ADMIN},
     {"POST", "/admin/clerk/webhookevent/{id}/retry/", admin_event_retry,
         ROUTE_HTML | ROUTE_ADMIN},
+    {"POST", "/admin/users/session/{id}/revoke/", admin_session_revoke,
+        ROUTE_HTML | ROUTE_ADMIN},
 };
 
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);
