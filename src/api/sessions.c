@@ -6,7 +6,6 @@
 
 #include "accounts/sessions.h"
 #include "api/params.h"
-#include "core/log.h"
 #include "http/req.h"
 
 int
@@ -21,11 +20,7 @@ api_users_me_sessions(struct req *r)
 	if ((c = req_db(r)) == NULL)
 		return HTTP_SERVICE_UNAVAILABLE;
 	if (session_list_of_user(c, r->auth.user_id, r->auth.session_id, limit,
-	        offset, &out) != 1) {
-		log_error("req=%s component=api msg=\"query failed\" "
-		          "error=\"%s\"",
-		    r->id, db_errmsg(c));
-		return HTTP_SERVICE_UNAVAILABLE;
-	}
+	        offset, &out) != 1)
+		return api_db_failed(r, c);
 	return resp_json(r, HTTP_OK, out);
 }

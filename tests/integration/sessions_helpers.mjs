@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 
 import { freshDb, startServer } from './lib/server.mjs';
 import {
-  SECRET, assertOk, deliver, event, fixture, msgId, rows, sqlStr, uid, userEvent,
+  SECRET, assertOk, deliver, event, fixture, fixtureSvixId, fixtureText, msgId, rows, sqlStr, uid, userEvent,
 } from './lib/webhook.mjs';
 
 export const DAY_MS = 86400000;
@@ -56,6 +56,16 @@ export async function send(srv, ev, { id = msgId(), expect = 'applied' } = {}) {
   assertOk(r, `${ev.type} ${ev.data?.id}`);
   const row = event(srv.db, id);
   if (expect) assert.equal(row?.status, expect, `${ev.type} ${ev.data?.id}: status (error ${row?.error})`);
+  return row;
+}
+
+// Delivers fixture num as on disk under its signatures.json svix-id (or
+// id), asserts 200 and the stored status; returns the webhook_events row.
+export async function sendFixture(srv, num, { id = fixtureSvixId(num), expect = 'applied' } = {}) {
+  const r = await deliver(srv.url, fixtureText(num), { id });
+  assert.equal(r.status, 200, `fixture ${num}: ${r.text}`);
+  const row = event(srv.db, id);
+  if (expect) assert.equal(row.status, expect, `fixture ${num}: status (error ${row.error})`);
   return row;
 }
 

@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  IDS, count, deliver, event, fixture, fixtureSvixId, fixtureText, membershipEvent, memberships, msgId, rows,
-  tombstones, withServer,
+  IDS, count, deliver, event, fixture, membershipEvent, memberships, msgId, rows, tombstones, withServer,
 } from './lib/webhook.mjs';
 import {
-  permission, permissionEvent, permissions, roleEvent, roleKeys, roles, send,
+  permission, permissionEvent, permissions, roleEvent, roleKeys, roles, send, sendFixture,
 } from './sessions_helpers.mjs';
 
 const T = { timeout: 120000 };
@@ -19,14 +18,6 @@ const T = { timeout: 120000 };
 const F = Object.fromEntries(['05', '08', '17', '18', '19'].map((n) => [n, fixture(n)]));
 const ROLE = F['18'].data;
 const PERM_READ = F['17'].data;
-
-async function sendFixture(srv, num, { id = fixtureSvixId(num), expect = 'applied' } = {}) {
-  const r = await deliver(srv.url, fixtureText(num), { id });
-  assert.equal(r.status, 200, `fixture ${num}: ${r.text}`);
-  const row = event(srv.db, id);
-  if (expect) assert.equal(row.status, expect, `fixture ${num}: status (error ${row.error})`);
-  return row;
-}
 
 const permRow = (p) => ({
   clerk_id: p.id, key: p.key, name: p.name, description: p.description, type: p.type,

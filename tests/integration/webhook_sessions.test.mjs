@@ -7,25 +7,16 @@ import { test } from 'node:test';
 
 import { sleep } from './lib/server.mjs';
 import {
-  IDS, count, deliver, event, fixture, fixtureSvixId, fixtureText, msgId, rows, sqlStr, userByClerkId,
-  userEvent, uid, withServer,
+  IDS, count, deliver, event, fixture, fixtureSvixId, msgId, rows, sqlStr, userByClerkId, userEvent, uid,
+  withServer,
 } from './lib/webhook.mjs';
-import { send, session, sessionEvent, sessions } from './sessions_helpers.mjs';
+import { send, sendFixture, session, sessionEvent, sessions } from './sessions_helpers.mjs';
 
 const T = { timeout: 120000 };
 
 const F = Object.fromEntries(['03', '04', '06', '11', '14', '20'].map((n) => [n, fixture(n)]));
 const S04 = F['04'].data.id;
 const S14 = F['14'].data.id;
-
-// Delivers a fixture as on disk under its svix-id (or id); the event row.
-async function sendFixture(srv, num, { id = fixtureSvixId(num), expect = 'applied' } = {}) {
-  const r = await deliver(srv.url, fixtureText(num), { id });
-  assert.equal(r.status, 200, `fixture ${num}: ${r.text}`);
-  const row = event(srv.db, id);
-  if (expect) assert.equal(row.status, expect, `fixture ${num}: status (error ${row.error})`);
-  return row;
-}
 
 // The columns a session's Clerk data decides.
 const pick = (s) => s && {
