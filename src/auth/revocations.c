@@ -83,14 +83,16 @@ struct revocations {
 	bool    failing; /* the last read failed (logged once) */
 };
 
+/* An id a read found, and when its row changed. */
+struct found_id {
+	char   *sid; /* owned */
+	int64_t at;
+};
+
 /* The ids a read found, kept until the set is locked. */
 struct found {
-	struct found_id {
-		char   *sid; /* owned */
-		int64_t at;
-	} * ids;
-
-	size_t n, cap;
+	struct found_id *ids;
+	size_t           n, cap;
 };
 
 struct revocations *
