@@ -16,6 +16,7 @@
 struct svix_secret;
 struct committer;
 struct auth_gate;
+struct revocations;
 struct req;
 
 struct app {
@@ -25,6 +26,8 @@ struct app {
 	const struct svix_secret *webhook_secret;
 	struct committer         *committer;    /* group-commit writers */
 	struct auth_gate         *session_gate; /* NULL: no Clerk keys */
+	/* The sessions whose tokens are refused (auth/revocations.h). */
+	struct revocations *revocations;
 };
 
 /* The table of every route this program serves (src/routes.c). */

@@ -15,6 +15,7 @@
 #include "api/auth.h"
 #include "api/health.h"
 #include "api/organizations.h"
+#include "api/sessions.h"
 #include "api/users.h"
 #include "api/webhook.h"
 #include "auth/gate.h"
@@ -32,6 +33,7 @@ const struct route app_routes[] = {
     {"POST", "/api/v1/auth/clerk_webhook/", api_clerk_webhook, 0},
     {"POST", "/api/v1/auth/clerk_webhook", api_clerk_webhook, 0},
     {"GET", "/api/v1/users/me", api_users_me, ROUTE_AUTH | ROUTE_AUTH_PROFILE},
+    {"GET", "/api/v1/users/me/sessions", api_users_me_sessions, ROUTE_AUTH},
     {"GET", "/api/v1/organizations", api_orgs_list, ROUTE_AUTH},
     {"GET", "/api/v1/organizations/{id}", api_org_get, ROUTE_AUTH},
     {"GET", "/openapi.json", docs_openapi, 0},
@@ -77,6 +79,8 @@ const struct route app_routes[] = {
     {"GET", "/admin/{app}/{model}/{id}/history/", admin_history,
         ROUTE_HTML | ROUTE_ADMIN},
     {"POST", "/admin/clerk/webhookevent/{id}/retry/", admin_event_retry,
+        ROUTE_HTML | ROUTE_ADMIN},
+    {"POST", "/admin/users/session/{id}/revoke/", admin_session_revoke,
         ROUTE_HTML | ROUTE_ADMIN},
 };
 

@@ -9,29 +9,26 @@
  * columns) is left out by that guard too: it writes nothing and is applied
  * but unchanged (sync_result.changed), so "mysaas clerk sync" can record
  * only real changes. The rules decide; the writes are the named operations
- * of accounts/users.c, orgs.c, memberships.c and tombstones.c.
+ * of accounts/users.c, orgs.c, memberships.c and tombstones.c. The rules of
+ * sessions (clerk_sessions.c) and of the role and permission catalog
+ * (clerk_catalog.c) share the helpers of accounts/rule.h.
  */
 #include "accounts/clerk_sync.h"
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accounts/memberships.h"
 #include "accounts/orgs.h"
+#include "accounts/rule.h"
 #include "accounts/tombstones.h"
 #include "accounts/users.h"
 #include "core/timeutil.h"
 
 /* Not known: stored as NULL by the accounts writes (db_int_or_null). */
 #define NO_TIME DB_NO_INT
-
-/* What an upsert did to the stored row. */
-enum write {
-	WROTE = 0, /* inserted or changed */
-	SAME,      /* already held exactly this: nothing written */
-	STALE,     /* the stored row is newer: nothing written */
-};
 
 /* A user as Clerk describes it, from a user event or a membership's
  * public_user_data (a stub: no updated_at). */
@@ -55,91 +52,12 @@ struct clerk_org {
 	int64_t     created_at;
 };
 
-struct ctx {
-	struct db_conn     *c;
-	struct sync_result *res;
-	char                now[ISO_TIME_SIZE];
-};
-
-static enum sync_outcome
-outcome(struct ctx *x, enum sync_outcome o, const char *error)
-{
-	x->res->outcome = o;
-	x->res->changed = o == SYNC_APPLIED;
-	if (error != NULL)
-		(void)snprintf(x->res->error, sizeof(x->res->error), "%s",
-		    error);
-	return o;
-}
-
-static enum sync_outcome
-db_failed(struct ctx *x)
-{
-	x->res->outcome = SYNC_DB_ERROR;
-	(void)snprintf(x->res->error, sizeof(x->res->error), "database: %s",
-	    db_errmsg(x->c));
-	return SYNC_DB_ERROR;
-}
-
-/* The outcome of an upsert that did w. */
-static enum sync_outcome
-written(struct ctx *x, enum write w)
-{
-	if (w == STALE)
-		return outcome(x, SYNC_IGNORED, "stale");
-	outcome(x, SYNC_APPLIED, NULL);
-	x->res->changed = w == WROTE;
-	return SYNC_APPLIED;
-}
-
-/* A string member, or NULL when absent, null or not a string. */
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-/* 0 with *out set (NO_TIME when absent or null); -1 when of another type. */
-static int
-jtime(const json_t *o, const char *key, int64_t *out)
-{
-	json_t *v = json_object_get(o, key);
-
-	*out = NO_TIME;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_integer(v))
-		return -1;
-	*out = (int64_t)json_integer_value(v);
-	return 0;
-}
-
-/* Runs a one-row, one-column query: 1 with *out, 0 no row, -1 error. */
-static int
-query_int(struct ctx *x, const char *sql, const struct db_param *p, size_t n,
-    int64_t *out, bool *is_null)
-{
-	return db_query_int(x->c, sql, p, n, out, is_null);
-}
-
-/* 1 when clerk_id is tombstoned at or after t (t NO_TIME: at all). */
-static int
-tombstoned(struct ctx *x, const char *clerk_id, int64_t t)
-{
-	int64_t deleted_at;
-	int     rc = tombstone_get(x->c, clerk_id, &deleted_at);
-
-	if (rc != 1)
-		return rc;
-	return (t == NO_TIME || t <= deleted_at) ? 1 : 0;
-}
-
 /* The primary email: the email_addresses entry whose id is
  * primary_email_address_id; NULL for phone-only users. */
 static const char *
 primary_email(const json_t *data)
 {
-	const char *pid = jstr(data, "primary_email_address_id");
+	const char *pid = rule_str(data, "primary_email_address_id");
 	json_t     *list = json_object_get(data, "email_addresses"), *e;
 	size_t      i;
 
@@ -147,10 +65,10 @@ primary_email(const json_t *data)
 		return NULL;
 	json_array_foreach(list, i, e)
 	{
-		const char *id = jstr(e, "id");
+		const char *id = rule_str(e, "id");
 
 		if (id != NULL && strcmp(id, pid) == 0)
-			return jstr(e, "email_address");
+			return rule_str(e, "email_address");
 	}
 	return NULL;
 }
@@ -161,7 +79,7 @@ primary_email(const json_t *data)
  * may have just committed.
  */
 static int
-clear_email_holders(struct ctx *x, const char *email, int64_t keep_id,
+clear_email_holders(struct rule_ctx *x, const char *email, int64_t keep_id,
     const char *clerk_id)
 {
 	return user_clear_email(x->c, email, keep_id, clerk_id, x->now);
@@ -169,7 +87,7 @@ clear_email_holders(struct ctx *x, const char *email, int64_t keep_id,
 
 /* The columns of Clerk's user u (an active account, not staff). */
 static struct user_values
-user_values_of(const struct ctx *x, const struct clerk_user *u,
+user_values_of(const struct rule_ctx *x, const struct clerk_user *u,
     const char *date_joined)
 {
 	struct user_values v = {.clerk_id = u->clerk_id,
@@ -199,7 +117,7 @@ struct user_found {
 };
 
 static int
-user_find(struct ctx *x, const struct clerk_user *u, struct user_found *f)
+user_find(struct rule_ctx *x, const struct clerk_user *u, struct user_found *f)
 {
 	static const char *const sql =
 	    "SELECT (SELECT deleted_at FROM clerk_tombstones WHERE "
@@ -238,7 +156,7 @@ email_held_elsewhere(const struct clerk_user *u, const struct user_found *f,
 }
 
 static int
-user_rewrite(struct ctx *x, const struct clerk_user *u, int64_t id,
+user_rewrite(struct rule_ctx *x, const struct clerk_user *u, int64_t id,
     const struct user_found *f, int64_t *changed)
 {
 	struct user_values v = user_values_of(x, u, x->now);
@@ -249,29 +167,10 @@ user_rewrite(struct ctx *x, const struct clerk_user *u, int64_t id,
 	return user_mirror_update(x->c, id, &v, changed);
 }
 
-/*
- * An update that wrote nothing: *w = SAME when the row's stored
- * clerk_updated_at (sql, one parameter p) equals updated_at, else STALE
- * (the stored row is newer).
- */
-static int
-why_unwritten(struct ctx *x, const char *sql, const struct db_param *p,
-    int64_t updated_at, enum write *w)
-{
-	int64_t stored = 0;
-	bool    is_null = true;
-	int     rc;
-
-	if ((rc = query_int(x, sql, p, 1, &stored, &is_null)) == -1)
-		return -1;
-	*w = rc == 1 && !is_null && stored == updated_at ? SAME : STALE;
-	return 0;
-}
-
 /* Updates user id from u; *w says whether it wrote, or why not. */
 static int
-user_write(struct ctx *x, const struct clerk_user *u, int64_t id,
-    const struct user_found *f, enum write *w)
+user_write(struct rule_ctx *x, const struct clerk_user *u, int64_t id,
+    const struct user_found *f, enum rule_write *w)
 {
 	static const char *const sql =
 	    "SELECT clerk_updated_at FROM users WHERE id = $1";
@@ -280,8 +179,8 @@ user_write(struct ctx *x, const struct clerk_user *u, int64_t id,
 
 	if (user_rewrite(x, u, id, f, &changed) == -1)
 		return -1;
-	*w = WROTE;
-	return changed > 0 ? 0 : why_unwritten(x, sql, p, u->updated_at, w);
+	*w = RULE_WROTE;
+	return changed > 0 ? 0 : rule_unwritten(x, sql, p, u->updated_at, w);
 }
 
 /*
@@ -290,7 +189,7 @@ user_write(struct ctx *x, const struct clerk_user *u, int64_t id,
  * -1 on error.
  */
 static int
-user_create(struct ctx *x, const struct clerk_user *u,
+user_create(struct rule_ctx *x, const struct clerk_user *u,
     const struct user_found *f, int64_t *id)
 {
 	char               joined[ISO_TIME_SIZE];
@@ -313,14 +212,14 @@ user_create(struct ctx *x, const struct clerk_user *u,
  * just read. *id gets the local id; *w what was done.
  */
 static int
-user_upsert(struct ctx *x, const struct clerk_user *u,
-    const struct user_found *first, int64_t *id, enum write *w)
+user_upsert(struct rule_ctx *x, const struct clerk_user *u,
+    const struct user_found *first, int64_t *id, enum rule_write *w)
 {
 	struct user_found f;
 	bool              is_stub = u->updated_at == NO_TIME;
 	int               attempt, rc;
 
-	*w = WROTE;
+	*w = RULE_WROTE;
 	for (attempt = 0; attempt < 3; attempt++) {
 		if (attempt == 0 && first != NULL)
 			f = *first;
@@ -329,7 +228,7 @@ user_upsert(struct ctx *x, const struct clerk_user *u,
 		if (f.id != 0) {
 			*id = f.id;
 			if (is_stub) {
-				*w = SAME;
+				*w = RULE_SAME;
 				return 0;
 			}
 			return user_write(x, u, f.id, &f, w);
@@ -347,36 +246,41 @@ user_upsert(struct ctx *x, const struct clerk_user *u,
 	return -1;
 }
 
-static enum sync_outcome
-on_user_upsert(struct ctx *x, const json_t *data)
+enum sync_outcome
+rule_user(struct rule_ctx *x, const json_t *data, int64_t *id)
 {
 	struct clerk_user u;
 	struct user_found f;
-	int64_t           id;
-	enum write        w;
+	enum rule_write   w;
 
 	memset(&u, 0, sizeof(u));
-	u.clerk_id = jstr(data, "id");
+	u.clerk_id = rule_str(data, "id");
 	if (u.clerk_id == NULL || *u.clerk_id == '\0')
-		return outcome(x, SYNC_FAILED, "data.id: expected a string");
-	if (jtime(data, "updated_at", &u.updated_at) == -1 ||
-	    jtime(data, "created_at", &u.created_at) == -1)
-		return outcome(x, SYNC_FAILED,
+		return rule_outcome(x, SYNC_FAILED,
+		    "data.id: expected a string");
+	if (rule_times(data, &u.updated_at, &u.created_at) == -1)
+		return rule_outcome(x, SYNC_FAILED,
 		    "data.updated_at/created_at: expected integers (ms)");
-	if (u.updated_at == NO_TIME)
-		u.updated_at = u.created_at != NO_TIME ? u.created_at : 0;
 	u.email = primary_email(data);
-	u.first_name = jstr(data, "first_name");
-	u.last_name = jstr(data, "last_name");
-	u.username = jstr(data, "username");
-	u.image_url = jstr(data, "image_url");
+	u.first_name = rule_str(data, "first_name");
+	u.last_name = rule_str(data, "last_name");
+	u.username = rule_str(data, "username");
+	u.image_url = rule_str(data, "image_url");
 	if (user_find(x, &u, &f) == -1)
-		return db_failed(x);
+		return rule_db_failed(x);
 	if (f.deleted_at != NO_TIME && u.updated_at <= f.deleted_at)
-		return outcome(x, SYNC_IGNORED, "stale");
-	if (user_upsert(x, &u, &f, &id, &w) == -1)
-		return db_failed(x);
-	return written(x, w);
+		return rule_outcome(x, SYNC_IGNORED, "stale");
+	if (user_upsert(x, &u, &f, id, &w) == -1)
+		return rule_db_failed(x);
+	return rule_written(x, w);
+}
+
+static enum sync_outcome
+on_user_upsert(struct rule_ctx *x, const json_t *data)
+{
+	int64_t id;
+
+	return rule_user(x, data, &id);
 }
 
 /* The envelope timestamp in ms (seconds below 10^11 are scaled), else
@@ -393,24 +297,9 @@ deletion_time(const json_t *event, int64_t received_ms)
 	return v < 100000000000LL ? v * 1000 : v;
 }
 
-/* Deletes the mirror of Clerk's clerk_id with del, and tombstones it. */
-static enum sync_outcome
-on_delete(struct ctx *x, const json_t *data, const char *kind,
-    int (*del)(struct db_conn *c, const char *clerk_id), int64_t deleted_at)
-{
-	const char *clerk_id = jstr(data, "id");
-
-	if (clerk_id == NULL || *clerk_id == '\0')
-		return outcome(x, SYNC_FAILED, "data.id: expected a string");
-	if (del(x->c, clerk_id) == -1 ||
-	    tombstone_set(x->c, clerk_id, kind, deleted_at) == -1)
-		return db_failed(x);
-	return outcome(x, SYNC_APPLIED, NULL);
-}
-
 /* The columns of Clerk's organization o. */
 static struct org_values
-org_values_of(const struct ctx *x, const struct clerk_org *o)
+org_values_of(const struct rule_ctx *x, const struct clerk_org *o)
 {
 	struct org_values v = {.clerk_id = o->clerk_id,
 	    .name = o->name,
@@ -423,18 +312,18 @@ org_values_of(const struct ctx *x, const struct clerk_org *o)
 }
 
 static int
-org_by_clerk_id(struct ctx *x, const char *clerk_id, int64_t *id)
+org_by_clerk_id(struct rule_ctx *x, const char *clerk_id, int64_t *id)
 {
 	static const char *const sql =
 	    "SELECT id FROM organizations WHERE clerk_id = $1";
 	struct db_param p[] = {DB_TEXT(clerk_id)};
 
-	return query_int(x, sql, p, 1, id, NULL);
+	return db_query_int(x->c, sql, p, 1, id, NULL);
 }
 
 /* Updates organization o; *w says whether it wrote, or why not. */
 static int
-org_write(struct ctx *x, const struct clerk_org *o, enum write *w)
+org_write(struct rule_ctx *x, const struct clerk_org *o, enum rule_write *w)
 {
 	static const char *const sql =
 	    "SELECT clerk_updated_at FROM organizations WHERE clerk_id = $1";
@@ -444,24 +333,25 @@ org_write(struct ctx *x, const struct clerk_org *o, enum write *w)
 
 	if (org_mirror_update(x->c, &v, &changed) == -1)
 		return -1;
-	*w = WROTE;
-	return changed > 0 ? 0 : why_unwritten(x, sql, p, o->updated_at, w);
+	*w = RULE_WROTE;
+	return changed > 0 ? 0 : rule_unwritten(x, sql, p, o->updated_at, w);
 }
 
 /* Like user_upsert, for organizations. */
 static int
-org_upsert(struct ctx *x, const struct clerk_org *o, int64_t *id, enum write *w)
+org_upsert(struct rule_ctx *x, const struct clerk_org *o, int64_t *id,
+    enum rule_write *w)
 {
 	struct org_values v = org_values_of(x, o);
 	int               attempt, rc;
 
-	*w = WROTE;
+	*w = RULE_WROTE;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((rc = org_by_clerk_id(x, o->clerk_id, id)) == -1)
 			return -1;
 		if (rc == 1) {
 			if (o->updated_at == NO_TIME) {
-				*w = SAME;
+				*w = RULE_SAME;
 				return 0;
 			}
 			return org_write(x, o, w);
@@ -477,16 +367,16 @@ static int
 parse_org(const json_t *obj, struct clerk_org *o, bool stub)
 {
 	memset(o, 0, sizeof(*o));
-	o->clerk_id = jstr(obj, "id");
+	o->clerk_id = rule_str(obj, "id");
 	if (o->clerk_id == NULL || *o->clerk_id == '\0')
 		return -1;
-	o->name = jstr(obj, "name");
+	o->name = rule_str(obj, "name");
 	if (o->name == NULL)
 		o->name = "";
-	o->slug = jstr(obj, "slug");
-	o->image_url = jstr(obj, "image_url");
-	if (jtime(obj, "updated_at", &o->updated_at) == -1 ||
-	    jtime(obj, "created_at", &o->created_at) == -1)
+	o->slug = rule_str(obj, "slug");
+	o->image_url = rule_str(obj, "image_url");
+	if (rule_time(obj, "updated_at", &o->updated_at) == -1 ||
+	    rule_time(obj, "created_at", &o->created_at) == -1)
 		return -1;
 	if (stub)
 		o->updated_at = NO_TIME;
@@ -496,38 +386,38 @@ parse_org(const json_t *obj, struct clerk_org *o, bool stub)
 }
 
 static enum sync_outcome
-on_org_upsert(struct ctx *x, const json_t *data)
+on_org_upsert(struct rule_ctx *x, const json_t *data)
 {
 	struct clerk_org o;
 	int64_t          id;
-	enum write       w;
+	enum rule_write  w;
 	int              rc;
 
 	if (parse_org(data, &o, false) == -1)
-		return outcome(x, SYNC_FAILED,
+		return rule_outcome(x, SYNC_FAILED,
 		    "data: expected an organization with a string id");
-	if ((rc = tombstoned(x, o.clerk_id, o.updated_at)) != 0)
-		return rc == -1 ? db_failed(x)
-		                : outcome(x, SYNC_IGNORED, "stale");
+	if ((rc = rule_tombstoned(x, o.clerk_id, o.updated_at)) != 0)
+		return rc == -1 ? rule_db_failed(x)
+		                : rule_outcome(x, SYNC_IGNORED, "stale");
 	if (org_upsert(x, &o, &id, &w) == -1)
-		return db_failed(x);
-	return written(x, w);
+		return rule_db_failed(x);
+	return rule_written(x, w);
 }
 
 /* The user a membership names, as a stub from public_user_data. */
 static int
 parse_member_user(const json_t *pud, struct clerk_user *u)
 {
-	const char *ident = jstr(pud, "identifier");
+	const char *ident = rule_str(pud, "identifier");
 
 	memset(u, 0, sizeof(*u));
-	u->clerk_id = jstr(pud, "user_id");
+	u->clerk_id = rule_str(pud, "user_id");
 	if (u->clerk_id == NULL || *u->clerk_id == '\0')
 		return -1;
-	u->first_name = jstr(pud, "first_name");
-	u->last_name = jstr(pud, "last_name");
-	u->username = jstr(pud, "username");
-	u->image_url = jstr(pud, "image_url");
+	u->first_name = rule_str(pud, "first_name");
+	u->last_name = rule_str(pud, "last_name");
+	u->username = rule_str(pud, "username");
+	u->image_url = rule_str(pud, "image_url");
 	u->email = (ident != NULL && strchr(ident, '@') != NULL) ? ident : NULL;
 	u->updated_at = NO_TIME;
 	u->created_at = NO_TIME;
@@ -536,7 +426,7 @@ parse_member_user(const json_t *pud, struct clerk_user *u)
 
 /* A stub's email must not take an address another user holds. */
 static int
-stub_email_free(struct ctx *x, struct clerk_user *u)
+stub_email_free(struct rule_ctx *x, struct clerk_user *u)
 {
 	static const char *const sql =
 	    "SELECT count(*) FROM users WHERE email IS NOT NULL AND "
@@ -545,7 +435,7 @@ stub_email_free(struct ctx *x, struct clerk_user *u)
 	struct db_param p[] = {DB_TEXT(u->email)};
 	int64_t         n = 0;
 
-	if (query_int(x, sql, p, 1, &n, NULL) == -1)
+	if (db_query_int(x->c, sql, p, 1, &n, NULL) == -1)
 		return -1;
 	if (n > 0)
 		u->email = NULL;
@@ -553,8 +443,8 @@ stub_email_free(struct ctx *x, struct clerk_user *u)
 }
 
 static int
-membership_write(struct ctx *x, const struct membership_values *m,
-    enum write *w)
+membership_write(struct rule_ctx *x, const struct membership_values *m,
+    enum rule_write *w)
 {
 	static const char *const exists =
 	    "SELECT count(*) FROM organization_memberships WHERE clerk_id = $1 "
@@ -570,7 +460,7 @@ membership_write(struct ctx *x, const struct membership_values *m,
 	struct db_param q[] = {DB_TEXT(m->clerk_id), DB_INT(m->user_id),
 	    DB_INT(m->org_id), DB_INT(m->clerk_updated_at)};
 
-	*w = WROTE;
+	*w = RULE_WROTE;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (membership_mirror_update(x->c, m, &changed) == -1)
 			return -1;
@@ -580,13 +470,13 @@ membership_write(struct ctx *x, const struct membership_values *m,
 			return -1;
 		if (changed > 0)
 			return 0;
-		if (query_int(x, exists, q, 3, &n, NULL) == -1)
+		if (db_query_int(x->c, exists, q, 3, &n, NULL) == -1)
 			return -1;
 		if (n > 0) {
 			/* Present: exactly this, or newer. */
-			if (query_int(x, same, q, 4, &n, NULL) == -1)
+			if (db_query_int(x->c, same, q, 4, &n, NULL) == -1)
 				return -1;
-			*w = n > 0 ? SAME : STALE;
+			*w = n > 0 ? RULE_SAME : RULE_STALE;
 			return 0;
 		}
 		if ((rc = membership_add(x->c, m, NULL)) != 0)
@@ -597,93 +487,133 @@ membership_write(struct ctx *x, const struct membership_values *m,
 
 /* Finds or stubs the organization and user a membership names. */
 static enum sync_outcome
-membership_parties(struct ctx *x, const json_t *data, int64_t *org_id,
+membership_parties(struct rule_ctx *x, const json_t *data, int64_t *org_id,
     int64_t *user_id)
 {
 	struct clerk_org  o;
 	struct clerk_user u;
-	enum write        w;
+	enum rule_write   w;
 	int               rc;
 
 	if (parse_org(json_object_get(data, "organization"), &o, true) == -1)
-		return outcome(x, SYNC_FAILED,
+		return rule_outcome(x, SYNC_FAILED,
 		    "data.organization: expected an object with a string id");
 	if (parse_member_user(json_object_get(data, "public_user_data"), &u) ==
 	    -1)
-		return outcome(x, SYNC_FAILED,
+		return rule_outcome(x, SYNC_FAILED,
 		    "data.public_user_data: expected an object with a string "
 		    "user_id");
 	/* A deleted party must not come back as a stub. */
-	if ((rc = tombstoned(x, o.clerk_id, NO_TIME)) == 0)
-		rc = tombstoned(x, u.clerk_id, NO_TIME);
+	if ((rc = rule_tombstoned(x, o.clerk_id, NO_TIME)) == 0)
+		rc = rule_tombstoned(x, u.clerk_id, NO_TIME);
 	if (rc != 0)
-		return rc == -1 ? db_failed(x)
-		                : outcome(x, SYNC_IGNORED, "stale");
+		return rc == -1 ? rule_db_failed(x)
+		                : rule_outcome(x, SYNC_IGNORED, "stale");
 	if (org_upsert(x, &o, org_id, &w) == -1)
-		return db_failed(x);
+		return rule_db_failed(x);
 	if (u.email != NULL && stub_email_free(x, &u) == -1)
-		return db_failed(x);
+		return rule_db_failed(x);
 	if (user_upsert(x, &u, NULL, user_id, &w) == -1)
-		return db_failed(x);
+		return rule_db_failed(x);
 	return SYNC_APPLIED;
 }
 
-static enum sync_outcome
-on_membership_upsert(struct ctx *x, const json_t *data)
+/*
+ * The membership's permission keys as the text of a JSON array (*out NULL
+ * when the payload has none); -1 when they are not an array of strings.
+ */
+static int
+membership_permissions(const json_t *data, char **out)
 {
-	const char *clerk_id = jstr(data, "id"), *role = jstr(data, "role");
-	int64_t     updated_at, created_at, org_id = 0, user_id = 0;
-	enum sync_outcome o;
-	enum write        w;
-	int               rc;
+	json_t *a = json_object_get(data, "permissions"), *v;
+	size_t  i;
 
-	if (clerk_id == NULL || *clerk_id == '\0' || role == NULL)
-		return outcome(x, SYNC_FAILED,
-		    "data.id and data.role: expected strings");
-	if (jtime(data, "updated_at", &updated_at) == -1 ||
-	    jtime(data, "created_at", &created_at) == -1)
-		return outcome(x, SYNC_FAILED,
-		    "data.updated_at/created_at: expected integers (ms)");
-	if (updated_at == NO_TIME)
-		updated_at = created_at != NO_TIME ? created_at : 0;
-	if ((rc = tombstoned(x, clerk_id, updated_at)) != 0)
-		return rc == -1 ? db_failed(x)
-		                : outcome(x, SYNC_IGNORED, "stale");
-	if ((o = membership_parties(x, data, &org_id, &user_id)) !=
-	    SYNC_APPLIED)
-		return o;
-	struct membership_values m = {.clerk_id = clerk_id,
-	    .user_id = user_id,
-	    .org_id = org_id,
-	    .role = role,
-	    .clerk_updated_at = updated_at,
-	    .now = x->now};
-
-	if (membership_write(x, &m, &w) == -1)
-		return db_failed(x);
-	return written(x, w);
+	*out = NULL;
+	if (a == NULL || json_is_null(a))
+		return 0;
+	if (!json_is_array(a))
+		return -1;
+	json_array_foreach(a, i, v)
+	{
+		if (!json_is_string(v))
+			return -1;
+	}
+	*out = json_dumps(a, JSON_COMPACT);
+	return 0;
 }
 
 static enum sync_outcome
-on_membership_delete(struct ctx *x, const json_t *data, int64_t deleted_at)
+membership_upsert(struct rule_ctx *x, const json_t *data,
+    struct membership_values *m)
 {
-	const char *clerk_id = jstr(data, "id");
-	const char *org = jstr(json_object_get(data, "organization"), "id");
+	enum sync_outcome o;
+	enum rule_write   w;
+	int               rc;
+
+	if ((rc = rule_tombstoned(x, m->clerk_id, m->clerk_updated_at)) != 0)
+		return rc == -1 ? rule_db_failed(x)
+		                : rule_outcome(x, SYNC_IGNORED, "stale");
+	if ((o = membership_parties(x, data, &m->org_id, &m->user_id)) !=
+	    SYNC_APPLIED)
+		return o;
+	if (membership_write(x, m, &w) == -1)
+		return rule_db_failed(x);
+	return rule_written(x, w);
+}
+
+static enum sync_outcome
+on_membership_upsert(struct rule_ctx *x, const json_t *data)
+{
+	struct membership_values m = {.clerk_id = rule_str(data, "id"),
+	    .role = rule_str(data, "role"),
+	    .now = x->now};
+	char                    *permissions = NULL;
+	int64_t                  created_at;
+	enum sync_outcome        o;
+
+	if (m.clerk_id == NULL || *m.clerk_id == '\0' || m.role == NULL)
+		return rule_outcome(x, SYNC_FAILED,
+		    "data.id and data.role: expected strings");
+	if (rule_times(data, &m.clerk_updated_at, &created_at) == -1)
+		return rule_outcome(x, SYNC_FAILED,
+		    "data.updated_at/created_at: expected integers (ms)");
+	if (membership_permissions(data, &permissions) == -1)
+		return rule_outcome(x, SYNC_FAILED,
+		    "data.permissions: expected an array of strings");
+	m.permissions = permissions;
+	o = membership_upsert(x, data, &m);
+	free(permissions);
+	return o;
+}
+
+static enum sync_outcome
+on_membership_delete(struct rule_ctx *x, const json_t *data)
+{
+	const char *clerk_id = rule_str(data, "id");
+	const char *org = rule_str(json_object_get(data, "organization"), "id");
 	const char *user =
-	    jstr(json_object_get(data, "public_user_data"), "user_id");
+	    rule_str(json_object_get(data, "public_user_data"), "user_id");
 	int64_t changed = 0;
 
 	if (clerk_id == NULL || *clerk_id == '\0')
-		return outcome(x, SYNC_FAILED, "data.id: expected a string");
+		return rule_outcome(x, SYNC_FAILED,
+		    "data.id: expected a string");
 	if (membership_delete_by_clerk(x->c, clerk_id, &changed) == -1)
-		return db_failed(x);
+		return rule_db_failed(x);
 	if (changed == 0 && org != NULL && user != NULL &&
 	    membership_delete_by_parties(x->c, user, org) == -1)
-		return db_failed(x);
+		return rule_db_failed(x);
 	if (tombstone_set(x->c, clerk_id, "organization_membership",
-	        deleted_at) == -1)
-		return db_failed(x);
-	return outcome(x, SYNC_APPLIED, NULL);
+	        x->deleted_at) == -1)
+		return rule_db_failed(x);
+	return rule_outcome(x, SYNC_APPLIED, NULL);
+}
+
+/* True when type starts with prefix ("session."). */
+static bool
+has_prefix(const char *type, const char *prefix)
+{
+	return strncmp(type, prefix, strlen(prefix)) == 0;
 }
 
 enum sync_outcome
@@ -693,34 +623,37 @@ clerk_sync_apply(struct db_conn *c, const json_t *event, int64_t received_ms,
 	/* x keeps only the pointer res, whose fields are all written below
 	 * before any read: a caller's uninitialised struct is fine, whatever
 	 * cppcheck's ctuuninitvar says. */
-	const char *type = jstr(event, "type");
+	const char *type = rule_str(event, "type");
 	json_t     *data = json_object_get(event, "data");
-	int64_t     deleted_at = deletion_time(event, received_ms);
-	struct ctx  x = {c, res, {0}}; /* cppcheck-suppress ctuuninitvar */
+	/* cppcheck-suppress ctuuninitvar */
+	struct rule_ctx x = {c, res, {0}, deletion_time(event, received_ms)};
 
 	res->outcome = SYNC_IGNORED;
 	res->error[0] = '\0';
 	res->changed = false;
 	time_iso_from_ms(received_ms, x.now);
 	if (type == NULL || !json_is_object(data))
-		return outcome(&x, SYNC_FAILED,
+		return rule_outcome(&x, SYNC_FAILED,
 		    "expected a string type and an object data");
 	if (strcmp(type, "user.created") == 0 ||
 	    strcmp(type, "user.updated") == 0)
 		return on_user_upsert(&x, data);
 	if (strcmp(type, "user.deleted") == 0)
-		return on_delete(&x, data, "user", user_delete_by_clerk,
-		    deleted_at);
+		return rule_delete(&x, data, "user", user_delete_by_clerk);
 	if (strcmp(type, "organization.created") == 0 ||
 	    strcmp(type, "organization.updated") == 0)
 		return on_org_upsert(&x, data);
 	if (strcmp(type, "organization.deleted") == 0)
-		return on_delete(&x, data, "organization", org_delete_by_clerk,
-		    deleted_at);
+		return rule_delete(&x, data, "organization",
+		    org_delete_by_clerk);
 	if (strcmp(type, "organizationMembership.created") == 0 ||
 	    strcmp(type, "organizationMembership.updated") == 0)
 		return on_membership_upsert(&x, data);
 	if (strcmp(type, "organizationMembership.deleted") == 0)
-		return on_membership_delete(&x, data, deleted_at);
-	return outcome(&x, SYNC_IGNORED, NULL);
+		return on_membership_delete(&x, data);
+	if (has_prefix(type, "session."))
+		return rule_session(&x, type, data);
+	if (has_prefix(type, "role.") || has_prefix(type, "permission."))
+		return rule_catalog(&x, type, data);
+	return rule_outcome(&x, SYNC_IGNORED, NULL);
 }

@@ -1,9 +1,10 @@
 /*
  * The rules that apply a verified Clerk event (user, organization,
- * organizationMembership) to the local mirror, inside the caller's
- * transaction: stale events change nothing, tombstones stop resurrection,
- * memberships that arrive first create stubs of their user and
- * organization. Shared by the webhook receiver and the admin's "retry".
+ * organizationMembership, session, role, permission) to the local mirror,
+ * inside the caller's transaction: stale events change nothing, tombstones
+ * stop resurrection, memberships and sessions that arrive first create
+ * their user (and a membership its organization). Shared by the webhook
+ * receiver, the admin's "retry" and the answers of Clerk's Backend API.
  */
 #ifndef ACCOUNTS_CLERK_SYNC_H
 #define ACCOUNTS_CLERK_SYNC_H

@@ -9,11 +9,11 @@
 #include <string.h>
 
 /*
- * The parameters of membership_add and the mirror updates: $1..$6 are
- * clerk_id, role, clerk_updated_at, now, user_id and organization_id
- * (membership_mirror_update uses the first 4).
+ * The parameters of membership_add and the mirror updates: $1..$7 are
+ * clerk_id, role, clerk_updated_at, now, permissions, user_id and
+ * organization_id (membership_mirror_update uses the first 5).
  */
-#define MEMBERSHIP_PARAMS 6
+#define MEMBERSHIP_PARAMS 7
 
 static void
 membership_params(const struct membership_values *m,
@@ -23,9 +23,18 @@ membership_params(const struct membership_values *m,
 	p[1] = DB_TEXT(m->role);
 	p[2] = db_int_or_null(m->clerk_updated_at);
 	p[3] = DB_TEXT(m->now);
-	p[4] = DB_INT(m->user_id);
-	p[5] = DB_INT(m->org_id);
+	p[4] = db_text_or_null(m->permissions);
+	p[5] = DB_INT(m->user_id);
+	p[6] = DB_INT(m->org_id);
 }
+
+/* The guard of the mirror updates: the row is older, or as old with
+ * another role or other permissions (null-safe: SQLite 3.39 would be
+ * needed for IS NOT DISTINCT FROM). */
+#define MIRROR_NEWER                                              \
+	"(clerk_updated_at IS NULL OR clerk_updated_at < $3 OR "  \
+	"(clerk_updated_at = $3 AND (role <> $2 OR NOT COALESCE(" \
+	"permissions = $5, permissions IS NULL AND $5 IS NULL)"
 
 int
 membership_add(struct db_conn *c, const struct membership_values *m,
@@ -33,8 +42,8 @@ membership_add(struct db_conn *c, const struct membership_values *m,
 {
 	static const char *const sql =
 	    "INSERT INTO organization_memberships (clerk_id, role, "
-	    "clerk_updated_at, created_at, updated_at, user_id, "
-	    "organization_id) VALUES ($1, $2, $3, $4, $4, $5, $6) "
+	    "clerk_updated_at, created_at, updated_at, permissions, user_id, "
+	    "organization_id) VALUES ($1, $2, $3, $4, $4, $5, $6, $7) "
 	    "ON CONFLICT DO NOTHING RETURNING id";
 	struct db_param p[MEMBERSHIP_PARAMS];
 	int64_t         got = 0;
@@ -52,8 +61,8 @@ membership_set_role(struct db_conn *c, int64_t id, int64_t org_id,
     const char *role, const char *now)
 {
 	static const char *const sql =
-	    "UPDATE organization_memberships SET role = $1, updated_at = $2 "
-	    "WHERE id = $3 AND organization_id = $4";
+	    "UPDATE organization_memberships SET role = $1, updated_at = $2, "
+	    "permissions = NULL WHERE id = $3 AND organization_id = $4";
 	struct db_param p[] = {DB_TEXT(role), DB_TEXT(now), DB_INT(id),
 	    DB_INT(org_id)};
 
@@ -66,14 +75,13 @@ membership_mirror_update(struct db_conn *c, const struct membership_values *m,
 {
 	static const char *const sql =
 	    "UPDATE organization_memberships SET role = $2, "
-	    "clerk_updated_at = $3, updated_at = $4 WHERE clerk_id = $1 AND "
-	    "(clerk_updated_at IS NULL OR clerk_updated_at < $3 OR "
-	    "(clerk_updated_at = $3 AND role <> $2))";
+	    "clerk_updated_at = $3, updated_at = $4, permissions = $5 "
+	    "WHERE clerk_id = $1 AND " MIRROR_NEWER ")))";
 	struct db_param p[MEMBERSHIP_PARAMS];
 
-	/* PostgreSQL must see every parameter it is sent: $1..$4 only. */
+	/* PostgreSQL must see every parameter it is sent: $1..$5 only. */
 	membership_params(m, p);
-	return db_exec(c, sql, p, 4, changed);
+	return db_exec(c, sql, p, 5, changed);
 }
 
 int
@@ -82,10 +90,9 @@ membership_mirror_update_pair(struct db_conn *c,
 {
 	static const char *const sql =
 	    "UPDATE organization_memberships SET clerk_id = $1, role = $2, "
-	    "clerk_updated_at = $3, updated_at = $4 WHERE user_id = $5 AND "
-	    "organization_id = $6 AND (clerk_updated_at IS NULL OR "
-	    "clerk_updated_at < $3 OR (clerk_updated_at = $3 AND (role <> $2 "
-	    "OR clerk_id IS NULL OR clerk_id <> $1)))";
+	    "clerk_updated_at = $3, updated_at = $4, permissions = $5 "
+	    "WHERE user_id = $6 AND organization_id = $7 AND " MIRROR_NEWER
+	    " OR clerk_id IS NULL OR clerk_id <> $1)))";
 	struct db_param p[MEMBERSHIP_PARAMS];
 
 	membership_params(m, p);

@@ -19,6 +19,8 @@ struct membership_values {
 	int64_t     user_id;
 	int64_t     org_id;
 	const char *role;
+	/* The permission keys as a JSON array's text; NULL: unknown. */
+	const char *permissions;
 	int64_t     clerk_updated_at; /* ms, or DB_NO_INT */
 	const char *now;              /* created_at and updated_at */
 };
@@ -29,12 +31,16 @@ struct membership_values {
  */
 int membership_add(struct db_conn *c, const struct membership_values *m,
     int64_t *id) MUST_CHECK;
-/* Sets the role (and updated_at) of membership id of organization org_id. */
+/*
+ * Sets the role (and updated_at) of membership id of organization org_id.
+ * Its permissions become unknown (NULL): they were the old role's.
+ */
 int membership_set_role(struct db_conn *c, int64_t id, int64_t org_id,
     const char *role, const char *now) MUST_CHECK;
 /*
  * Clerk's membership m onto the row with its clerk_id, unless that row is
- * newer or has this role already; *changed gets the rows written.
+ * newer or has this role and these permissions already; *changed gets the
+ * rows written.
  */
 int membership_mirror_update(struct db_conn *c,
     const struct membership_values *m, int64_t *changed) MUST_CHECK;

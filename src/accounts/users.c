@@ -96,6 +96,17 @@ user_set_last_login(struct db_conn *c, int64_t id, const char *now)
 }
 
 int
+user_note_login(struct db_conn *c, int64_t id, const char *at)
+{
+	static const char *const sql =
+	    "UPDATE users SET last_login = $1 WHERE id = $2 AND "
+	    "(last_login IS NULL OR last_login < $1)";
+	struct db_param p[] = {DB_TEXT(at), DB_INT(id)};
+
+	return db_exec(c, sql, p, ARRAY_LEN(p), NULL);
+}
+
+int
 user_rehash(struct db_conn *c, int64_t id, const char *hash,
     const char *old_hash)
 {

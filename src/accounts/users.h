@@ -62,6 +62,9 @@ int user_clear_email(struct db_conn *c, const char *email, int64_t keep_id,
 /* Sets last_login of user id. */
 int user_set_last_login(struct db_conn *c, int64_t id,
     const char *now) MUST_CHECK;
+/* Moves last_login of user id forward to at (a sign-in Clerk reported);
+ * an earlier time leaves it. */
+int user_note_login(struct db_conn *c, int64_t id, const char *at) MUST_CHECK;
 /* Replaces the password of user id by hash if it is still old_hash. */
 int user_rehash(struct db_conn *c, int64_t id, const char *hash,
     const char *old_hash) MUST_CHECK;

@@ -25,6 +25,8 @@ static const struct card cards[] = {
     {&admin_orgs_model, "Organizations mirrored from Clerk."},
     {&admin_members_model,
         "Who belongs to which organization, with which role."},
+    {&admin_sessions_model,
+        "Clerk sessions mirrored from webhooks; revoke one through Clerk."},
     {&admin_events_model,
         "Every Clerk webhook delivery received, with its outcome."},
     {&admin_syncruns_model,

@@ -106,6 +106,7 @@ struct admin_model {
 extern const struct admin_model admin_users_model;
 extern const struct admin_model admin_orgs_model;
 extern const struct admin_model admin_members_model;
+extern const struct admin_model admin_sessions_model;
 extern const struct admin_model admin_events_model;
 extern const struct admin_model admin_syncruns_model;
 
@@ -129,6 +130,13 @@ int admin_log_write(struct admin_ctx *c, const char *action,
  */
 int admin_user_resolve(struct admin_ctx *c, const char *ref, const char **id,
     const char **label) MUST_CHECK;
+
+/*
+ * The sessions of user user_id (an id as text) as a table for the user's
+ * page (admin/sessions.c), the most recently active first. 0, or -1 on a
+ * database error.
+ */
+int admin_user_sessions(struct admin_ctx *c, const char *user_id) MUST_CHECK;
 
 /*
  * Inserts a membership (uid, oid: ids as text) made in the admin: 1 with

@@ -83,6 +83,7 @@ static const struct html_link nav_links[] = {
     {"Users", "/admin/users/user/", false},
     {"Organizations", "/admin/users/organization/", false},
     {"Memberships", "/admin/users/organizationmembership/", false},
+    {"Sessions", "/admin/users/session/", false},
     {"Webhook events", "/admin/clerk/webhookevent/", false},
     {"Sync runs", "/admin/clerk/syncrun/", false},
     {"View site", "/", false},

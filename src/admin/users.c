@@ -335,6 +335,8 @@ change_page(struct admin_ctx *c, const struct admin_object *o,
 	html_lit(&c->h, "</form>\n");
 	if (memberships_of(c, o->id) == -1)
 		return admin_db_failed(c, "user memberships");
+	if (admin_user_sessions(c, o->id) == -1)
+		return admin_db_failed(c, "user sessions");
 	return admin_page_end(c, status);
 }
 

@@ -6,16 +6,7 @@
 
 #include "accounts/directory.h"
 #include "api/params.h"
-#include "core/log.h"
 #include "http/req.h"
-
-static int
-db_failure(struct req *r, struct db_conn *c)
-{
-	log_error("req=%s component=api msg=\"query failed\" error=\"%s\"",
-	    r->id, db_errmsg(c));
-	return HTTP_SERVICE_UNAVAILABLE;
-}
 
 int
 api_orgs_list(struct req *r)
@@ -29,7 +20,7 @@ api_orgs_list(struct req *r)
 	if ((c = req_db(r)) == NULL)
 		return HTTP_SERVICE_UNAVAILABLE;
 	if (directory_user_orgs(c, r->auth.user_id, limit, offset, &out) != 1)
-		return db_failure(r, c);
+		return api_db_failed(r, c);
 	return resp_json(r, HTTP_OK, out);
 }
 
@@ -42,7 +33,7 @@ find_org(struct req *r, struct db_conn *c, json_t **org, int64_t *org_id)
 	int rc = directory_org_for_member(c, r->auth.user_id, id, org, org_id);
 
 	if (rc == -1)
-		return db_failure(r, c);
+		return api_db_failed(r, c);
 	if (rc == 0)
 		return resp_detail(r, HTTP_NOT_FOUND, "Organization not found");
 	return 0;
@@ -79,6 +70,6 @@ api_org_members(struct req *r)
 		return rc;
 	json_decref(org);
 	if (directory_org_members(c, org_id, limit, offset, &out) != 1)
-		return db_failure(r, c);
+		return api_db_failed(r, c);
 	return resp_json(r, HTTP_OK, out);
 }

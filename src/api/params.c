@@ -6,7 +6,9 @@
 
 #include <stdio.h>
 
+#include "core/log.h"
 #include "core/str.h"
+#include "db/db.h"
 #include "http/req.h"
 
 static void
@@ -78,4 +80,12 @@ api_pagination(struct req *r, int64_t *limit, int64_t *offset)
 	(void)resp_json(r, HTTP_UNPROCESSABLE,
 	    json_pack("{so}", "detail", errors));
 	return -1;
+}
+
+int
+api_db_failed(struct req *r, struct db_conn *c)
+{
+	log_error("req=%s component=api msg=\"query failed\" error=\"%s\"",
+	    r->id, db_errmsg(c));
+	return HTTP_SERVICE_UNAVAILABLE;
 }

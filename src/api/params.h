@@ -1,7 +1,7 @@
 /*
  * Query-parameter validation with FastAPI's error shape: a bad parameter
  * answers 422 {"detail": [{"type", "loc": ["query", name], "msg", "input",
- * "ctx"}]}.
+ * "ctx"}]}. And the answer of the resources to a failed query.
  */
 #ifndef API_PARAMS_H
 #define API_PARAMS_H
@@ -11,6 +11,7 @@
 
 #include "core/mem.h"
 
+struct db_conn;
 struct req;
 
 /*
@@ -23,5 +24,7 @@ int api_query_int(struct req *r, const char *name, int64_t def, int64_t min,
 /* Reads limit (1..100, default 20) and offset (>= 0, default 0). On a bad
  * value answers the 422 itself and returns -1. */
 int api_pagination(struct req *r, int64_t *limit, int64_t *offset) MUST_CHECK;
+/* Logs the query that failed on c (its message) and returns 503. */
+int api_db_failed(struct req *r, struct db_conn *c) MUST_CHECK;
 
 #endif

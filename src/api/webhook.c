@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "accounts/clerk_delivery.h"
+#include "accounts/sessions.h"
 #include "app.h"
+#include "auth/revocations.h"
 #include "clerk/svix.h"
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -88,6 +90,21 @@ job_done(void *arg, int status)
 	req_resume(j->r);
 }
 
+/*
+ * A session-ending event this instance has just committed refuses the
+ * session's tokens here at once, before the 2xx goes out; the other
+ * instances find it in the mirror (auth/revocations.c).
+ */
+static void
+note_revocation(struct req *r, const struct webhook_job *j)
+{
+	const char *sid = json_string_value(
+	    json_object_get(json_object_get(j->event, "data"), "id"));
+
+	if (j->d.outcome != DELIVERY_FAILED && session_event_ends(j->d.type))
+		revocations_add(r->app->revocations, sid);
+}
+
 /* The second half, on a worker thread once the batch committed. */
 static int
 webhook_resume(struct req *r)
@@ -101,6 +118,7 @@ webhook_resume(struct req *r)
 		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
 		    "Database unavailable; the delivery was not stored");
 	}
+	note_revocation(r, j);
 	outcome = delivery_outcome_str(j->d.outcome);
 	log_delivery(r, j->d.svix_id, j->d.type, outcome, j->d.error,
 	    j->start_ms);

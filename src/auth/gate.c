@@ -15,6 +15,7 @@
 #include "accounts/directory.h"
 #include "app.h"
 #include "auth/policy.h"
+#include "auth/revocations.h"
 #include "clerk/backend_api.h"
 #include "clerk/pubkey.h"
 #include "clerk/session.h"
@@ -228,12 +229,18 @@ stale_for_client(struct req *r, const struct auth_gate *g, int64_t iat)
 /*
  * Why verified claims authenticate nobody, or NULL: a pending session (an
  * open task, such as choosing an organization) is signed out, as Clerk's
- * SDK treats it by default (reference/clerk.md 9.3).
+ * SDK treats it by default (reference/clerk.md 9.3); so is a revoked one.
  */
 static const char *
-session_refusal(const struct clerk_session_claims *sc)
+session_refusal(struct req *r, const struct clerk_session_claims *sc)
 {
-	return clerk_session_is_pending(sc) ? "session-pending" : NULL;
+	if (clerk_session_is_pending(sc))
+		return "session-pending";
+	/* Verified or cached: a session the mirror holds as ended refuses
+	 * its tokens all the same (DESIGN section 11.3). */
+	if (revocations_contains(r->app->revocations, sc->sid))
+		return "session-revoked";
+	return NULL;
 }
 
 static bool
@@ -476,7 +483,7 @@ auth_gate_session(struct req *r)
 	default:
 		return unauthorized(r, clerk_jwt_error_str(why));
 	}
-	if ((refusal = session_refusal(sc)) != NULL)
+	if ((refusal = session_refusal(r, sc)) != NULL)
 		return unauthorized(r, refusal);
 	if (!bearer && stale_for_client(r, g, sc->iat))
 		return unauthorized(r, "token-older-than-client-uat");
@@ -539,7 +546,7 @@ auth_page_session(struct req *r)
 	}
 	/* Signed out, as with no session: ClerkJS's SignIn shows a pending
 	 * session its task. */
-	if ((refusal = session_refusal(sc)) != NULL) {
+	if ((refusal = session_refusal(r, sc)) != NULL) {
 		log_refused(r, refusal);
 		return AUTH_PAGE_NO_SESSION;
 	}

@@ -1,13 +1,14 @@
 /*
- * Backend API calls. The body is capped (1 MiB) and the whole call bounded
- * by CLERK_API_TIMEOUT_S. The secret key travels only in the Authorization
- * header and is never logged.
+ * Backend API calls. The answer is capped (1 MiB) and the whole call
+ * bounded (CLERK_API_TIMEOUT_S, CLERK_API_WRITE_TIMEOUT_S). The secret key
+ * travels only in the Authorization header and is never logged.
  */
 #include "clerk/backend_api.h"
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -25,9 +26,14 @@ collect(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-int
-clerk_api_get(const char *api_url, const char *secret_key, const char *path,
-    long *status, json_t **json)
+/*
+ * One call: method (GET or POST) with body (the text of a JSON object, or
+ * NULL for none), bounded by timeout_s.
+ */
+static int
+call(const char *method, const char *api_url, const char *secret_key,
+    const char *path, const char *body_text, long timeout_s, long *status,
+    json_t **json)
 {
 	struct curl_slist *headers = NULL;
 	struct buf         url, auth, body;
@@ -52,11 +58,17 @@ clerk_api_get(const char *api_url, const char *secret_key, const char *path,
 		goto out;
 	headers = curl_slist_append(headers, auth.data);
 	headers = curl_slist_append(headers, "Accept: application/json");
+	if (strcmp(method, "POST") == 0) {
+		headers = curl_slist_append(headers,
+		    "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+		    body_text != NULL ? body_text : "");
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url.data);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)CLERK_API_TIMEOUT_S);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "mysaas");
@@ -66,9 +78,9 @@ clerk_api_get(const char *api_url, const char *secret_key, const char *path,
 		*json = json_loadb(body.data != NULL ? body.data : "", body.len,
 		    0, NULL);
 	} else {
-		log_warn("component=clerk_api msg=\"request failed\" path=%s "
-		         "error=\"%s\"",
-		    path, curl_easy_strerror(cc));
+		log_warn("component=clerk_api msg=\"request failed\" "
+		         "method=%s path=%s error=\"%s\"",
+		    method, path, curl_easy_strerror(cc));
 	}
 out:
 	if (auth.data != NULL)
@@ -79,4 +91,30 @@ out:
 	buf_cleanup(&auth);
 	buf_cleanup(&body);
 	return cc == CURLE_OK ? 0 : -1;
+}
+
+int
+clerk_api_get(const char *api_url, const char *secret_key, const char *path,
+    long *status, json_t **json)
+{
+	return call("GET", api_url, secret_key, path, NULL, CLERK_API_TIMEOUT_S,
+	    status, json);
+}
+
+int
+clerk_api_post(const char *api_url, const char *secret_key, const char *path,
+    const json_t *body, long *status, json_t **json)
+{
+	char *text = NULL;
+	int   rc;
+
+	if (body != NULL && (text = json_dumps(body, JSON_COMPACT)) == NULL) {
+		*json = NULL;
+		*status = 0;
+		return -1;
+	}
+	rc = call("POST", api_url, secret_key, path, text != NULL ? text : "{}",
+	    CLERK_API_WRITE_TIMEOUT_S, status, json);
+	free(text);
+	return rc;
 }

@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "auth/gate.h"
+#include "auth/revocations.h"
 #include "clerk/svix.h"
 #include "db/committer.h"
 #include "core/log.h"
@@ -186,7 +187,8 @@ run(const struct config *cfg, const struct db_url *url,
 		svix_secret_cleanup(&secret);
 		return 1;
 	}
-	if ((db = cli_db_open(url, cfg->threads + PG_WRITERS + 2)) == NULL) {
+	/* + 3: the admin's own, the pool's slack, the revocation poller. */
+	if ((db = cli_db_open(url, cfg->threads + PG_WRITERS + 3)) == NULL) {
 		auth_gate_free(gate);
 		return 1;
 	}
@@ -214,6 +216,12 @@ run(const struct config *cfg, const struct db_url *url,
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	app.committer = start_committer(db);
+	app.revocations = revocations_new(db);
+	if (revocations_start(app.revocations) == -1) {
+		(void)fprintf(stderr,
+		    "mysaas: cannot start the revocation poller\n");
+		goto fail;
+	}
 	memset(&sc, 0, sizeof(sc));
 	sc.routes = app_routes;
 	sc.nroutes = app_nroutes;
@@ -223,11 +231,7 @@ run(const struct config *cfg, const struct db_url *url,
 	srv = server_start(&sc, host, port, cfg->threads, err, sizeof(err));
 	if (srv == NULL) {
 		(void)fprintf(stderr, "mysaas: %s\n", err);
-		committer_free(app.committer);
-		auth_gate_free(gate);
-		db_close(db);
-		docs_openapi_cleanup();
-		return 1;
+		goto fail;
 	}
 	log_info("msg=listening url=http://%s:%u threads=%d database=%s", host,
 	    (unsigned)server_port(srv), cfg->threads,
@@ -236,6 +240,8 @@ run(const struct config *cfg, const struct db_url *url,
 	log_info("msg=\"shutting down\" signal=%s",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	server_stop(srv, SHUTDOWN_GRACE_MS);
+	/* After the server: no request reads the set any more. */
+	revocations_free(app.revocations);
 	committer_free(app.committer);
 	auth_gate_free(gate);
 	db_close(db);
@@ -243,6 +249,14 @@ run(const struct config *cfg, const struct db_url *url,
 	docs_openapi_cleanup();
 	log_info("msg=stopped");
 	return 0;
+fail:
+	revocations_free(app.revocations);
+	committer_free(app.committer);
+	auth_gate_free(gate);
+	db_close(db);
+	svix_secret_cleanup(&secret);
+	docs_openapi_cleanup();
+	return 1;
 }
 
 int

@@ -43,6 +43,12 @@ struct db_param {
 /* An integer that is not known: db_int_or_null() binds it as NULL. */
 #define DB_NO_INT INT64_MIN
 
+/*
+ * SQL text: a equals b, NULLs equal to each other, in both dialects (IS
+ * NOT DISTINCT FROM needs SQLite 3.39). a and b are string literals.
+ */
+#define DB_SAME(a, b) "COALESCE(" a " = " b ", " a " IS NULL AND " b " IS NULL)"
+
 /* s as text, or NULL when s is NULL. */
 static inline struct db_param
 db_text_or_null(const char *s)

@@ -97,7 +97,8 @@ describe('admin in chromium', () => {
       await Promise.all([page.waitForURL(`${srv.url}/admin/`), page.click('button[type=submit]')]);
       assert.equal(await page.textContent('h1'), 'Site administration');
       const cards = await page.locator('.card h2').allInnerTexts();
-      assert.deepEqual(cards, ['Users', 'Organizations', 'Organization memberships', 'Webhook events', 'Sync runs']);
+      assert.deepEqual(cards, ['Users', 'Organizations', 'Organization memberships', 'Sessions', 'Webhook events',
+        'Sync runs']);
       const users = scalar(db, 'SELECT count(*) FROM users');
       assert.equal(await page.locator('.card .count').first().innerText(), String(users));
       // The stylesheet applied (served by the server itself).

@@ -1,0 +1,82 @@
+/*
+ * What the Clerk event rules share (clerk_sync.c: users, organizations,
+ * memberships; clerk_sessions.c: sessions; clerk_catalog.c: roles and
+ * permissions): the context of one event, its outcome, the readers of
+ * payload members, and the ordering checks. Internal to accounts/: only
+ * those files include it; the rest of the program calls clerk_sync_apply.
+ */
+#ifndef ACCOUNTS_RULE_H
+#define ACCOUNTS_RULE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "accounts/clerk_sync.h"
+#include "core/mem.h"
+#include "core/timeutil.h"
+#include "db/db.h"
+
+/* The event being applied, on the caller's connection and transaction. */
+struct rule_ctx {
+	struct db_conn     *c;
+	struct sync_result *res;
+	char                now[ISO_TIME_SIZE]; /* the receipt time */
+	int64_t             deleted_at;         /* a deletion's time (ms) */
+};
+
+/* What an upsert did to the stored row. */
+enum rule_write {
+	RULE_WROTE = 0, /* inserted or changed */
+	RULE_SAME,      /* already held exactly this: nothing written */
+	RULE_STALE,     /* the stored row is newer: nothing written */
+};
+
+/* Sets the outcome (error may be NULL) and returns it. */
+enum sync_outcome rule_outcome(struct rule_ctx *x, enum sync_outcome o,
+    const char *error);
+/* SYNC_DB_ERROR with the connection's message. */
+enum sync_outcome rule_db_failed(struct rule_ctx *x);
+/* The outcome of an upsert that did w (RULE_STALE: ignored, "stale"). */
+enum sync_outcome rule_written(struct rule_ctx *x, enum rule_write w);
+/* A string member, or NULL when absent, null or not a string. */
+const char *rule_str(const json_t *o, const char *key) MUST_CHECK;
+/* 0 with *out set (DB_NO_INT when absent or null); -1 when of another
+ * type. */
+int rule_time(const json_t *o, const char *key, int64_t *out) MUST_CHECK;
+/*
+ * Reads updated_at and created_at of o; a missing updated_at becomes
+ * created_at, else 0. -1 when either is of another type.
+ */
+int rule_times(const json_t *o, int64_t *updated_at,
+    int64_t *created_at) MUST_CHECK;
+/* 1 when clerk_id is tombstoned at or after t (t DB_NO_INT: at all), 0
+ * when not, -1 on a database error. */
+int rule_tombstoned(struct rule_ctx *x, const char *clerk_id,
+    int64_t t) MUST_CHECK;
+/*
+ * An update that wrote nothing: *w = RULE_SAME when the row's stored
+ * clerk_updated_at (sql, one parameter p) equals updated_at, else
+ * RULE_STALE (the stored row is newer). 0, or -1 on a database error.
+ */
+int rule_unwritten(struct rule_ctx *x, const char *sql,
+    const struct db_param *p, int64_t updated_at,
+    enum rule_write *w) MUST_CHECK;
+/* Deletes the mirror of data.id with del and tombstones it as kind at
+ * x->deleted_at. */
+enum sync_outcome rule_delete(struct rule_ctx *x, const json_t *data,
+    const char *kind, int (*del)(struct db_conn *c, const char *clerk_id));
+
+/*
+ * The user rule of user.created / user.updated (clerk_sync.c) on a full
+ * Clerk User: *id gets the local id when the outcome is SYNC_APPLIED.
+ */
+enum sync_outcome rule_user(struct rule_ctx *x, const json_t *data,
+    int64_t *id);
+/* The session.* events (clerk_sessions.c); other actions are ignored. */
+enum sync_outcome rule_session(struct rule_ctx *x, const char *type,
+    const json_t *data);
+/* The role.* and permission.* events (clerk_catalog.c). */
+enum sync_outcome rule_catalog(struct rule_ctx *x, const char *type,
+    const json_t *data);
+
+#endif
