@@ -32,6 +32,13 @@ const SCHEMA = {
   permissions: ['id', 'clerk_id', 'key', 'name', 'description', 'type', 'clerk_updated_at',
     'created_at', 'updated_at'],
   role_permissions: ['role_id', 'permission_id'],
+  organization_invitations: ['id', 'clerk_id', 'organization_id', 'email_address', 'role',
+    'status', 'inviter_clerk_id', 'user_clerk_id', 'expires_at', 'clerk_updated_at',
+    'created_at', 'updated_at'],
+  organization_domains: ['id', 'clerk_id', 'organization_id', 'name', 'enrollment_mode',
+    'verified', 'affiliation_email_address', 'clerk_updated_at', 'created_at', 'updated_at'],
+  idempotency_keys: ['key', 'principal', 'method', 'path', 'request_hash', 'status', 'body',
+    'created_at'],
 };
 
 // Tables of later migrations, outside DESIGN §3: the admin's login
