@@ -657,3 +657,22 @@ clerk_sync_apply(struct db_conn *c, const json_t *event, int64_t received_ms,
 		return rule_catalog(&x, type, data);
 	return rule_outcome(&x, SYNC_IGNORED, NULL);
 }
+
+enum sync_outcome
+clerk_sync_apply_object(struct db_conn *c, const char *type, json_t *data,
+    int64_t received_ms, struct sync_result *res)
+{
+	json_t *event = json_pack("{s:s, s:O}", "type", type, "data", data);
+	enum sync_outcome o;
+
+	if (event == NULL) {
+		res->outcome = SYNC_FAILED;
+		res->changed = false;
+		(void)snprintf(res->error, sizeof(res->error),
+		    "Clerk's answer is not an object");
+		return SYNC_FAILED;
+	}
+	o = clerk_sync_apply(c, event, received_ms, res);
+	json_decref(event);
+	return o;
+}

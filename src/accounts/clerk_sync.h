@@ -46,4 +46,14 @@ struct sync_result {
 enum sync_outcome clerk_sync_apply(struct db_conn *c, const json_t *event,
     int64_t received_ms, struct sync_result *res) MUST_CHECK;
 
+/*
+ * clerk_sync_apply for an object Clerk's Backend API answered (a User, an
+ * Organization, an OrganizationMembership, ...) as the event type names it
+ * ("organization.updated"), so that a write through Clerk reaches the
+ * mirror by the rules its webhook will follow, and that webhook then
+ * changes nothing. Inside the caller's transaction, as clerk_sync_apply.
+ */
+enum sync_outcome clerk_sync_apply_object(struct db_conn *c, const char *type,
+    json_t *data, int64_t received_ms, struct sync_result *res) MUST_CHECK;
+
 #endif

@@ -266,32 +266,26 @@ apply_answer(struct admin_ctx *c, const struct admin_object *o, json_t *answer,
     const char **why)
 {
 	struct sync_result res;
-	json_t            *event =
-	    json_pack("{s:s, s:O}", "type", "session.revoked", "data", answer);
-	int rc = -1;
 
-	if (event == NULL || admin_tx_begin(c) == -1)
-		goto out;
-	switch (clerk_sync_apply(c->db, event, time_now_ms(), &res)) {
+	if (admin_tx_begin(c) == -1)
+		return -1;
+	switch (clerk_sync_apply_object(c->db, "session.revoked", answer,
+	    time_now_ms(), &res)) {
 	case SYNC_DB_ERROR:
 		(void)!db_rollback(c->db);
-		goto out;
+		return -1;
 	case SYNC_FAILED:
 		(void)!db_rollback(c->db);
 		*why = admin_printf(c, "%s", res.error);
-		rc = 1;
-		goto out;
+		return 1;
 	default:
 		break;
 	}
 	if (admin_log_write(c, "change", c->model->object_type, o->id, o->repr,
 	        "Revoked through Clerk.") == -1 ||
 	    admin_tx_commit(c) == -1)
-		goto out;
-	rc = 0;
-out:
-	json_decref(event);
-	return rc;
+		return -1;
+	return 0;
 }
 
 /* Asks Clerk; the page (or redirect) that tells how it went. */

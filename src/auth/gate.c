@@ -263,20 +263,15 @@ static int
 store_fetched_user(struct db_conn *c, json_t *user)
 {
 	struct sync_result res;
-	json_t            *event =
-	    json_pack("{s:s, s:O}", "type", "user.updated", "data", user);
-	int rc = -1;
 
-	if (event == NULL || db_begin(c) == -1)
-		goto out;
-	if (clerk_sync_apply(c, event, time_now_ms(), &res) == SYNC_DB_ERROR) {
+	if (db_begin(c) == -1)
+		return -1;
+	if (clerk_sync_apply_object(c, "user.updated", user, time_now_ms(),
+	        &res) == SYNC_DB_ERROR) {
 		(void)!db_rollback(c);
-		goto out;
+		return -1;
 	}
-	rc = db_commit(c);
-out:
-	json_decref(event);
-	return rc;
+	return db_commit(c);
 }
 
 /*
