@@ -41,6 +41,7 @@ START=$(date +%s)
 
 UNIT_TIMEOUT=300   # seconds, one unit test binary
 SUITE_TIMEOUT=900  # seconds, one integration run (one backend, one build)
+DEPLOY_TIMEOUT=2700 # seconds, tests/deploy/ (Docker image builds download)
 BUILD_TIMEOUT=900
 
 say() {
@@ -192,7 +193,8 @@ integration() {
 # tests once more, each server being two instances behind nginx configured
 # by deploy/nginx.conf; then tests/deploy/ (nginx, the systemd unit, the
 # Docker image and compose.yaml: each skips itself, saying why, when its
-# tools are missing).
+# tools are missing; the Docker one takes minutes where docker.io is
+# installed, and MYSAAS_TEST_DOCKER=0 skips it).
 deployment() {
 	if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then
 		integration release postgres "postgres via nginx" nginx \
@@ -203,7 +205,10 @@ deployment() {
 		say "integration tests (release, postgres via nginx)"
 		echo "skipped: nginx is not installed (sh scripts/bootstrap.sh test installs it)"
 	fi
+	suite_timeout=$SUITE_TIMEOUT
+	SUITE_TIMEOUT=$DEPLOY_TIMEOUT
 	integration release postgres "deployment" "" tests/deploy/*.test.mjs
+	SUITE_TIMEOUT=$suite_timeout
 }
 
 start_pg() {

@@ -64,13 +64,17 @@ function uncomment(text, begin, end) {
 //   lb          address (CIDR) of a trusted load balancer, or null
 //   https       {port, cert, key, redirect (bool: also the redirect server,
 //               the plain listen lines removed, as the comments say)} or null
-export function nginxConfig({ dir, port, upstreams, lb = null, https = null }) {
+//   dir         the prefix folder (pid, logs, temporary files), or null to
+//               keep the file's user and paths (Debian's, as in a container)
+export function nginxConfig({ dir = null, port, upstreams, lb = null, https = null }) {
   let t = fs.readFileSync(NGINX_CONF, 'utf8');
-  // Who runs the test runs nginx; paths into the prefix folder.
-  t = sub(t, 'user www-data;', `user ${os.userInfo().username};`);
-  t = sub(t, 'pid /run/nginx.pid;', `pid ${dir}/nginx.pid;`);
-  t = sub(t, '/var/log/nginx/', `${dir}/`, 2);
-  t = sub(t, '/var/lib/nginx/', `${dir}/tmp/`, 5);
+  if (dir !== null) {
+    // Who runs the test runs nginx; paths into the prefix folder.
+    t = sub(t, 'user www-data;', `user ${os.userInfo().username};`);
+    t = sub(t, 'pid /run/nginx.pid;', `pid ${dir}/nginx.pid;`);
+    t = sub(t, '/var/log/nginx/', `${dir}/`, 2);
+    t = sub(t, '/var/lib/nginx/', `${dir}/tmp/`, 5);
+  }
   t = sub(t, /server 127\.0\.0\.1:8001;/g, `server 127.0.0.1:${upstreams[0]};`);
   t = sub(t, /server 127\.0\.0\.1:8002;/g, `server 127.0.0.1:${upstreams[1]};`);
   if (lb) {
