@@ -205,10 +205,17 @@ deployment() {
 		say "integration tests (release, postgres via nginx)"
 		echo "skipped: nginx is not installed (sh scripts/bootstrap.sh test installs it)"
 	fi
+	# Node's per-test timeout also bounds a whole file: the Docker file
+	# needs the run's.
 	suite_timeout=$SUITE_TIMEOUT
+	node_flags_saved=$NODE_FLAGS
 	SUITE_TIMEOUT=$DEPLOY_TIMEOUT
+	if [ -n "$NODE_FLAGS" ]; then
+		NODE_FLAGS="--test-concurrency=2 --test-timeout=$((DEPLOY_TIMEOUT * 1000))"
+	fi
 	integration release postgres "deployment" "" tests/deploy/*.test.mjs
 	SUITE_TIMEOUT=$suite_timeout
+	NODE_FLAGS=$node_flags_saved
 }
 
 start_pg() {

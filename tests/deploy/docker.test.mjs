@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -52,6 +53,32 @@ const SKIP = whyNot();
 // Stopped from outside (a timeout): exit, so that the exit hook of
 // lib/server.mjs sends dockerd its SIGTERM (it then stops its containers).
 for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) process.once(sig, () => process.exit(code));
+
+// Unmounts what is mounted under dir (deepest first: dockerd leaves its
+// network namespace's), then deletes dir.
+function removeDir(dir) {
+  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .map((l) => l.split(' ')[4]).filter((m) => m && (m === dir || m.startsWith(`${dir}/`))).sort().reverse();
+  for (const m of mounts) spawnSync('umount', ['-l', m], { timeout: 20000 });
+  rmDir(dir);
+}
+
+// The folders of earlier runs stopped from outside (a timeout's SIGTERM
+// stops dockerd, but leaves its folder): those whose dockerd is gone.
+function sweep() {
+  for (const n of fs.readdirSync(os.tmpdir())) {
+    if (!n.startsWith('mysaas-docker-')) continue;
+    const d = path.join(os.tmpdir(), n);
+    try {
+      const pid = Number(fs.readFileSync(path.join(d, 'dockerd.pid'), 'utf8'));
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dockerd')) continue;
+    } catch { /* no pid file, or its process is gone */ }
+    try {
+      if (Date.now() - fs.statSync(d).mtimeMs < 120000) continue; // a run starting now
+    } catch { continue; }
+    removeDir(d);
+  }
+}
 
 // The first Debian mirror of the machine's apt sources.
 function debianMirror() {
@@ -95,6 +122,7 @@ describe('Dockerfile and compose.yaml on a Docker engine of the test\'s own', { 
   const inspect = (what, format) => docker(['inspect', '--format', format, what]).out.trim();
 
   before(async () => {
+    sweep();
     dir = tmpDir('mysaas-docker-');
     const sock = path.join(dir, 'docker.sock');
     env = cleanEnv({ DOCKER_HOST: `unix://${sock}` });
@@ -166,13 +194,7 @@ describe('Dockerfile and compose.yaml on a Docker engine of the test\'s own', { 
         await Promise.race([exited, sleep(10000)]);
       }
     }
-    // Mounts the engine may have left (deepest first), then the folder.
-    if (dir) {
-      const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
-        .map((l) => l.split(' ')[4]).filter((m) => m && m.startsWith(dir)).sort().reverse();
-      for (const m of mounts) spawnSync('umount', ['-l', m], { timeout: 20000 });
-      rmDir(dir);
-    }
+    if (dir) removeDir(dir);
   }, { timeout: 5 * 60 * 1000 });
 
   // Skips (saying why) when the engine cannot run here.
