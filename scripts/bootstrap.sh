@@ -21,7 +21,7 @@ export DEBIAN_FRONTEND=noninteractive
 RUN_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev
 libsqlite3-dev libpq-dev libssl-dev libsodium-dev libcurl4-openssl-dev sqlite3"
 TEST_PKGS="libcmocka-dev postgresql chromium wrk clang-format clang-tidy
-cppcheck"
+cppcheck nginx-light"
 
 if [ "$(id -u)" -eq 0 ]; then
 	SUDO=
@@ -57,13 +57,13 @@ if [ -n "$missing" ]; then
 		echo "bootstrap: not root and no sudo: install these as root" >&2
 		exit 1
 	fi
-	# Installing postgresql must not start the system's cluster: the tests
-	# run their own throwaway one. policy-rc.d (the Debian way to say "start
-	# no services") is put in place for this install only, unless the
-	# machine already has one.
+	# Installing postgresql or nginx must not start the system's cluster or
+	# web server: the tests run their own, on loopback. policy-rc.d (the
+	# Debian way to say "start no services") is put in place for this
+	# install only, unless the machine already has one.
 	policy_added=
 	case " $missing " in
-	*" postgresql "*)
+	*" postgresql "* | *" nginx-light "*)
 		if [ ! -e /usr/sbin/policy-rc.d ]; then
 			printf '#!/bin/sh\nexit 101\n' |
 			    $SUDO tee /usr/sbin/policy-rc.d >/dev/null
@@ -86,6 +86,15 @@ if [ -n "$missing" ]; then
 		echo "bootstrap: apt-get failed (exit $rc)" >&2
 		exit "$rc"
 	fi
+	# Nor at the next boot: the nginx installed here is the tests' (they
+	# start it themselves), not a web server on port 80.
+	case " $missing " in
+	*" nginx-light "*)
+		if [ -d /run/systemd/system ]; then
+			$SUDO systemctl disable nginx.service >/dev/null 2>&1 || true
+		fi
+		;;
+	esac
 fi
 
 # npm ci when node_modules is missing or older than the lock file.

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { health, startServer } from './lib/server.mjs';
+import { SKIP_VIA_PROXY, health, startServer } from './lib/server.mjs';
 import { startWebhookServer, uid } from './lib/webhook.mjs';
 import {
   CAT, COOKIE_SUFFIX, ISSUER, PUBLISHABLE_KEY, assertNotAuthenticated, assertStatus, b64url, call, createUser, me, mint,
@@ -248,7 +248,8 @@ describe('PEM key with the publishable key configured', () => {
     await refused(token, 'same token once exp < now-5');
   });
 
-  test('400 live tokens all stay cached: the second use of each is a hit', T, async () => {
+  test('400 live tokens all stay cached: the second use of each is a hit',
+    { ...T, skip: SKIP_VIA_PROXY("reads one process's /metrics (nginx does not serve it)") }, async () => {
     const misses = async () => {
       const text = await (await fetch(`${srv.url}/metrics`)).text();
       const m = text.match(/^mysaas_token_cache_total\{result="miss"\} (\d+)$/m);

@@ -6,6 +6,10 @@
 //   MYSAAS_BIN          the binary (default build/mysaas)
 //   MYSAAS_TEST_DB      sqlite (default) | postgres
 //   MYSAAS_TEST_PG_URL  admin URL of the throwaway cluster (postgres only)
+//   MYSAAS_TEST_VIA_PROXY  nginx: startServer() starts two instances on one
+//                       PostgreSQL database behind Debian's nginx configured
+//                       by deploy/nginx.conf, and answers nginx's URL
+//                       (lib/nginx.mjs); a test about one process skips there
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -18,6 +22,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const BIN = path.resolve(ROOT, process.env.MYSAAS_BIN || 'build/mysaas');
 export const DB_KIND = process.env.MYSAAS_TEST_DB || 'sqlite';
 export const PG_ADMIN_URL = process.env.MYSAAS_TEST_PG_URL || '';
+export const VIA_PROXY = process.env.MYSAAS_TEST_VIA_PROXY || '';
 // Under ASan everything is slower; waits are generous but always bounded.
 export const START_TIMEOUT_MS = 20000;
 export const STOP_TIMEOUT_MS = 20000;
@@ -26,17 +31,36 @@ if (DB_KIND !== 'sqlite' && DB_KIND !== 'postgres')
   throw new Error(`MYSAAS_TEST_DB must be sqlite or postgres, not ${DB_KIND}`);
 if (DB_KIND === 'postgres' && !PG_ADMIN_URL)
   throw new Error('MYSAAS_TEST_DB=postgres needs MYSAAS_TEST_PG_URL');
+if (VIA_PROXY !== '' && VIA_PROXY !== 'nginx')
+  throw new Error(`MYSAAS_TEST_VIA_PROXY must be nginx or empty, not ${VIA_PROXY}`);
+if (VIA_PROXY && DB_KIND !== 'postgres')
+  throw new Error('MYSAAS_TEST_VIA_PROXY=nginx needs MYSAAS_TEST_DB=postgres (two instances, one database)');
+// Why a test about one server process cannot run through the proxy
+// (node:test's skip option), or false.
+export const SKIP_VIA_PROXY = (why) => (VIA_PROXY ? `not through the proxy: ${why}` : false);
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Children still alive when this test process ends are killed by PID.
 const live = new Set();
+const onExit = new Map();
 process.on('exit', () => {
   for (const child of live) {
     if (child.exitCode !== null || child.signalCode !== null) continue;
-    try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
+    const own = onExit.get(child);
+    if (own) own();
+    try { process.kill(child.pid, own ? 'SIGTERM' : 'SIGKILL'); } catch { /* gone */ }
   }
 });
+
+// Another helper's child, stopped like ours if the test process ends while
+// it runs. With lastly(), that runs first and the child gets SIGTERM, not
+// SIGKILL (nginx's master stops its workers on SIGTERM).
+export function track(child, lastly = null) {
+  live.add(child);
+  if (lastly) onExit.set(child, lastly);
+  child.on('exit', () => { live.delete(child); onExit.delete(child); });
+}
 
 // Variables of the process's own environment that would change the
 // server's configuration: the tests set what they need explicitly.
@@ -50,6 +74,7 @@ export function cleanEnv(extra = {}) {
   delete env.MYSAAS_BIN;
   delete env.MYSAAS_TEST_DB;
   delete env.MYSAAS_TEST_PG_URL;
+  delete env.MYSAAS_TEST_VIA_PROXY;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined || v === null) delete env[k];
     else env[k] = String(v);
@@ -229,7 +254,18 @@ async function waitForHealth(url, child, ms) {
 //   {url, port, host, proc, db, cwd, logs(), stdout(), stderr(), stop()}.
 // stop() sends SIGTERM, waits (bounded) and throws unless the exit code is
 // 0: under ASan a leak or any sanitizer report makes it non-zero.
-export async function startServer({ env = {}, args = [], db, cwd, files = {} } = {}) {
+// With MYSAAS_TEST_VIA_PROXY=nginx: two instances behind nginx, the same
+// answer with nginx's url and port (lib/nginx.mjs, startProxied).
+export async function startServer(opts = {}) {
+  if (VIA_PROXY) {
+    const { startProxied } = await import('./nginx.mjs');
+    return startProxied(opts);
+  }
+  return startInstance(opts);
+}
+
+// startServer() without the proxy: always one mysaas process.
+export async function startInstance({ env = {}, args = [], db, cwd, files = {} } = {}) {
   const ownDb = db === undefined && env.DATABASE_URL === undefined;
   if (ownDb) db = freshDb();
   const ownCwd = cwd === undefined;
