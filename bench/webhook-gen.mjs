@@ -39,8 +39,12 @@ const EVENT_ATTRIBUTES = {
       '(KHTML, like Gecko) Chrome/139.0.0.0 Safari/537.36',
   },
 };
-// Clerk ids are 27 base62 characters after the prefix.
-const id27 = (kind, i) => `${run}${kind}${i.toString(36)}`.padEnd(27, 'x').slice(0, 27);
+// Clerk ids are 27 base62 characters after the prefix: the run, the kind
+// and the number, zero-padded to a fixed width so that no two collide.
+const id27 = (kind, i) => {
+  const head = `${run}${kind}`;
+  return head + String(i.toString(36)).padStart(27 - head.length, '0');
+};
 const img = (rid) => 'https://img.clerk.com/' + Buffer.from(JSON.stringify({
   type: 'default', iid: INSTANCE, rid,
 })).toString('base64url');
@@ -112,8 +116,8 @@ function smallUser(i) {
   };
 }
 
-function org(k, creator) {
-  const oid = `org_${id27('o', k)}`;
+function org(k, creator, kind = 'o') {
+  const oid = `org_${id27(kind, k)}`;
   return {
     object: 'organization', id: oid, name: `Bench Org ${k}`,
     slug: `bench-${run}-${k}`, image_url: img(oid), has_image: false,
@@ -169,7 +173,7 @@ function* mixedEvents() {
       // The second membership: the previous block's organization; the
       // first block has none, so its users join the block's creator's
       // second organization, made on the spot.
-      const other = prev ?? org(`x${block}`, users[0].id);
+      const other = prev ?? org(block, users[0].id, 'q');
       yield envelope('organizationMembership.created',
         membership(m++, other, user, false), ms);
     }
