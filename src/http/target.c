@@ -1,0 +1,79 @@
+/*
+ * Checks a raw request target for the bytes that C strings and log lines
+ * cannot carry. It decodes %XX the way libmicrohttpd does (two hex digits;
+ * anything else stays literal), so what it refuses is exactly what the
+ * decoder would produce.
+ */
+#include "http/target.h"
+
+#include <stdbool.h>
+
+static bool
+is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The byte a %-escape at p[i] decodes to, or -1 when it is not one. */
+static int
+escaped_at(const char *p, size_t len, size_t i)
+{
+	int hi, lo;
+
+	if (p[i] != '%' || len - i < 3)
+		return -1;
+	if ((hi = hex_value(p[i + 1])) == -1 ||
+	    (lo = hex_value(p[i + 2])) == -1)
+		return -1;
+	return hi * 16 + lo;
+}
+
+int
+target_check(struct str raw)
+{
+	enum {
+		PATH,
+		KEY,
+		VALUE
+	} part = PATH;
+
+	size_t i;
+
+	for (i = 0; i < raw.len; i++) {
+		unsigned char c = (unsigned char)raw.p[i];
+		int           d;
+
+		if (is_ctl(c))
+			return -1;
+		if (c == '?' && part == PATH) {
+			part = KEY;
+			continue;
+		}
+		if (c == '&' && part != PATH) {
+			part = KEY;
+			continue;
+		}
+		if (c == '=' && part == KEY) {
+			part = VALUE;
+			continue;
+		}
+		if ((d = escaped_at(raw.p, raw.len, i)) == -1)
+			continue;
+		if (d == 0 || (part != VALUE && is_ctl((unsigned char)d)))
+			return -1;
+		i += 2;
+	}
+	return 0;
+}
