@@ -8,6 +8,13 @@
 
 #include <stdbool.h>
 
+/* Where in the target a byte is. */
+enum target_part {
+	PART_PATH,
+	PART_KEY,
+	PART_VALUE,
+};
+
 static bool
 is_ctl(unsigned char c)
 {
@@ -43,13 +50,8 @@ escaped_at(const char *p, size_t len, size_t i)
 int
 target_check(struct str raw)
 {
-	enum {
-		PATH,
-		KEY,
-		VALUE
-	} part = PATH;
-
-	size_t i;
+	enum target_part part = PART_PATH;
+	size_t           i;
 
 	for (i = 0; i < raw.len; i++) {
 		unsigned char c = (unsigned char)raw.p[i];
@@ -57,21 +59,21 @@ target_check(struct str raw)
 
 		if (is_ctl(c))
 			return -1;
-		if (c == '?' && part == PATH) {
-			part = KEY;
+		if (c == '?' && part == PART_PATH) {
+			part = PART_KEY;
 			continue;
 		}
-		if (c == '&' && part != PATH) {
-			part = KEY;
+		if (c == '&' && part != PART_PATH) {
+			part = PART_KEY;
 			continue;
 		}
-		if (c == '=' && part == KEY) {
-			part = VALUE;
+		if (c == '=' && part == PART_KEY) {
+			part = PART_VALUE;
 			continue;
 		}
 		if ((d = escaped_at(raw.p, raw.len, i)) == -1)
 			continue;
-		if (d == 0 || (part != VALUE && is_ctl((unsigned char)d)))
+		if (d == 0 || (part != PART_VALUE && is_ctl((unsigned char)d)))
 			return -1;
 		i += 2;
 	}
