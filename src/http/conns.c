@@ -22,15 +22,13 @@
  * asked, which a reader in another thread races. The kernel keeps the time
  * of each socket's last received data (TCP_INFO's tcpi_last_data_recv):
  * each tick looks at it for the idle connections, and one that received
- * data since it went idle is reading a head since then. A connection costs us
- * one entry (56 bytes) until its first byte: libmicrohttpd allocates a
- * connection's 32 KiB buffer pool when it takes the connection, and zeroes
- * all of it at every keep-alive reset, so an idle connection it holds
- * costs some 33 KiB of resident memory where a waiting one costs nothing.
+ * data since it went idle is reading a head since then.
  *
- * Per-address counts live in an open-addressing hash table keyed by the
- * address (an IPv6 client by its /64, which one host holds in full), with
- * a random SipHash key so that no client can choose colliding addresses.
+ * A connection costs us one entry (56 bytes) until its first byte:
+ * libmicrohttpd allocates a connection's 32 KiB buffer pool when it takes
+ * the connection, and zeroes all of it at every keep-alive reset, so an
+ * idle connection it holds costs some 33 KiB of resident memory where a
+ * waiting one costs nothing.
  */
 /* A feature-test macro: its reserved name is the point. */
 /* NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
@@ -40,10 +38,10 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/rand.h>
+#include <poll.h>
 #include <pthread.h>
-#include <sodium.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +53,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "http/http.h"
+#include "http/peers.h"
 
 /* How often deadlines are looked at: they are kept to within this. */
 #define TICK_MS 100
@@ -73,8 +72,6 @@
 #define IDLE_MS      (HTTP_IDLE_TIMEOUT_S * 1000L)
 #define HEAD_MS      (HTTP_HEAD_TIMEOUT_S * 1000L)
 #define STALL_MS     (HTTP_BODY_STALL_S * 1000L)
-#define ADDR_LEN     16
-#define ADDR_MIN_CAP 256
 #define NO_FD        (-1)
 #define LISTEN_TAG   UINT64_MAX
 #define WATCH_EVENTS (EPOLLIN | EPOLLRDHUP | EPOLLONESHOT)
@@ -98,7 +95,7 @@ struct conn {
 	uint32_t gen;        /* tells a stale epoll event from a live one */
 	uint8_t  state;
 	bool     cut; /* closed by a deadline: logged as 408 */
-	uint8_t  addr[ADDR_LEN];
+	uint8_t  addr[PEERS_KEY_LEN];
 };
 
 struct conn_list {
@@ -106,14 +103,11 @@ struct conn_list {
 	unsigned count;
 };
 
-struct addr_slot {
-	uint8_t  key[ADDR_LEN];
-	uint32_t count; /* 0: an empty slot */
-};
-
 /* What the server closed or refused since the last report. */
 struct conns_stats {
-	unsigned long idle, head, body, evicted, refused_address, refused;
+	unsigned long idle, head, body, evicted, refused_address;
+	unsigned long full;     /* accepting paused: the cap, none idle */
+	unsigned long handoffs; /* connections the daemon could not take */
 };
 
 struct conns {
@@ -122,9 +116,7 @@ struct conns {
 	struct conn        *table; /* cfg.max_fd entries */
 	struct conn_list    waiting, idle, head, body;
 	unsigned            open, closing;
-	struct addr_slot   *addrs;
-	size_t              addr_cap, addr_used;
-	unsigned char       addr_key[crypto_shorthash_KEYBYTES];
+	struct peers        peers;
 	struct conns_stats  stats;
 	int                 epfd;
 	bool                listening; /* the thread's own */
@@ -229,119 +221,6 @@ set_state(struct conns *c, int fd, enum conn_state st, int64_t now)
 		list_push(c, to, fd);
 }
 
-/* Per-address counts (under the lock). */
-
-/* The address a connection counts against: IPv4, or an IPv6 /64. */
-static void
-addr_key_of(const struct sockaddr_storage *ss, uint8_t key[ADDR_LEN])
-{
-	memset(key, 0, ADDR_LEN);
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-
-		/* As ::ffff:a.b.c.d, the form a dual-stack socket reports. */
-		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &in->sin_addr, 4);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 =
-		    (const struct sockaddr_in6 *)ss;
-
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
-			memcpy(key, &in6->sin6_addr, ADDR_LEN);
-		else
-			memcpy(key, &in6->sin6_addr, 8);
-	}
-}
-
-static size_t
-addr_home(const struct conns *c, const uint8_t key[ADDR_LEN])
-{
-	unsigned char out[crypto_shorthash_BYTES];
-	uint64_t      h;
-
-	(void)crypto_shorthash(out, key, ADDR_LEN, c->addr_key);
-	memcpy(&h, out, sizeof(h));
-	return (size_t)h & (c->addr_cap - 1);
-}
-
-/* The slot holding key, or the empty one where it belongs. */
-static size_t
-addr_find(const struct conns *c, const uint8_t key[ADDR_LEN])
-{
-	size_t i = addr_home(c, key);
-
-	while (c->addrs[i].count != 0 &&
-	    memcmp(c->addrs[i].key, key, ADDR_LEN) != 0)
-		i = (i + 1) & (c->addr_cap - 1);
-	return i;
-}
-
-static void
-addr_grow(struct conns *c)
-{
-	struct addr_slot *old = c->addrs;
-	size_t            oldcap = c->addr_cap, i;
-
-	c->addr_cap = 2 * oldcap;
-	c->addrs = xcalloc(c->addr_cap, sizeof(*c->addrs));
-	for (i = 0; i < oldcap; i++)
-		if (old[i].count != 0)
-			c->addrs[addr_find(c, old[i].key)] = old[i];
-	free(old);
-}
-
-/* Counts one more connection from key; false when at the cap. */
-static bool
-addr_take(struct conns *c, const uint8_t key[ADDR_LEN])
-{
-	size_t i;
-
-	if (c->cfg.max_per_address == 0)
-		return true;
-	i = addr_find(c, key);
-	if (c->addrs[i].count >= c->cfg.max_per_address)
-		return false;
-	if (c->addrs[i].count == 0) {
-		/* At most half full, so that probe chains stay short. */
-		if (2 * (c->addr_used + 1) > c->addr_cap) {
-			addr_grow(c);
-			i = addr_find(c, key);
-		}
-		memcpy(c->addrs[i].key, key, ADDR_LEN);
-		c->addr_used++;
-	}
-	c->addrs[i].count++;
-	return true;
-}
-
-static void
-addr_release(struct conns *c, const uint8_t key[ADDR_LEN])
-{
-	size_t mask = c->addr_cap - 1, hole, j;
-
-	if (c->cfg.max_per_address == 0)
-		return;
-	hole = addr_find(c, key);
-	if (c->addrs[hole].count == 0 || --c->addrs[hole].count > 0)
-		return;
-	/*
-	 * The slot empties: pull back each later slot of its run whose home
-	 * lies at or before the hole, or a lookup would stop at the hole
-	 * before reaching it (backward-shift deletion, no tombstones).
-	 */
-	for (j = (hole + 1) & mask; c->addrs[j].count != 0;
-	     j = (j + 1) & mask) {
-		size_t home = addr_home(c, c->addrs[j].key);
-
-		if (((j - home) & mask) >= ((j - hole) & mask)) {
-			c->addrs[hole] = c->addrs[j];
-			hole = j;
-		}
-	}
-	memset(&c->addrs[hole], 0, sizeof(c->addrs[hole]));
-	c->addr_used--;
-}
-
 /* Entries (under the lock). */
 
 /* Forgets fd's connection; the descriptor is someone else's to close. */
@@ -351,7 +230,7 @@ release(struct conns *c, int fd)
 	struct conn *e = &c->table[fd];
 
 	set_state(c, fd, CONN_FREE, 0);
-	addr_release(c, e->addr);
+	peers_release(&c->peers, e->addr);
 	c->open--;
 }
 
@@ -392,10 +271,12 @@ evict_oldest_idle(struct conns *c, int64_t now)
 	return true;
 }
 
-/* True when one more connection may be accepted, closing an idle one to
- * make room if need be. */
+/*
+ * True when one more connection may be accepted, closing the oldest idle
+ * one to make room if need be (pending: a client waits in the backlog).
+ */
 static bool
-make_room(struct conns *c, int64_t now)
+make_room(struct conns *c, bool pending, int64_t now)
 {
 	unsigned max = c->cfg.max_connections;
 
@@ -403,7 +284,16 @@ make_room(struct conns *c, int64_t now)
 		return false;
 	if (c->open - c->closing < max)
 		return true;
-	return evict_oldest_idle(c, now);
+	return pending && evict_oldest_idle(c, now);
+}
+
+/* Whether a client waits in the backlog (we are its only acceptor). */
+static bool
+backlog_pending(const struct conns *c)
+{
+	struct pollfd p = {.fd = c->cfg.listen_fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) == 1;
 }
 
 /*
@@ -426,7 +316,8 @@ notice_heads(struct conns *c, int64_t now)
 		memset(&ti, 0, sizeof(ti));
 		/* The margin: the clocks differ, by a jiffy or so. */
 		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
-		    len >= sizeof(ti) &&
+		    len >= offsetof(struct tcp_info, tcpi_last_data_recv) +
+		            sizeof(ti.tcpi_last_data_recv) &&
 		    (int64_t)ti.tcpi_last_data_recv + 10 < idle_ms)
 			set_state(c, fd, CONN_HEAD,
 			    now - (int64_t)ti.tcpi_last_data_recv);
@@ -499,7 +390,7 @@ set_listening(struct conns *c, bool on)
 static void
 admit(struct conns *c, int fd, const struct sockaddr_storage *ss, int64_t now)
 {
-	uint8_t      key[ADDR_LEN];
+	uint8_t      key[PEERS_KEY_LEN];
 	struct conn *e = entry(c, fd);
 	uint32_t     gen;
 
@@ -507,7 +398,7 @@ admit(struct conns *c, int fd, const struct sockaddr_storage *ss, int64_t now)
 		(void)close(fd);
 		return;
 	}
-	addr_key_of(ss, key);
+	peers_key(ss, key);
 	pthread_mutex_lock(&c->lock);
 	if (e->state != CONN_FREE) {
 		/*
@@ -517,19 +408,49 @@ admit(struct conns *c, int fd, const struct sockaddr_storage *ss, int64_t now)
 		 */
 		release(c, fd);
 	}
-	if (!addr_take(c, key)) {
+	if (!peers_take(&c->peers, key)) {
 		c->stats.refused_address++;
 		pthread_mutex_unlock(&c->lock);
 		(void)close(fd);
 		return;
 	}
 	gen = ++e->gen;
-	memcpy(e->addr, key, ADDR_LEN);
+	memcpy(e->addr, key, PEERS_KEY_LEN);
 	e->cut = false;
 	c->open++;
 	set_state(c, fd, CONN_WAITING, now);
 	pthread_mutex_unlock(&c->lock);
 	watch(c, fd, gen, EPOLL_CTL_ADD);
+}
+
+enum room {
+	ROOM_YES,
+	ROOM_NO_CLIENT, /* at the cap, and no client waits */
+	ROOM_FULL,      /* at the cap, and none is idle */
+};
+
+/*
+ * Whether one more connection may be accepted; at the cap, the oldest idle
+ * one is closed to make room, but only for a client that waits.
+ */
+static enum room
+room_for_one(struct conns *c, int64_t now)
+{
+	bool ok;
+
+	pthread_mutex_lock(&c->lock);
+	ok = make_room(c, false, now);
+	pthread_mutex_unlock(&c->lock);
+	if (ok)
+		return ROOM_YES;
+	if (!backlog_pending(c))
+		return ROOM_NO_CLIENT;
+	pthread_mutex_lock(&c->lock);
+	ok = make_room(c, true, now);
+	if (!ok)
+		c->stats.full++;
+	pthread_mutex_unlock(&c->lock);
+	return ok ? ROOM_YES : ROOM_FULL;
 }
 
 static void
@@ -540,15 +461,12 @@ accept_some(struct conns *c, int64_t now)
 	for (i = 0; i < ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
 		socklen_t               len = sizeof(ss);
-		bool                    room;
+		enum room               room = room_for_one(c, now);
 		int                     fd;
 
-		pthread_mutex_lock(&c->lock);
-		room = make_room(c, now);
-		if (!room)
-			c->stats.refused++;
-		pthread_mutex_unlock(&c->lock);
-		if (!room) {
+		if (room == ROOM_NO_CLIENT)
+			return;
+		if (room == ROOM_FULL) {
 			/* Clients wait in the backlog; the next tick looks
 			 * again. */
 			set_listening(c, false);
@@ -608,7 +526,7 @@ hand_over(struct conns *c, int fd, uint32_t gen, int64_t now)
 	pthread_mutex_lock(&c->lock);
 	if (e->gen == gen && e->state == CONN_HANDED)
 		release(c, fd);
-	c->stats.refused++;
+	c->stats.handoffs++;
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -634,6 +552,7 @@ report(struct conns *c, int64_t now)
 {
 	struct conns_stats st;
 	unsigned           open;
+	enum log_level     level;
 
 	if (now < c->next_report_ms)
 		return;
@@ -643,16 +562,23 @@ report(struct conns *c, int64_t now)
 	open = c->open;
 	memset(&c->stats, 0, sizeof(c->stats));
 	pthread_mutex_unlock(&c->lock);
-	/* Idle closures alone are routine: browsers open spare sockets. */
-	if (st.head + st.body + st.evicted + st.refused_address + st.refused ==
-	    0)
+	/*
+	 * Idle closures alone are routine (browsers open spare sockets), and
+	 * closing idle connections for new ones is what the cap is for.
+	 */
+	level =
+	    st.head + st.body + st.refused_address + st.full + st.handoffs > 0
+	    ? LOG_WARN
+	    : LOG_INFO;
+	if (level == LOG_INFO && st.evicted == 0)
 		return;
-	log_warn("msg=\"connections closed or refused by the server\" "
-	         "head_timeout=%lu body_timeout=%lu idle_timeout=%lu "
-	         "idle_evicted=%lu refused_per_address=%lu refused_full=%lu "
-	         "open=%u",
-	    st.head, st.body, st.idle, st.evicted, st.refused_address,
-	    st.refused, open);
+	log_write(level,
+	    "msg=\"connections closed or refused by the server\" "
+	    "head_timeout=%lu body_timeout=%lu idle_timeout=%lu "
+	    "idle_evicted=%lu refused_per_address=%lu cap_full=%lu "
+	    "handoff_failed=%lu open=%u",
+	    st.head, st.body, st.idle, st.evicted, st.refused_address, st.full,
+	    st.handoffs, open);
 }
 
 static void *
@@ -710,10 +636,7 @@ conns_new(const struct conns_config *cfg, char *err, size_t errlen)
 	c->body.head = c->body.tail = NO_FD;
 	/* Lazily backed: only the pages of descriptors in use are touched. */
 	c->table = xcalloc(cfg->max_fd, sizeof(*c->table));
-	c->addr_cap = ADDR_MIN_CAP;
-	c->addrs = xcalloc(c->addr_cap, sizeof(*c->addrs));
-	if (RAND_bytes(c->addr_key, sizeof(c->addr_key)) != 1)
-		randombytes_buf(c->addr_key, sizeof(c->addr_key));
+	peers_init(&c->peers, cfg->max_per_address);
 	atomic_init(&c->stopping, false);
 	c->next_report_ms = now_ms() + REPORT_MS;
 	(void)pthread_mutex_init(&c->lock, NULL);
@@ -764,7 +687,7 @@ conns_free(struct conns *c)
 	if (c->epfd != -1)
 		(void)close(c->epfd);
 	(void)pthread_mutex_destroy(&c->lock);
-	free(c->addrs);
+	peers_cleanup(&c->peers);
 	free(c->table);
 	free(c);
 }

@@ -13,9 +13,6 @@
  * (routes, gate, app) is read-only while the daemon runs; a request's
  * state belongs to the thread that runs it.
  */
-/* A feature-test macro: its reserved name is the point. */
-/* NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
-#define _GNU_SOURCE /* accept4 */
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -25,8 +22,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <openssl/rand.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
