@@ -145,7 +145,7 @@ tag(int fd, uint32_t gen)
 static struct conn *
 entry(struct conns *c, int fd)
 {
-	if (fd < 0 || (unsigned)fd >= c->cfg.max_fd)
+	if (c == NULL || fd < 0 || (unsigned)fd >= c->cfg.max_fd)
 		return NULL;
 	return &c->table[fd];
 }

@@ -689,26 +689,28 @@ server_start(const struct server_config *cfg, const char *host, int port,
 		s->id_prefix = (uint32_t)getpid();
 	if (listen_on(host, port, &s->listen_fd, &s->port, err, errlen) == -1)
 		goto fail;
+	/*
+	 * The daemon never sees the listening socket: every connection comes
+	 * from the keeper, which must know of it before any hook runs.
+	 */
 	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG | MHD_USE_SUSPEND_RESUME;
+	    MHD_USE_ERROR_LOG | MHD_USE_SUSPEND_RESUME |
+	    MHD_USE_NO_LISTEN_SOCKET;
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-	    MHD_OPTION_LISTEN_SOCKET, s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
-	    (unsigned int)threads, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)HTTP_IDLE_TIMEOUT_S,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
 	    MHD_OPTION_CONNECTION_LIMIT, mhd_connection_limit(max, threads),
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
-	    on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-	    MHD_OPTION_END);
+	    on_completed, s, MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		(void)snprintf(err, errlen,
 		    "cannot start the HTTP server on %s:%d", host, port);
 		goto fail;
 	}
-	/* The workers stop accepting by themselves: the keeper deals. */
-	if (MHD_quiesce_daemon(s->daemon) != s->listen_fd ||
-	    fcntl(s->listen_fd, F_SETFL,
+	if (fcntl(s->listen_fd, F_SETFL,
 	        fcntl(s->listen_fd, F_GETFL) | O_NONBLOCK) == -1) {
 		(void)snprintf(err, errlen,
 		    "cannot start the HTTP server's acceptor on %s:%d", host,
