@@ -16,16 +16,22 @@
 #   4. the pages' server time (access log) and size, the dashboard with 50+
 #      organizations;
 #   5. the admin with 100,000 users on SQLite and on PostgreSQL: login POST
-#      (argon2id) and the users changelist with and without a search.
+#      (argon2id) and the users changelist with and without a search;
+#   6. connections: GET /api/v1/health from new clients while 10,000 idle
+#      and 1,000 slowloris connections are held (bench/connections.mjs):
+#      a health check every 100 ms from a new connection, then wrk; how
+#      long each slowloris lives, and the server's resident memory;
+#      then resident memory with 10,000 keep-alive connections that each
+#      made one request.
 # Usage: sh bench/run.sh [SECONDS] [SECTIONS]
 #   SECONDS per wrk run (default 10); SECTIONS a list such as "2 5"
-#   (default "1 2 3 4 5"; 4 runs with 3, whose database it reuses).
+#   (default "1 2 3 4 5 6"; 4 runs with 3, whose database it reuses).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BIN=${MYSAAS_BIN:-$ROOT/build/release/mysaas}
 DUR=${1:-10}
-SECTIONS=" ${2:-1 2 3 4 5} "
+SECTIONS=" ${2:-1 2 3 4 5 6} "
 want() { case "$SECTIONS" in *" $1 "*) return 0 ;; esac; return 1; }
 SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 tmp=$(mktemp -d)
@@ -228,3 +234,53 @@ sh scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true
 pgdir=
 fi
 
+
+if want 6; then
+echo "== 6. connections: 10,000 idle (never sending) and 1,000 slowloris (a head"
+echo "   byte a second, reopened when closed) from 50 loopback addresses; GET"
+echo "   /api/v1/health from new clients, wrk -t2 -c16 -d${DUR}s"
+# The load generator holds 11,000 sockets itself (dash and bash have
+# ulimit -n and -H).
+# shellcheck disable=SC3045
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# shellcheck disable=SC3045
+nofile=$(ulimit -n)
+if [ "$nofile" != unlimited ] && [ "$nofile" -lt 12000 ]; then
+	echo "skipped: needs 12000 open files (ulimit -n is $nofile)"
+else
+	db="sqlite:$tmp/conns.db"
+	DATABASE_URL=$db "$BIN" migrate >/dev/null
+	# hold_conns ARGS...: holds connections (bench/connections.mjs) in the
+	# background until it prints its "ready" line.
+	hold_conns() {
+		node bench/connections.mjs --port "$port" --pid "$pid" "$@" >"$tmp/conns.out" 2>&1 &
+		cpid=$!
+		i=0
+		until grep -q '^ready' "$tmp/conns.out"; do
+			i=$((i + 1)); [ $i -lt 600 ] || { echo "connections not ready"; cat "$tmp/conns.out"; exit 1; }
+			sleep 0.1
+		done
+		grep '^ready' "$tmp/conns.out"
+	}
+	port=$(free_port)
+	start_server "$port" DATABASE_URL="$db" LOG_LEVEL=warn
+	echo "uptime: $(uptime)"
+	echo "rss_kb_at_start=$(ps -o rss= -p "$pid" | tr -d ' ')"
+	# Held for both runs below, which end before the idle ones time out.
+	hold_conns --idle 10000 --slowloris 1000 --hold $((2 * DUR + 6))
+	echo "-- a health check every 100 ms from a new connection, ${DUR}s (another process)"
+	node bench/connections.mjs --port "$port" --probe 100 --hold "$DUR"
+	echo "-- wrk, 16 keep-alive connections opened now"
+	wrk -t2 -c16 -d"${DUR}s" --latency "http://127.0.0.1:$port/api/v1/health" | summary
+	wait "$cpid"
+	grep '^done' "$tmp/conns.out"
+	stop_server
+	echo "-- resident memory with 10,000 keep-alive connections that each made a request"
+	port=$(free_port)
+	start_server "$port" DATABASE_URL="$db" LOG_LEVEL=warn
+	hold_conns --keepalive 10000 --hold 5
+	wait "$cpid"
+	grep '^done' "$tmp/conns.out"
+	stop_server
+fi
+fi

@@ -178,7 +178,9 @@ run(const struct config *cfg, const struct db_url *url,
 	char                 err[512];
 	const char          *host = o->host != NULL ? o->host : cfg->host;
 	int                  port = o->port != 0 ? o->port : cfg->port, sig = 0;
-	bool                 has_secret;
+	/* + 3: the admin's own, the pool's slack, the revocation poller. */
+	int  db_pool_size = cfg->threads + PG_WRITERS + 3;
+	bool has_secret;
 
 	if (load_secret(cfg, &secret, &has_secret) == -1)
 		return 1;
@@ -187,8 +189,7 @@ run(const struct config *cfg, const struct db_url *url,
 		svix_secret_cleanup(&secret);
 		return 1;
 	}
-	/* + 3: the admin's own, the pool's slack, the revocation poller. */
-	if ((db = cli_db_open(url, cfg->threads + PG_WRITERS + 3)) == NULL) {
+	if ((db = cli_db_open(url, db_pool_size)) == NULL) {
 		auth_gate_free(gate);
 		return 1;
 	}
@@ -228,6 +229,19 @@ run(const struct config *cfg, const struct db_url *url,
 	sc.gate = app_gate;
 	sc.app = &app;
 	sc.db = db;
+	sc.max_connections = cfg->max_connections;
+	/*
+	 * Behind a trusted proxy every peer is a proxy (the reading that
+	 * trusts X-Forwarded-For from any of them), whose connections carry
+	 * many clients: the per-address cap belongs to the proxy then.
+	 */
+	sc.max_conns_per_ip = cfg->trust_proxy ? 0 : cfg->max_conns_per_ip;
+	/*
+	 * Up to 3 descriptors per database connection (SQLite: the file, its
+	 * WAL and shared memory; PostgreSQL: a socket), and Clerk requests
+	 * and the files the server reads.
+	 */
+	sc.reserved_fds = 3U * (unsigned)db_pool_size + 64U;
 	srv = server_start(&sc, host, port, cfg->threads, err, sizeof(err));
 	if (srv == NULL) {
 		(void)fprintf(stderr, "mysaas: %s\n", err);

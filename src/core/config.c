@@ -14,11 +14,21 @@
 #include "core/str.h"
 
 #define MAX_THREADS 1024
+/*
+ * Open connections: the descriptor limit decides by default
+ * (server_start); a configured figure may only lower it. The ceiling
+ * keeps the per-descriptor tables of the server sensible.
+ */
+#define MIN_CONNECTIONS      16
+#define MAX_CONNECTIONS      1000000
+#define DEFAULT_CONNS_PER_IP 256
 
 /* Variables this program knows; unknown MYSAAS_* names are typos. */
 static const char *const known_mysaas_vars[] = {
     "MYSAAS_THREADS",
     "MYSAAS_TRUST_PROXY",
+    "MYSAAS_MAX_CONNECTIONS",
+    "MYSAAS_MAX_CONNS_PER_IP",
     "MYSAAS_METRICS_TOKEN",
     "MYSAAS_SUPERUSER_PASSWORD",
 };
@@ -75,6 +85,40 @@ get(config_lookup_fn lookup, void *ctx, const char *name)
 }
 
 static int
+parse_connections(struct config *cfg, config_lookup_fn lookup, void *ctx,
+    char *err, size_t errlen)
+{
+	const char *v;
+	int64_t     n;
+
+	cfg->max_connections = 0;
+	if ((v = get(lookup, ctx, "MYSAAS_MAX_CONNECTIONS")) != NULL) {
+		if (str_to_i64(str_from_cstr(v), MIN_CONNECTIONS,
+		        MAX_CONNECTIONS, &n) == -1) {
+			(void)snprintf(err, errlen,
+			    "MYSAAS_MAX_CONNECTIONS: expected a whole number "
+			    "from %d to %d, got \"%.40s\"",
+			    MIN_CONNECTIONS, MAX_CONNECTIONS, v);
+			return -1;
+		}
+		cfg->max_connections = (int)n;
+	}
+	cfg->max_conns_per_ip = DEFAULT_CONNS_PER_IP;
+	if ((v = get(lookup, ctx, "MYSAAS_MAX_CONNS_PER_IP")) != NULL) {
+		if (str_to_i64(str_from_cstr(v), 0, MAX_CONNECTIONS, &n) ==
+		    -1) {
+			(void)snprintf(err, errlen,
+			    "MYSAAS_MAX_CONNS_PER_IP: expected a whole number "
+			    "from 0 (no cap) to %d, got \"%.40s\"",
+			    MAX_CONNECTIONS, v);
+			return -1;
+		}
+		cfg->max_conns_per_ip = (int)n;
+	}
+	return 0;
+}
+
+static int
 parse_network(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err,
     size_t errlen)
 {
@@ -108,7 +152,7 @@ parse_network(struct config *cfg, config_lookup_fn lookup, void *ctx, char *err,
 		    "MYSAAS_TRUST_PROXY: expected 0 or 1, got \"%.40s\"", v);
 		return -1;
 	}
-	return 0;
+	return parse_connections(cfg, lookup, ctx, err, errlen);
 }
 
 /* Kept as text: its user parses it (db_url_parse), so core needs no libpq. */
@@ -267,6 +311,7 @@ check_unknown(const struct dotenv *env, char *err, size_t errlen)
 			(void)snprintf(err, errlen,
 			    "%s: unknown variable in .env (known: "
 			    "MYSAAS_THREADS, MYSAAS_TRUST_PROXY, "
+			    "MYSAAS_MAX_CONNECTIONS, MYSAAS_MAX_CONNS_PER_IP, "
 			    "MYSAAS_METRICS_TOKEN, MYSAAS_SUPERUSER_PASSWORD)",
 			    k);
 			return -1;

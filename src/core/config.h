@@ -18,6 +18,8 @@ struct config {
 	int             port;
 	int             threads;
 	bool            trust_proxy;
+	int             max_connections;  /* 0: as many as descriptors allow */
+	int             max_conns_per_ip; /* 0: no cap */
 	char           *clerk_publishable_key;
 	char           *clerk_secret_key;
 	char           *clerk_webhook_signing_secret;

@@ -16,6 +16,7 @@ enum http_status {
 	HTTP_FORBIDDEN = 403,
 	HTTP_NOT_FOUND = 404,
 	HTTP_METHOD_NOT_ALLOWED = 405,
+	HTTP_REQUEST_TIMEOUT = 408,
 	HTTP_PAYLOAD_TOO_LARGE = 413,
 	HTTP_UNPROCESSABLE = 422,
 	HTTP_TOO_MANY_REQUESTS = 429,
@@ -28,6 +29,15 @@ enum http_status {
 #define HTTP_MAX_BODY         (1024L * 1024)
 #define HTTP_MAX_HEADER_BYTES (16UL * 1024)
 #define HTTP_IDLE_TIMEOUT_S   30
+/* A request head must be complete this long after its first byte. */
+#define HTTP_HEAD_TIMEOUT_S 10
+/*
+ * A request body is cut when none of it arrives for this long, or when,
+ * past its first HTTP_BODY_STALL_S, it averages under HTTP_BODY_MIN_RATE
+ * bytes a second (a 1 MiB body may then take up to 17 minutes).
+ */
+#define HTTP_BODY_STALL_S  10
+#define HTTP_BODY_MIN_RATE 1024
 
 /*
  * Returned by a handler that suspended its request (req_suspend()): the

@@ -1,7 +1,7 @@
 /*
- * One HTTP request: created on the first libmicrohttpd callback for it,
- * freed in the completion callback (the one place request memory is
- * released). It owns one arena; everything hung on it dies with it. A
+ * One HTTP request: created once its request line is read (libmicrohttpd's
+ * URI callback), freed in the completion callback (the one place request memory
+ * is released). It owns one arena; everything hung on it dies with it. A
  * request belongs to the one worker thread that runs it.
  */
 #ifndef HTTP_REQ_H
@@ -68,16 +68,20 @@ struct req {
 	struct str             path;
 	struct route_match     match;
 	struct buf             body;
-	bool                   body_too_large;
-	size_t                 discarded;
-	bool                   done;
-	uint64_t               start_ns;
-	struct db_conn        *db;
-	bool                   suspended;
-	http_handler_fn        resume;
-	void                  *state; /* the handler's, across a suspension */
-	struct req_auth        auth;
-	int                    auth_waits; /* suspensions for signing keys */
+	/* The head is complete: the handler's first call has happened. */
+	bool     head_done;
+	bool     target_rejected; /* a control byte in the request target */
+	size_t   target_len;      /* raw bytes before the first NUL */
+	bool     body_too_large;
+	size_t   discarded;
+	bool     done;
+	uint64_t start_ns;
+	struct db_conn *db;
+	bool            suspended;
+	http_handler_fn resume;
+	void           *state; /* the handler's, across a suspension */
+	struct req_auth auth;
+	int             auth_waits; /* suspensions for signing keys */
 	/* What the route's gate built for its handler (the admin's struct
 	 * admin_ctx), NULL when none. */
 	void *gate_ctx;

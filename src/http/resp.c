@@ -50,6 +50,8 @@ http_reason(int status)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
 	case 413:
 		return "Request body too large";
 	case 422:
@@ -297,17 +299,23 @@ resp_error_page(struct req *r, int status)
 }
 
 void
-resp_default(struct req *r, int status)
+resp_error(struct req *r, int status, const char *detail)
 {
 	if (wants_html(r) && resp_error_page(r, status) == status)
 		return;
 	if (status == HTTP_UNAUTHORIZED)
 		resp_header(r, "WWW-Authenticate", "Bearer");
-	if (resp_detail(r, status, http_reason(status)) != status) {
+	if (resp_detail(r, status, detail) != status) {
 		/* Not even the error body could be built: an empty 500. */
 		(void)resp_bytes(r, HTTP_INTERNAL_ERROR, "application/json", "",
 		    0);
 	}
+}
+
+void
+resp_default(struct req *r, int status)
+{
+	resp_error(r, status, http_reason(status));
 }
 
 enum MHD_Result

@@ -10,6 +10,8 @@
 
 /* Renders the standard error body for status when no body was set. */
 void resp_default(struct req *r, int status);
+/* The same with detail in the JSON body; pages get the error page. */
+void resp_error(struct req *r, int status, const char *detail);
 /* Adds the common headers and queues the response on the connection. */
 enum MHD_Result resp_queue(struct req *r);
 

@@ -1,18 +1,18 @@
 /*
  * libmicrohttpd glue. The daemon runs MYSAAS_THREADS worker threads, each
- * with its own epoll loop over its connections. One acceptor thread of
- * ours accepts on the listening socket, which we bind ourselves (so
- * "address in use" can be told apart from other failures), and hands each
- * connection to the daemon, which gives it to worker fd % threads: the
- * workers get equal shares. Left to accept by themselves, the workers
- * raced for each connection and one could hold most keep-alive clients
- * while another idled, and its clients waited. The server's configuration
+ * with its own epoll loop over its connections. The connection keeper
+ * (conns.c) accepts on the listening socket, which we bind ourselves (so
+ * "address in use" can be told apart from other failures), holds each
+ * connection until its first bytes arrive, and then hands it to the
+ * daemon, which gives it to worker fd % threads: the workers get equal
+ * shares. Left to accept by themselves, the workers raced for each
+ * connection and one could hold most keep-alive clients while another
+ * idled, and its clients waited. The keeper also keeps the deadlines of a
+ * request's head and body, which libmicrohttpd lacks; the hooks below
+ * tell it where each connection stands. The server's configuration
  * (routes, gate, app) is read-only while the daemon runs; a request's
  * state belongs to the thread that runs it.
  */
-/* A feature-test macro: its reserved name is the point. */
-/* NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
-#define _GNU_SOURCE /* accept4 */
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -22,12 +22,11 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <openssl/rand.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,34 +34,43 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "db/db.h"
+#include "http/conns.h"
 #include "http/metrics.h"
 #include "http/req.h"
 #include "http/resp_internal.h"
+#include "http/target.h"
 
 /*
  * Per-connection memory pool: it holds the request line, the headers and
  * the read/write buffers, so it must exceed the 16 KiB header limit, which
- * we enforce ourselves to answer with our own JSON 431.
+ * we enforce ourselves to answer with our own JSON 431. libmicrohttpd
+ * mallocs it when a worker takes the connection (untouched pages cost
+ * nothing), but zeroes all of it at each keep-alive reset: an idle
+ * keep-alive connection costs some 33 KiB of resident memory, one that
+ * has sent nothing yet (held by the keeper) almost none.
  */
 #define CONNECTION_MEMORY_LIMIT (32 * 1024)
 #define LISTEN_BACKLOG          1024
 /*
- * Connections beyond which the acceptor leaves new ones waiting in the
- * backlog (32 KiB of pool each). It counts those handed over and not yet
- * taken by their worker too: libmicrohttpd counts a connection only once
- * its worker takes it from its queue, and a worker busy for seconds
- * (waiting for a database connection) would otherwise be handed an
- * unbounded queue. libmicrohttpd's own limit is set higher still: past
- * it, libmicrohttpd 0.9.75 left handed-over connections unanswered.
+ * Idle keep-alive connections the daemon may hold (about 34 MiB); past
+ * that the oldest is closed. Never-used idle connections are not counted:
+ * the keeper holds those for the price of a descriptor.
  */
-#define CONNECTION_LIMIT     1000
-#define MHD_CONNECTION_LIMIT (2 * CONNECTION_LIMIT + LISTEN_BACKLOG)
-/* How often the acceptor looks at the stop flag while idle. */
-#define ACCEPT_POLL_MS 200
-/* How long it waits when CONNECTION_LIMIT connections are open. */
-#define ACCEPT_FULL_WAIT_MS 10
-/* Connections accepted in one go before polling again. */
-#define ACCEPT_BATCH 64
+#define MAX_IDLE_KEEPALIVE 1024
+/*
+ * The descriptor table is never larger than this, nor the connection cap
+ * (the configuration's ceiling is the same).
+ */
+#define MAX_FDS (1U << 20)
+/*
+ * Descriptors kept out of the connection cap besides those the
+ * application asks for (server_config.reserved_fds): standard streams,
+ * the listening socket, the keeper's epoll set, each worker's epoll set
+ * and wake-up channel, and the connections the keeper has shut down and
+ * the daemon not yet released.
+ */
+#define OWN_FDS(threads) (128U + 4U * (unsigned)(threads))
+#define MIN_CONNECTIONS  16U
 /* How much of an oversized chunked body we read before hanging up. */
 #define MAX_DISCARD_BYTES (16L * 1024 * 1024)
 
@@ -74,11 +82,7 @@ struct server {
 	atomic_long          in_flight;
 	atomic_ulong         next_id;
 	uint32_t             id_prefix;
-	pthread_t            acceptor;
-	bool                 acceptor_running;
-	atomic_bool          stopping;
-	atomic_long          open_connections; /* taken by a worker */
-	atomic_long          handed_over;      /* and not taken yet */
+	struct conns        *conns;
 };
 
 static uint64_t
@@ -177,9 +181,18 @@ req_release_db(void *p)
 	}
 }
 
+/* The connection's socket, for the keeper's hooks. */
+static int
+conn_fd(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	return ci != NULL ? ci->connect_fd : -1;
+}
+
 static struct req *
-req_new(struct server *s, struct MHD_Connection *conn, const char *url,
-    const char *method)
+req_new(struct server *s, struct MHD_Connection *conn)
 {
 	struct arena *a = arena_new();
 	struct req   *r = arena_alloc(a, sizeof(*r));
@@ -191,15 +204,58 @@ req_new(struct server *s, struct MHD_Connection *conn, const char *url,
 	r->app = s->cfg.app;
 	r->srv = &s->cfg;
 	r->start_ns = now_ns();
-	r->method = str_from_cstr(method);
-	r->path = str_from_cstr(url);
 	r->status = HTTP_INTERNAL_ERROR;
 	(void)snprintf(r->id, sizeof(r->id), "%08x%08lx", s->id_prefix,
 	    n & 0xffffffffUL);
 	buf_init(&r->body, HTTP_MAX_BODY);
 	arena_defer(a, req_release_db, r);
-	atomic_fetch_add(&s->in_flight, 1);
 	return r;
+}
+
+/*
+ * libmicrohttpd's URI callback: the request line is read, and uri is the
+ * target as sent, before it is split at '?' and decoded in place (after
+ * which a %00 would end the path and the query's names silently). The
+ * request begins here; its struct req reaches the handler as *req_cls.
+ */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct req *r = req_new(cls, conn);
+
+	if (uri == NULL) {
+		r->target_rejected = true;
+		return r;
+	}
+	/*
+	 * A raw NUL ends uri early too: the handler's first call compares
+	 * this length with where the line puts the version (on_request).
+	 */
+	r->target_len = strlen(uri);
+	r->target_rejected =
+	    target_check((struct str){uri, r->target_len}) == -1;
+	return r;
+}
+
+/*
+ * The first handler call: the head is complete. False when the target
+ * holds a control byte: the line is "METHOD SP target SP HTTP/x.y" and
+ * libmicrohttpd ended the target by writing a NUL over the space before
+ * the version, in place, so a target that ends earlier held a raw NUL.
+ */
+static bool
+head_begin(struct server *s, struct req *r, const char *url, const char *method,
+    const char *version)
+{
+	r->head_done = true;
+	r->method = str_from_cstr(method);
+	r->path = str_from_cstr(url);
+	atomic_fetch_add(&s->in_flight, 1);
+	conns_head_done(s->conns, conn_fd(r->conn));
+	if (r->target_rejected)
+		return false;
+	return version == NULL || *version == '\0' ||
+	    url + r->target_len == version - 1;
 }
 
 struct header_sum {
@@ -330,11 +386,22 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	struct req    *r = *req_cls;
 	int            early;
 
-	(void)version;
 	if (r == NULL) {
-		r = req_new(s, conn, url, method);
+		/* No URI callback ran (it always does): nothing to check. */
+		r = on_uri(s, NULL, conn);
+		r->target_rejected = false;
 		*req_cls = r;
+	}
+	if (!r->head_done) {
+		if (!head_begin(s, r, url, method, version)) {
+			conns_body_done(s->conns, conn_fd(conn));
+			r->status = HTTP_BAD_REQUEST;
+			resp_error(r, HTTP_BAD_REQUEST,
+			    "Invalid request target: control character");
+			return finish(r);
+		}
 		if ((early = check_head(r)) != 0) {
+			conns_body_done(s->conns, conn_fd(conn));
 			r->status = early;
 			return finish(r);
 		}
@@ -345,6 +412,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		 */
 		return MHD_YES;
 	}
+	if (*upload_data_size > 0 &&
+	    !conns_body_progress(s->conns, conn_fd(conn), *upload_data_size))
+		return MHD_NO; /* too slow: closed, logged as 408 */
 	if (r->done) {
 		*upload_data_size = 0; /* discard what follows a rejection */
 		return MHD_YES;
@@ -374,6 +444,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	conns_body_done(s->conns, conn_fd(conn));
 	dispatch(r);
 	if (r->status == HTTP_SUSPENDED)
 		return MHD_YES;
@@ -386,19 +457,25 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 {
 	struct server *s = cls;
 	struct req    *r = *req_cls;
+	int            fd = conn_fd(conn);
 
-	(void)conn;
 	if (r == NULL)
 		return;
-	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->done)
-		r->status = 499; /* the client went away first */
-	log_access(r);
+	if (r->head_done) {
+		if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->done)
+			r->status = conns_was_cut(s->conns, fd)
+			    ? HTTP_REQUEST_TIMEOUT
+			    : 499; /* the client went away first */
+		log_access(r);
+		atomic_fetch_sub(&s->in_flight, 1);
+	}
+	/* Else its head never came in full: no access line, as before. */
+	conns_request_done(s->conns, fd);
 	if (r->response != NULL)
 		MHD_destroy_response(r->response); /* built, never queued */
 	buf_cleanup(&r->body);
 	arena_free(r->arena);
 	*req_cls = NULL;
-	atomic_fetch_sub(&s->in_flight, 1);
 }
 
 static void
@@ -483,92 +560,122 @@ fail:
 }
 
 /*
- * Accepts what the backlog holds (a bounded batch) and hands it to the
- * daemon; false once the listening socket is unusable.
+ * libmicrohttpd's own cap, which must never bite: the keeper keeps the
+ * count. It is shared out evenly among the workers, while connections go
+ * to worker fd % threads, so each worker may take the whole cap; past its
+ * share, libmicrohttpd 0.9.75 closed handed-over connections.
  */
-static bool
-accept_batch(struct server *s)
+static unsigned int
+mhd_connection_limit(unsigned max, int threads)
 {
-	int i;
-
-	for (i = 0; i < ACCEPT_BATCH; i++) {
-		struct sockaddr_storage ss;
-		socklen_t               len = sizeof(ss);
-		char                    why[128];
-		int                     fd;
-
-		fd = accept4(s->listen_fd, (struct sockaddr *)&ss, &len,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return true;
-			if (errno == EINTR || errno == ECONNABORTED ||
-			    errno == EPROTO)
-				continue;
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				/* Out of descriptors: let clients wait in the
-				 * backlog rather than spin. */
-				log_warn("msg=\"cannot accept\" error=\"%s\"",
-				    str_errno(errno, why, sizeof(why)));
-				(void)poll(NULL, 0, ACCEPT_POLL_MS);
-				return true;
-			}
-			return false;
-		}
-		/* The daemon closes fd itself when it cannot take it. */
-		atomic_fetch_add(&s->handed_over, 1);
-		if (MHD_add_connection(s->daemon, fd, (struct sockaddr *)&ss,
-		        len) == MHD_YES)
-			continue;
-		atomic_fetch_sub(&s->handed_over, 1);
-		log_warn("msg=\"connection refused by the HTTP server\" "
-		         "error=\"%s\"",
-		    str_errno(errno, why, sizeof(why)));
-	}
-	return true;
+	return (max + LISTEN_BACKLOG) * (unsigned)threads;
 }
 
-/* Counts the connections the workers have taken and not yet closed. */
+/* Hands a connection from the keeper to the daemon. */
+static int
+handoff(void *ctx, int fd, const struct sockaddr *sa, socklen_t salen)
+{
+	struct server *s = ctx;
+	char           why[128];
+
+	/* The daemon closes fd itself when it cannot take it. */
+	if (MHD_add_connection(s->daemon, fd, sa, salen) == MHD_YES)
+		return 0;
+	log_warn("msg=\"connection refused by the HTTP server\" "
+	         "error=\"%s\"",
+	    str_errno(errno, why, sizeof(why)));
+	return -1;
+}
+
+/* Tells the keeper when a worker takes a connection and releases it. */
 static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
     enum MHD_ConnectionNotificationCode code)
 {
 	struct server *s = cls;
 
-	(void)conn;
 	(void)socket_ctx;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		atomic_fetch_add(&s->open_connections, 1);
-		atomic_fetch_sub(&s->handed_over, 1);
-	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-		atomic_fetch_sub(&s->open_connections, 1);
-	}
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		conns_started(s->conns, conn_fd(conn));
+	else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+		conns_closed(s->conns, conn_fd(conn));
 }
 
-static void *
-acceptor_main(void *arg)
+/*
+ * Raises the soft limit on open files to the hard one (many connections
+ * are the point) and returns it, at most MAX_FDS.
+ */
+static unsigned
+open_files_limit(void)
 {
-	struct server *s = arg;
-	struct pollfd  p = {.fd = s->listen_fd, .events = POLLIN};
+	struct rlimit rl;
 
-	while (!atomic_load(&s->stopping)) {
-		int n;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit want = rl;
 
-		if (atomic_load(&s->open_connections) +
-		        atomic_load(&s->handed_over) >=
-		    CONNECTION_LIMIT) {
-			(void)poll(NULL, 0, ACCEPT_FULL_WAIT_MS);
-			continue;
-		}
-		n = poll(&p, 1, ACCEPT_POLL_MS);
-
-		if (n == -1 && errno != EINTR)
-			break;
-		if (n > 0 && !atomic_load(&s->stopping) && !accept_batch(s))
-			break;
+		want.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			rl = want;
 	}
-	return NULL;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > MAX_FDS)
+		return MAX_FDS;
+	return (unsigned)rl.rlim_cur;
+}
+
+/* The connection cap: what the descriptors allow, or less if asked. */
+static unsigned
+connection_cap(const struct server_config *cfg, unsigned nofile, int threads)
+{
+	unsigned reserve = cfg->reserved_fds + OWN_FDS(threads);
+	unsigned fit = nofile > reserve ? nofile - reserve : 0;
+	unsigned cap = fit;
+
+	if (cfg->max_connections > 0 && (unsigned)cfg->max_connections < fit)
+		cap = (unsigned)cfg->max_connections;
+	if (cap < MIN_CONNECTIONS)
+		cap = MIN_CONNECTIONS;
+	if (cfg->max_connections > 0 && (unsigned)cfg->max_connections > cap)
+		log_warn("msg=\"connection cap lowered to what open files "
+		         "allow\" asked=%d max_connections=%u open_files=%u",
+		    cfg->max_connections, cap, nofile);
+	else if (fit < MIN_CONNECTIONS)
+		log_warn("msg=\"too few open files for the connection cap\" "
+		         "open_files=%u max_connections=%u",
+		    nofile, cap);
+	return cap;
+}
+
+static int
+start_conns(struct server *s, unsigned nofile, unsigned max, char *err,
+    size_t errlen)
+{
+	struct conns_config cc;
+
+	memset(&cc, 0, sizeof(cc));
+	cc.listen_fd = s->listen_fd;
+	cc.max_fd = nofile;
+	cc.max_connections = max;
+	cc.max_per_address =
+	    s->cfg.max_conns_per_ip > 0 ? (unsigned)s->cfg.max_conns_per_ip : 0;
+	cc.max_keepalive = max < MAX_IDLE_KEEPALIVE ? max : MAX_IDLE_KEEPALIVE;
+	cc.handoff = handoff;
+	cc.ctx = s;
+	if ((s->conns = conns_new(&cc, err, errlen)) == NULL)
+		return -1;
+	if (conns_start(s->conns) == -1) {
+		(void)snprintf(err, errlen,
+		    "cannot start the accepting thread");
+		return -1;
+	}
+	log_info("msg=\"connection limits\" open_files=%u max_connections=%u "
+	         "max_conns_per_ip=%u max_idle_keepalive=%u idle_timeout_s=%d "
+	         "head_timeout_s=%d body_stall_s=%d body_min_rate=%d",
+	    nofile, max, cc.max_per_address, cc.max_keepalive,
+	    HTTP_IDLE_TIMEOUT_S, HTTP_HEAD_TIMEOUT_S, HTTP_BODY_STALL_S,
+	    HTTP_BODY_MIN_RATE);
+	return 0;
 }
 
 struct server *
@@ -576,49 +683,52 @@ server_start(const struct server_config *cfg, const char *host, int port,
     int threads, char *err, size_t errlen)
 {
 	struct server *s = xcalloc(1, sizeof(*s));
-	unsigned int   flags;
+	unsigned int   flags, nofile, max;
 
 	s->cfg = *cfg;
 	s->listen_fd = -1;
 	atomic_init(&s->in_flight, 0);
 	atomic_init(&s->next_id, 1);
-	atomic_init(&s->stopping, false);
-	atomic_init(&s->open_connections, 0);
-	atomic_init(&s->handed_over, 0);
+	nofile = open_files_limit();
+	max = connection_cap(cfg, nofile, threads);
 	if (RAND_bytes((unsigned char *)&s->id_prefix, sizeof(s->id_prefix)) !=
 	    1)
 		s->id_prefix = (uint32_t)getpid();
 	if (listen_on(host, port, &s->listen_fd, &s->port, err, errlen) == -1)
 		goto fail;
+	/*
+	 * The daemon never sees the listening socket: every connection comes
+	 * from the keeper, which must know of it before any hook runs.
+	 */
 	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG | MHD_USE_SUSPEND_RESUME;
+	    MHD_USE_ERROR_LOG | MHD_USE_SUSPEND_RESUME |
+	    MHD_USE_NO_LISTEN_SOCKET;
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-	    MHD_OPTION_LISTEN_SOCKET, s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
-	    (unsigned int)threads, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)HTTP_IDLE_TIMEOUT_S,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MHD_CONNECTION_LIMIT,
+	    MHD_OPTION_CONNECTION_LIMIT, mhd_connection_limit(max, threads),
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, s, MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		(void)snprintf(err, errlen,
 		    "cannot start the HTTP server on %s:%d", host, port);
 		goto fail;
 	}
-	/* The workers stop accepting by themselves: the acceptor deals. */
-	if (MHD_quiesce_daemon(s->daemon) != s->listen_fd ||
-	    fcntl(s->listen_fd, F_SETFL,
-	        fcntl(s->listen_fd, F_GETFL) | O_NONBLOCK) == -1 ||
-	    pthread_create(&s->acceptor, NULL, acceptor_main, s) != 0) {
+	if (fcntl(s->listen_fd, F_SETFL,
+	        fcntl(s->listen_fd, F_GETFL) | O_NONBLOCK) == -1) {
 		(void)snprintf(err, errlen,
 		    "cannot start the HTTP server's acceptor on %s:%d", host,
 		    port);
 		goto fail;
 	}
-	s->acceptor_running = true;
+	if (start_conns(s, nofile, max, err, errlen) == -1)
+		goto fail;
 	return s;
 fail:
+	conns_free(s->conns);
 	if (s->daemon != NULL)
 		MHD_stop_daemon(s->daemon);
 	if (s->listen_fd != -1)
@@ -640,10 +750,11 @@ server_stop(struct server *s, unsigned grace_ms)
 
 	if (s == NULL)
 		return;
-	/* Stop accepting; the listening socket is ours to close. */
-	atomic_store(&s->stopping, true);
-	if (s->acceptor_running)
-		(void)pthread_join(s->acceptor, NULL);
+	/*
+	 * Stop accepting (connections that sent nothing are closed); the
+	 * listening socket is ours to close.
+	 */
+	conns_stop(s->conns);
 	close(s->listen_fd);
 	while (atomic_load(&s->in_flight) > 0 && waited < grace_ms) {
 		struct timespec ts = {0, 10L * 1000 * 1000};
@@ -652,5 +763,6 @@ server_stop(struct server *s, unsigned grace_ms)
 		waited += 10;
 	}
 	MHD_stop_daemon(s->daemon);
+	conns_free(s->conns);
 	free(s);
 }

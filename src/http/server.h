@@ -33,6 +33,14 @@ struct server_config {
 	 * server never looks inside. */
 	const struct app *app;
 	struct db        *db; /* the pool req_db() draws from */
+	/*
+	 * Open connections at most; 0: as many as the open-files limit
+	 * allows (raised to its hard limit at start) once reserved_fds and
+	 * the server's own descriptors are set aside.
+	 */
+	int      max_connections;
+	int      max_conns_per_ip; /* 0: no cap */
+	unsigned reserved_fds;     /* what the application opens itself */
 };
 
 /*

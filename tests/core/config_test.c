@@ -105,6 +105,8 @@ test_defaults(void **state)
 	assert_true(cfg.threads >= 2);
 	assert_true(cfg.threads % 2 == 0);
 	assert_false(cfg.trust_proxy);
+	assert_int_equal(cfg.max_connections, 0);
+	assert_int_equal(cfg.max_conns_per_ip, 256);
 	assert_int_equal(cfg.log_level, LOG_INFO);
 	assert_int_equal(cfg.log_format, LOG_TEXT);
 	assert_null(cfg.clerk_publishable_key);
@@ -129,6 +131,8 @@ test_all_set(void **state)
 	    {"PORT", "8080"},
 	    {"MYSAAS_THREADS", "6"},
 	    {"MYSAAS_TRUST_PROXY", "1"},
+	    {"MYSAAS_MAX_CONNECTIONS", "5000"},
+	    {"MYSAAS_MAX_CONNS_PER_IP", "50"},
 	    {"LOG_LEVEL", "debug"},
 	    {"LOG_FORMAT", "json"},
 	    {"CLERK_PUBLISHABLE_KEY", "pk_test_abc"},
@@ -151,6 +155,8 @@ test_all_set(void **state)
 	assert_int_equal(cfg.port, 8080);
 	assert_int_equal(cfg.threads, 6);
 	assert_true(cfg.trust_proxy);
+	assert_int_equal(cfg.max_connections, 5000);
+	assert_int_equal(cfg.max_conns_per_ip, 50);
 	assert_int_equal(cfg.log_level, LOG_DEBUG);
 	assert_int_equal(cfg.log_format, LOG_JSON);
 	assert_string_equal(cfg.clerk_publishable_key, "pk_test_abc");
@@ -174,6 +180,8 @@ test_empty_values_are_unset(void **state)
 	    {"PORT", ""},
 	    {"MYSAAS_THREADS", ""},
 	    {"MYSAAS_TRUST_PROXY", ""},
+	    {"MYSAAS_MAX_CONNECTIONS", ""},
+	    {"MYSAAS_MAX_CONNS_PER_IP", ""},
 	    {"LOG_LEVEL", ""},
 	    {"LOG_FORMAT", ""},
 	    {"CLERK_PUBLISHABLE_KEY", ""},
@@ -319,6 +327,39 @@ test_bad_threads(void **state)
 	ASSERT_REFUSED("MYSAAS_THREADS", "1025", "\"1025\"");
 	ASSERT_REFUSED("MYSAAS_THREADS", "abc", "\"abc\"");
 	ASSERT_REFUSED("MYSAAS_THREADS", "-4", "1 to 1024");
+}
+
+static void
+test_connection_limits(void **state)
+{
+	static struct var lo[] = {{"MYSAAS_MAX_CONNECTIONS", "16"},
+	    {"MYSAAS_MAX_CONNS_PER_IP", "0"}, {NULL, NULL}};
+	static struct var hi[] = {{"MYSAAS_MAX_CONNECTIONS", "1000000"},
+	    {"MYSAAS_MAX_CONNS_PER_IP", "1000000"}, {NULL, NULL}};
+	struct config     cfg;
+
+	(void)state;
+	PARSE_OK(&cfg, lo);
+	assert_int_equal(cfg.max_connections, 16);
+	assert_int_equal(cfg.max_conns_per_ip, 0);
+	config_cleanup(&cfg);
+	PARSE_OK(&cfg, hi);
+	assert_int_equal(cfg.max_connections, 1000000);
+	assert_int_equal(cfg.max_conns_per_ip, 1000000);
+	config_cleanup(&cfg);
+}
+
+static void
+test_bad_connection_limits(void **state)
+{
+	(void)state;
+	ASSERT_REFUSED("MYSAAS_MAX_CONNECTIONS", "15", "\"15\"");
+	ASSERT_REFUSED("MYSAAS_MAX_CONNECTIONS", "0", "16 to 1000000");
+	ASSERT_REFUSED("MYSAAS_MAX_CONNECTIONS", "1000001", "\"1000001\"");
+	ASSERT_REFUSED("MYSAAS_MAX_CONNECTIONS", "10k", "\"10k\"");
+	ASSERT_REFUSED("MYSAAS_MAX_CONNS_PER_IP", "-1", "0 (no cap)");
+	ASSERT_REFUSED("MYSAAS_MAX_CONNS_PER_IP", "many", "\"many\"");
+	ASSERT_REFUSED("MYSAAS_MAX_CONNS_PER_IP", "1000001", "\"1000001\"");
 }
 
 static void
@@ -515,6 +556,8 @@ main(void)
 	    cmocka_unit_test(test_log_levels),
 	    cmocka_unit_test(test_bad_port),
 	    cmocka_unit_test(test_bad_threads),
+	    cmocka_unit_test(test_connection_limits),
+	    cmocka_unit_test(test_bad_connection_limits),
 	    cmocka_unit_test(test_bad_trust_proxy),
 	    cmocka_unit_test(test_bad_logging),
 	    cmocka_unit_test(test_database_url_kept_as_text),

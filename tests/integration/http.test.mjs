@@ -227,7 +227,7 @@ function fileLimit() {
   return r.stdout.trim() === 'unlimited' ? Infinity : n;
 }
 
-test('1,200 clients at once: those past the connection limit wait, then all are answered', { timeout: 120000 }, async (t) => {
+test('1,200 clients at once (from 8 addresses, under the per-address cap) are all answered', { timeout: 120000 }, async (t) => {
   const clients = 1200;
   if (fileLimit() < 2 * clients + 200) {
     t.skip(`needs ${2 * clients + 200} open files (ulimit -n)`);
@@ -237,7 +237,9 @@ test('1,200 clients at once: those past the connection limit wait, then all are 
   let answered = 0;
   let failed = 0;
   for (let i = 0; i < clients; i++) {
-    const s = net.connect(srv.port, '127.0.0.1');
+    // Loopback is 127/8: 150 clients on each of 127.0.0.1-8, each address
+    // under the default cap of 256 connections.
+    const s = net.connect({ port: srv.port, host: '127.0.0.1', localAddress: `127.0.0.${1 + (i % 8)}` });
     let buf = '';
     s.answered = false;
     s.on('connect', () => s.write('GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
@@ -248,15 +250,9 @@ test('1,200 clients at once: those past the connection limit wait, then all are 
     s.on('error', () => { failed++; });
     socks.push(s);
   }
-  const settle = async (want, ms) => {
-    for (let waited = 0; waited < ms && answered < want; waited += 50) await sleep(50);
-  };
   try {
-    await settle(clients, 5000);
-    assert.ok(answered >= 500, `at least 500 answered at once, got ${answered}`);
-    // Closing the answered ones frees room for the rest, which waited.
-    for (const s of socks) if (s.answered) s.destroy();
-    await settle(clients, 20000);
+    // They all stay open (keep-alive): none waits for another to close.
+    for (let waited = 0; waited < 30000 && answered < clients; waited += 50) await sleep(50);
     assert.equal(answered, clients, 'every client answered');
     assert.equal(failed, 0, 'no connection reset or refused');
   } finally {
