@@ -10,8 +10,10 @@
  * but unchanged (sync_result.changed), so "mysaas clerk sync" can record
  * only real changes. The rules decide; the writes are the named operations
  * of accounts/users.c, orgs.c, memberships.c and tombstones.c. The rules of
- * sessions (clerk_sessions.c) and of the role and permission catalog
- * (clerk_catalog.c) share the helpers of accounts/rule.h.
+ * sessions (clerk_sessions.c), of the role and permission catalog
+ * (clerk_catalog.c) and of an organization's invitations and domains
+ * (clerk_invitations.c, clerk_domains.c) share the helpers of
+ * accounts/rule.h.
  */
 #include "accounts/clerk_sync.h"
 
@@ -404,6 +406,39 @@ on_org_upsert(struct rule_ctx *x, const json_t *data)
 	return rule_written(x, w);
 }
 
+enum sync_outcome
+rule_org_of(struct rule_ctx *x, const json_t *data, int64_t *id)
+{
+	const json_t *pod = json_object_get(data, "public_organization_data");
+	const char   *org = rule_str(data, "organization_id");
+	const char   *pod_id = rule_str(pod, "id");
+	struct clerk_org o;
+	enum rule_write  w;
+	int              rc;
+
+	/* Clerk's lists name it in public_organization_data alone. */
+	if (org == NULL)
+		org = pod_id;
+	if (org == NULL || *org == '\0')
+		return rule_outcome(x, SYNC_FAILED,
+		    "data.organization_id: expected a string");
+	if (pod_id == NULL || strcmp(pod_id, org) != 0 ||
+	    parse_org(pod, &o, true) == -1) {
+		memset(&o, 0, sizeof(o));
+		o.clerk_id = org;
+		o.name = "";
+		o.updated_at = NO_TIME;
+		o.created_at = NO_TIME;
+	}
+	/* A deleted organization must not come back as a stub. */
+	if ((rc = rule_tombstoned(x, o.clerk_id, NO_TIME)) != 0)
+		return rc == -1 ? rule_db_failed(x)
+		                : rule_outcome(x, SYNC_IGNORED, "stale");
+	if (org_upsert(x, &o, id, &w) == -1)
+		return rule_db_failed(x);
+	return SYNC_APPLIED;
+}
+
 /* The user a membership names, as a stub from public_user_data. */
 static int
 parse_member_user(const json_t *pud, struct clerk_user *u)
@@ -655,6 +690,10 @@ clerk_sync_apply(struct db_conn *c, const json_t *event, int64_t received_ms,
 		return rule_session(&x, type, data);
 	if (has_prefix(type, "role.") || has_prefix(type, "permission."))
 		return rule_catalog(&x, type, data);
+	if (has_prefix(type, "organizationInvitation."))
+		return rule_invitation(&x, type, data);
+	if (has_prefix(type, "organizationDomain."))
+		return rule_domain(&x, type, data);
 	return rule_outcome(&x, SYNC_IGNORED, NULL);
 }
 

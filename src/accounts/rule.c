@@ -96,6 +96,16 @@ rule_unwritten(struct rule_ctx *x, const char *sql, const struct db_param *p,
 	return 0;
 }
 
+int
+rule_upserted(struct rule_ctx *x, int64_t changed, const char *sql,
+    const char *clerk_id, int64_t updated_at, enum rule_write *w)
+{
+	struct db_param p[] = {DB_TEXT(clerk_id)};
+
+	*w = RULE_WROTE;
+	return changed > 0 ? 0 : rule_unwritten(x, sql, p, updated_at, w);
+}
+
 enum sync_outcome
 rule_delete(struct rule_ctx *x, const json_t *data, const char *kind,
     int (*del)(struct db_conn *c, const char *clerk_id))

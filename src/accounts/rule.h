@@ -1,8 +1,9 @@
 /*
  * What the Clerk event rules share (clerk_sync.c: users, organizations,
  * memberships; clerk_sessions.c: sessions; clerk_catalog.c: roles and
- * permissions): the context of one event, its outcome, the readers of
- * payload members, and the ordering checks. Internal to accounts/: only
+ * permissions; clerk_invitations.c, clerk_domains.c: an organization's
+ * invitations and domains): the context of one event, its outcome, the readers
+ * of payload members, and the ordering checks. Internal to accounts/: only
  * those files include it; the rest of the program calls clerk_sync_apply.
  */
 #ifndef ACCOUNTS_RULE_H
@@ -61,6 +62,13 @@ int rule_tombstoned(struct rule_ctx *x, const char *clerk_id,
 int rule_unwritten(struct rule_ctx *x, const char *sql,
     const struct db_param *p, int64_t updated_at,
     enum rule_write *w) MUST_CHECK;
+/*
+ * After an upsert of the row clerk_id that wrote changed rows: *w is
+ * RULE_WROTE when it wrote, else as rule_unwritten with sql (one
+ * parameter, clerk_id). 0, or -1 on a database error.
+ */
+int rule_upserted(struct rule_ctx *x, int64_t changed, const char *sql,
+    const char *clerk_id, int64_t updated_at, enum rule_write *w) MUST_CHECK;
 /* Deletes the mirror of data.id with del and tombstones it as kind at
  * x->deleted_at. */
 enum sync_outcome rule_delete(struct rule_ctx *x, const json_t *data,
@@ -72,11 +80,27 @@ enum sync_outcome rule_delete(struct rule_ctx *x, const json_t *data,
  */
 enum sync_outcome rule_user(struct rule_ctx *x, const json_t *data,
     int64_t *id);
+/*
+ * The organization an invitation or a domain names (data.organization_id,
+ * clerk_sync.c): the mirrored one, else a stub made from
+ * data.public_organization_data when that describes it, else from its id
+ * alone; the organization's own event fills a stub in. SYNC_APPLIED with
+ * *id; SYNC_FAILED without an id (nothing written then); ignored
+ * ("stale") when the organization was deleted.
+ */
+enum sync_outcome rule_org_of(struct rule_ctx *x, const json_t *data,
+    int64_t *id);
 /* The session.* events (clerk_sessions.c); other actions are ignored. */
 enum sync_outcome rule_session(struct rule_ctx *x, const char *type,
     const json_t *data);
 /* The role.* and permission.* events (clerk_catalog.c). */
 enum sync_outcome rule_catalog(struct rule_ctx *x, const char *type,
+    const json_t *data);
+/* The organizationInvitation.* events (clerk_invitations.c). */
+enum sync_outcome rule_invitation(struct rule_ctx *x, const char *type,
+    const json_t *data);
+/* The organizationDomain.* events (clerk_domains.c). */
+enum sync_outcome rule_domain(struct rule_ctx *x, const char *type,
     const json_t *data);
 
 #endif
