@@ -51,10 +51,7 @@ parse_domain(const struct rule_ctx *x, const json_t *data,
 	    is_verified(data, "verification");
 	v->affiliation_email_address =
 	    rule_str(data, "affiliation_email_address");
-	if (created_at != DB_NO_INT)
-		time_iso_from_ms(created_at, d->created_at);
-	else
-		memcpy(d->created_at, x->now, sizeof(d->created_at));
+	rule_time_or_now(x, created_at, d->created_at);
 	v->created_at = d->created_at;
 	v->now = x->now;
 	return NULL;
@@ -71,14 +68,11 @@ on_upsert(struct rule_ctx *x, const json_t *data)
 	enum rule_write     w;
 	const char         *why;
 	int64_t             changed = 0;
-	int                 rc;
 
 	if ((why = parse_domain(x, data, &d)) != NULL)
 		return rule_outcome(x, SYNC_FAILED, why);
-	if ((rc = rule_tombstoned(x, d.v.clerk_id, d.v.clerk_updated_at)) != 0)
-		return rc == -1 ? rule_db_failed(x)
-		                : rule_outcome(x, SYNC_IGNORED, "stale");
-	if ((o = rule_org_of(x, data, &d.v.organization_id)) != SYNC_APPLIED)
+	if ((o = rule_org_of(x, data, d.v.clerk_id, d.v.clerk_updated_at,
+	         &d.v.organization_id)) != SYNC_APPLIED)
 		return o;
 	if (domain_mirror_upsert(x->c, &d.v, &changed) == -1 ||
 	    rule_upserted(x, changed, stored_sql, d.v.clerk_id,

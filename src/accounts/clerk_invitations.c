@@ -33,18 +33,6 @@ static const struct {
 static const char *const statuses[] = {"pending", "accepted", "revoked",
     "expired"};
 
-static bool
-is_status(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_LEN(statuses); i++) {
-		if (strcmp(s, statuses[i]) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* An invitation payload, read and checked before anything is written. */
 struct clerk_invitation {
 	struct invitation_values v;
@@ -68,7 +56,7 @@ parse_invitation(const struct rule_ctx *x, const json_t *data,
 		return "data.id and data.email_address: expected strings";
 	if (rule_str(data, "status") != NULL)
 		status = rule_str(data, "status");
-	if (!is_status(status))
+	if (!rule_one_of(status, statuses, ARRAY_LEN(statuses)))
 		return "data.status: expected pending, accepted, revoked or "
 		       "expired";
 	v->status = status;
@@ -81,10 +69,7 @@ parse_invitation(const struct rule_ctx *x, const json_t *data,
 	    ? rule_str(data, "inviter_id")
 	    : rule_str(inviter, "user_id");
 	v->user_clerk_id = rule_str(data, "user_id");
-	if (created_at != DB_NO_INT)
-		time_iso_from_ms(created_at, inv->created_at);
-	else
-		memcpy(inv->created_at, x->now, sizeof(inv->created_at));
+	rule_time_or_now(x, created_at, inv->created_at);
 	v->created_at = inv->created_at;
 	v->now = x->now;
 	return NULL;
@@ -99,12 +84,9 @@ apply(struct rule_ctx *x, const json_t *data, struct invitation_values *v)
 	enum sync_outcome o;
 	enum rule_write   w;
 	int64_t           changed = 0;
-	int               rc;
 
-	if ((rc = rule_tombstoned(x, v->clerk_id, v->clerk_updated_at)) != 0)
-		return rc == -1 ? rule_db_failed(x)
-		                : rule_outcome(x, SYNC_IGNORED, "stale");
-	if ((o = rule_org_of(x, data, &v->organization_id)) != SYNC_APPLIED)
+	if ((o = rule_org_of(x, data, v->clerk_id, v->clerk_updated_at,
+	         &v->organization_id)) != SYNC_APPLIED)
 		return o;
 	if (invitation_mirror_upsert(x->c, v, &changed) == -1 ||
 	    rule_upserted(x, changed, stored_sql, v->clerk_id,

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "accounts/mirror_sql.h"
+
 /*
  * $1 clerk_id, $2 organization_id, $3 name, $4 enrollment_mode, $5
  * verified (0 or 1), $6 affiliation_email_address, $7 clerk_updated_at,
@@ -28,11 +30,8 @@ static const char *const upsert_sql =
     "verified = excluded.verified, "
     "affiliation_email_address = excluded.affiliation_email_address, "
     "clerk_updated_at = excluded.clerk_updated_at, "
-    "updated_at = excluded.updated_at "
-    "WHERE organization_domains.clerk_updated_at IS NULL OR "
-    "organization_domains.clerk_updated_at < excluded.clerk_updated_at OR "
-    "(organization_domains.clerk_updated_at = excluded.clerk_updated_at "
-    "AND NOT (" UNCHANGED "))";
+    "updated_at = excluded.updated_at WHERE " MIRROR_NEWER(
+        "organization_domains", UNCHANGED);
 
 int
 domain_mirror_upsert(struct db_conn *c, const struct domain_values *v,

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "accounts/mirror_sql.h"
+
 /*
  * $1 clerk_id, $2 organization_id, $3 email_address, $4 role, $5 status,
  * $6 inviter_clerk_id, $7 user_clerk_id, $8 expires_at, $9
@@ -35,11 +37,8 @@ static const char *const upsert_sql =
     "inviter_clerk_id = excluded.inviter_clerk_id, "
     "user_clerk_id = " USER_CLERK ", expires_at = excluded.expires_at, "
     "clerk_updated_at = excluded.clerk_updated_at, "
-    "updated_at = excluded.updated_at "
-    "WHERE organization_invitations.clerk_updated_at IS NULL OR "
-    "organization_invitations.clerk_updated_at < excluded.clerk_updated_at "
-    "OR (organization_invitations.clerk_updated_at = "
-    "excluded.clerk_updated_at AND NOT (" UNCHANGED "))";
+    "updated_at = excluded.updated_at WHERE " MIRROR_NEWER(
+        "organization_invitations", UNCHANGED);
 
 int
 invitation_mirror_upsert(struct db_conn *c, const struct invitation_values *v,
