@@ -27,18 +27,6 @@ static const char *const actions[] = {
     "session.revoked",
 };
 
-static bool
-is_session_action(const char *type)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_LEN(actions); i++) {
-		if (strcmp(type, actions[i]) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* A session payload, read and checked before anything is written. */
 struct clerk_session {
 	struct session_values v;
@@ -180,7 +168,7 @@ rule_session(struct rule_ctx *x, const char *type, const json_t *data)
 	const char          *why;
 	enum sync_outcome    o;
 
-	if (!is_session_action(type))
+	if (!rule_one_of(type, actions, ARRAY_LEN(actions)))
 		return rule_outcome(x, SYNC_IGNORED, NULL);
 	if ((why = parse_session(data, &s)) != NULL)
 		o = rule_outcome(x, SYNC_FAILED, why);

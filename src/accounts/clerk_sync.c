@@ -10,8 +10,10 @@
  * but unchanged (sync_result.changed), so "mysaas clerk sync" can record
  * only real changes. The rules decide; the writes are the named operations
  * of accounts/users.c, orgs.c, memberships.c and tombstones.c. The rules of
- * sessions (clerk_sessions.c) and of the role and permission catalog
- * (clerk_catalog.c) share the helpers of accounts/rule.h.
+ * sessions (clerk_sessions.c), of the role and permission catalog
+ * (clerk_catalog.c) and of an organization's invitations and domains
+ * (clerk_invitations.c, clerk_domains.c) share the helpers of
+ * accounts/rule.h.
  */
 #include "accounts/clerk_sync.h"
 
@@ -195,10 +197,7 @@ user_create(struct rule_ctx *x, const struct clerk_user *u,
 	char               joined[ISO_TIME_SIZE];
 	struct user_values v;
 
-	if (u->created_at != NO_TIME)
-		time_iso_from_ms(u->created_at, joined);
-	else
-		memcpy(joined, x->now, sizeof(joined));
+	rule_time_or_now(x, u->created_at, joined);
 	v = user_values_of(x, u, joined);
 	if (email_held_elsewhere(u, f, 0) &&
 	    clear_email_holders(x, u->email, 0, u->clerk_id) == -1)
@@ -404,6 +403,52 @@ on_org_upsert(struct rule_ctx *x, const json_t *data)
 	return rule_written(x, w);
 }
 
+/* The organization an invitation or a domain names: from data's
+ * public_organization_data when that describes org, else its id alone. */
+static void
+org_named(const json_t *data, const char *org, struct clerk_org *o)
+{
+	const json_t *pod = json_object_get(data, "public_organization_data");
+	const char   *pod_id = rule_str(pod, "id");
+
+	if (pod_id != NULL && strcmp(pod_id, org) == 0 &&
+	    parse_org(pod, o, true) == 0)
+		return;
+	memset(o, 0, sizeof(*o));
+	o->clerk_id = org;
+	o->name = "";
+	o->updated_at = NO_TIME;
+	o->created_at = NO_TIME;
+}
+
+enum sync_outcome
+rule_org_of(struct rule_ctx *x, const json_t *data, const char *clerk_id,
+    int64_t updated_at, int64_t *org_id)
+{
+	const char       *org = rule_str(data, "organization_id");
+	struct clerk_org  o;
+	enum rule_write   w;
+	enum sync_outcome res;
+
+	/* Clerk's lists may name it in public_organization_data alone. */
+	if (org == NULL)
+		org =
+		    rule_str(json_object_get(data, "public_organization_data"),
+		        "id");
+	if (org == NULL || *org == '\0')
+		return rule_outcome(x, SYNC_FAILED,
+		    "data.organization_id: expected a string");
+	org_named(data, org, &o);
+	/* Neither a deleted object nor, as a stub, a deleted organization
+	 * comes back. */
+	if ((res = rule_not_deleted(x, clerk_id, updated_at, o.clerk_id,
+	         NO_TIME)) != SYNC_APPLIED)
+		return res;
+	if (org_upsert(x, &o, org_id, &w) == -1)
+		return rule_db_failed(x);
+	return SYNC_APPLIED;
+}
+
 /* The user a membership names, as a stub from public_user_data. */
 static int
 parse_member_user(const json_t *pud, struct clerk_user *u)
@@ -493,7 +538,7 @@ membership_parties(struct rule_ctx *x, const json_t *data, int64_t *org_id,
 	struct clerk_org  o;
 	struct clerk_user u;
 	enum rule_write   w;
-	int               rc;
+	enum sync_outcome res;
 
 	if (parse_org(json_object_get(data, "organization"), &o, true) == -1)
 		return rule_outcome(x, SYNC_FAILED,
@@ -504,11 +549,9 @@ membership_parties(struct rule_ctx *x, const json_t *data, int64_t *org_id,
 		    "data.public_user_data: expected an object with a string "
 		    "user_id");
 	/* A deleted party must not come back as a stub. */
-	if ((rc = rule_tombstoned(x, o.clerk_id, NO_TIME)) == 0)
-		rc = rule_tombstoned(x, u.clerk_id, NO_TIME);
-	if (rc != 0)
-		return rc == -1 ? rule_db_failed(x)
-		                : rule_outcome(x, SYNC_IGNORED, "stale");
+	if ((res = rule_not_deleted(x, o.clerk_id, NO_TIME, u.clerk_id,
+	         NO_TIME)) != SYNC_APPLIED)
+		return res;
 	if (org_upsert(x, &o, org_id, &w) == -1)
 		return rule_db_failed(x);
 	if (u.email != NULL && stub_email_free(x, &u) == -1)
@@ -655,6 +698,10 @@ clerk_sync_apply(struct db_conn *c, const json_t *event, int64_t received_ms,
 		return rule_session(&x, type, data);
 	if (has_prefix(type, "role.") || has_prefix(type, "permission."))
 		return rule_catalog(&x, type, data);
+	if (has_prefix(type, "organizationInvitation."))
+		return rule_invitation(&x, type, data);
+	if (has_prefix(type, "organizationDomain."))
+		return rule_domain(&x, type, data);
 	return rule_outcome(&x, SYNC_IGNORED, NULL);
 }
 

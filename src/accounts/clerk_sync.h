@@ -1,9 +1,11 @@
 /*
  * The rules that apply a verified Clerk event (user, organization,
- * organizationMembership, session, role, permission) to the local mirror,
+ * organizationMembership, session, role, permission,
+ * organizationInvitation, organizationDomain) to the local mirror,
  * inside the caller's transaction: stale events change nothing, tombstones
  * stop resurrection, memberships and sessions that arrive first create
- * their user (and a membership its organization). Shared by the webhook
+ * their user (and a membership, an invitation or a domain its
+ * organization). Shared by the webhook
  * receiver, the admin's "retry" and the answers of Clerk's Backend API.
  */
 #ifndef ACCOUNTS_CLERK_SYNC_H

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "accounts/tombstones.h"
 
@@ -37,6 +38,18 @@ rule_written(struct rule_ctx *x, enum rule_write w)
 	rule_outcome(x, SYNC_APPLIED, NULL);
 	x->res->changed = w == RULE_WROTE;
 	return SYNC_APPLIED;
+}
+
+bool
+rule_one_of(const char *s, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(s, list[i]) == 0)
+			return true;
+	}
+	return false;
 }
 
 const char *
@@ -81,6 +94,29 @@ rule_tombstoned(struct rule_ctx *x, const char *clerk_id, int64_t t)
 	return (t == DB_NO_INT || t <= deleted_at) ? 1 : 0;
 }
 
+void
+rule_time_or_now(const struct rule_ctx *x, int64_t ms, char out[ISO_TIME_SIZE])
+{
+	if (ms != DB_NO_INT)
+		time_iso_from_ms(ms, out);
+	else
+		memcpy(out, x->now, ISO_TIME_SIZE);
+}
+
+enum sync_outcome
+rule_not_deleted(struct rule_ctx *x, const char *a, int64_t ta, const char *b,
+    int64_t tb)
+{
+	int rc;
+
+	if ((rc = rule_tombstoned(x, a, ta)) == 0)
+		rc = rule_tombstoned(x, b, tb);
+	if (rc != 0)
+		return rc == -1 ? rule_db_failed(x)
+		                : rule_outcome(x, SYNC_IGNORED, "stale");
+	return SYNC_APPLIED;
+}
+
 int
 rule_unwritten(struct rule_ctx *x, const char *sql, const struct db_param *p,
     int64_t updated_at, enum rule_write *w)
@@ -94,6 +130,16 @@ rule_unwritten(struct rule_ctx *x, const char *sql, const struct db_param *p,
 	*w = rc == 1 && !is_null && stored == updated_at ? RULE_SAME
 	                                                 : RULE_STALE;
 	return 0;
+}
+
+int
+rule_upserted(struct rule_ctx *x, int64_t changed, const char *sql,
+    const char *clerk_id, int64_t updated_at, enum rule_write *w)
+{
+	struct db_param p[] = {DB_TEXT(clerk_id)};
+
+	*w = RULE_WROTE;
+	return changed > 0 ? 0 : rule_unwritten(x, sql, p, updated_at, w);
 }
 
 enum sync_outcome

@@ -22,33 +22,50 @@ sync_run_start(struct db_conn *c, int64_t *id)
 	return db_query_int(c, sql, p, ARRAY_LEN(p), id, NULL) == 1 ? 0 : -1;
 }
 
+/* $1 id, $2 status, $3 finished_at, $4 error, then four counts a kind
+ * (seen, applied, unchanged, failed) in the order of enum sync_kind. */
+static const char *const finish_sql =
+    "UPDATE clerk_sync_runs SET status = $2, finished_at = $3, error = "
+    "$4, permissions_seen = $5, permissions_applied = $6, "
+    "permissions_unchanged = $7, permissions_failed = $8, roles_seen = "
+    "$9, roles_applied = $10, roles_unchanged = $11, roles_failed = $12, "
+    "organizations_seen = $13, organizations_applied = $14, "
+    "organizations_unchanged = $15, organizations_failed = $16, "
+    "users_seen = $17, users_applied = $18, users_unchanged = $19, "
+    "users_failed = $20, memberships_seen = $21, memberships_applied = "
+    "$22, memberships_unchanged = $23, memberships_failed = $24, "
+    "invitations_seen = $25, invitations_applied = $26, "
+    "invitations_unchanged = $27, invitations_failed = $28, domains_seen "
+    "= $29, domains_applied = $30, domains_unchanged = $31, "
+    "domains_failed = $32 WHERE id = $1";
+
+#define FINISH_FIXED  4 /* the parameters before the counts */
+#define FINISH_PARAMS (FINISH_FIXED + SYNC_KINDS * 4)
+
 int
 sync_run_finish(struct db_conn *c, int64_t id,
     const struct sync_run_result *res)
 {
-	static const char *const sql =
-	    "UPDATE clerk_sync_runs SET status = $2, finished_at = $3, "
-	    "error = $4, organizations_seen = $5, organizations_applied = $6, "
-	    "organizations_unchanged = $7, organizations_failed = $8, "
-	    "users_seen = $9, users_applied = $10, users_unchanged = $11, "
-	    "users_failed = $12, memberships_seen = $13, "
-	    "memberships_applied = $14, memberships_unchanged = $15, "
-	    "memberships_failed = $16 WHERE id = $1";
-	const struct sync_run_counts *o = &res->orgs, *u = &res->users;
-	const struct sync_run_counts *m = &res->members;
-	char                          now[ISO_TIME_SIZE];
+	struct db_param p[FINISH_PARAMS];
+	char            now[ISO_TIME_SIZE];
+	size_t          k;
 
 	time_iso_from_ms(time_now_ms(), now);
-	struct db_param p[] = {DB_INT(id),
-	    DB_TEXT(res->ok ? "completed" : "failed"), DB_TEXT(now),
-	    res->error != NULL && *res->error != '\0' ? DB_TEXT(res->error)
-	                                              : DB_NULLP,
-	    DB_INT(o->seen), DB_INT(o->applied), DB_INT(o->unchanged),
-	    DB_INT(o->failed), DB_INT(u->seen), DB_INT(u->applied),
-	    DB_INT(u->unchanged), DB_INT(u->failed), DB_INT(m->seen),
-	    DB_INT(m->applied), DB_INT(m->unchanged), DB_INT(m->failed)};
+	p[0] = DB_INT(id);
+	p[1] = DB_TEXT(res->ok ? "completed" : "failed");
+	p[2] = DB_TEXT(now);
+	p[3] = res->error != NULL && *res->error != '\0' ? DB_TEXT(res->error)
+	                                                 : DB_NULLP;
+	for (k = 0; k < SYNC_KINDS; k++) {
+		const struct sync_run_counts *n = &res->n[k];
+		struct db_param              *q = &p[FINISH_FIXED + k * 4];
 
-	return db_exec(c, sql, p, ARRAY_LEN(p), NULL);
+		q[0] = DB_INT(n->seen);
+		q[1] = DB_INT(n->applied);
+		q[2] = DB_INT(n->unchanged);
+		q[3] = DB_INT(n->failed);
+	}
+	return db_exec(c, finish_sql, p, FINISH_PARAMS, NULL);
 }
 
 int

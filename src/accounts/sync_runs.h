@@ -22,11 +22,24 @@ struct sync_run_counts {
 	int64_t failed;    /* not appliable */
 };
 
+/* The kinds of objects a run reads, in the order it reads them: the
+ * catalog first, then what refers to organizations after them. */
+enum sync_kind {
+	SYNC_PERMISSIONS = 0,
+	SYNC_ROLES,
+	SYNC_ORGANIZATIONS,
+	SYNC_USERS,
+	SYNC_MEMBERSHIPS,
+	SYNC_INVITATIONS,
+	SYNC_DOMAINS,
+	SYNC_KINDS
+};
+
 /* How a run ended. */
 struct sync_run_result {
 	bool                   ok;
 	const char            *error; /* why it failed; NULL: none */
-	struct sync_run_counts orgs, users, members;
+	struct sync_run_counts n[SYNC_KINDS];
 };
 
 /* Inserts a 'running' run started now; *id gets its id. */

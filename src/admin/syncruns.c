@@ -21,11 +21,14 @@
 #define SR_WHERE                                                      \
 	" FROM clerk_sync_runs r WHERE (CAST($1 AS text) IS NULL OR " \
 	"r.status = $1)" SR_WORD("$2") SR_WORD("$3") SR_WORD("$4")
-#define SR_SEEN "(r.organizations_seen + r.users_seen + r.memberships_seen)"
-#define SR_APPLIED \
-	"(r.organizations_applied + r.users_applied + r.memberships_applied)"
-#define SR_FAILED \
-	"(r.organizations_failed + r.users_failed + r.memberships_failed)"
+/* The sum of one count over every kind. */
+#define SR_SUM(n)                                                   \
+	"(r.permissions_" n " + r.roles_" n " + r.organizations_" n \
+	" + r.users_" n " + r.memberships_" n " + r.invitations_" n \
+	" + r.domains_" n ")"
+#define SR_SEEN    SR_SUM("seen")
+#define SR_APPLIED SR_SUM("applied")
+#define SR_FAILED  SR_SUM("failed")
 #define SORT(k, e) ADMIN_SORT("$5", k, e)
 #define SR_PAGE                                                               \
 	"SELECT r.id, 'Sync run #' || r.id, r.status, r.started_at, "         \
@@ -65,9 +68,9 @@ static const struct admin_list sr_list = {
     .search_help = "Error text",
 };
 
-/* The counts of a run, by kind (organizations, users, memberships) and
- * by what happened (seen, changed, unchanged, failed). */
-#define KINDS  3
+/* The counts of a run, by kind (in the order the run reads them) and by
+ * what happened (seen, changed, unchanged, failed). */
+#define KINDS  7
 #define COUNTS 4
 
 struct run {
@@ -80,10 +83,15 @@ run_load(struct admin_ctx *c, const char *id, struct run *run)
 {
 	static const char *const sql =
 	    "SELECT status, started_at, finished_at, error, "
-	    "organizations_seen, organizations_applied, "
+	    "permissions_seen, permissions_applied, permissions_unchanged, "
+	    "permissions_failed, roles_seen, roles_applied, roles_unchanged, "
+	    "roles_failed, organizations_seen, organizations_applied, "
 	    "organizations_unchanged, organizations_failed, users_seen, "
 	    "users_applied, users_unchanged, users_failed, memberships_seen, "
-	    "memberships_applied, memberships_unchanged, memberships_failed "
+	    "memberships_applied, memberships_unchanged, memberships_failed, "
+	    "invitations_seen, invitations_applied, invitations_unchanged, "
+	    "invitations_failed, domains_seen, domains_applied, "
+	    "domains_unchanged, domains_failed "
 	    "FROM clerk_sync_runs WHERE id = $1";
 	struct db_rows *rows;
 	int             rc, k, i;
@@ -124,8 +132,8 @@ run_lookup(struct admin_ctx *c, const char *id, struct admin_object *o)
 static void
 counts_table(struct admin_ctx *c, const struct run *run)
 {
-	static const char *const kinds[KINDS] = {"Organizations", "Users",
-	    "Memberships"};
+	static const char *const kinds[KINDS] = {"Permissions", "Roles",
+	    "Organizations", "Users", "Memberships", "Invitations", "Domains"};
 	int                      k, i;
 
 	html_lit(&c->h,
@@ -156,6 +164,30 @@ counts_table(struct admin_ctx *c, const struct run *run)
  * while it exists, and what it is now. */
 static const char *const change_titles[] = {"Type", "Clerk ID", "Now"};
 
+/* The names of the object types that may have no admin page. */
+static const struct {
+	const char *type, *verbose;
+} type_names[] = {
+    {"users.permission", "permission"},
+    {"users.role", "role"},
+    {"users.organizationinvitation", "organization invitation"},
+    {"users.organizationdomain", "organization domain"},
+};
+
+static const char *
+type_verbose(const struct admin_model *m, const char *type)
+{
+	size_t i;
+
+	if (m != NULL)
+		return m->verbose;
+	for (i = 0; i < ARRAY_LEN(type_names); i++) {
+		if (strcmp(type, type_names[i].type) == 0)
+			return type_names[i].verbose;
+	}
+	return type;
+}
+
 static void
 change_row(struct admin_ctx *c, struct db_rows *rows)
 {
@@ -166,7 +198,7 @@ change_row(struct admin_ctx *c, struct db_rows *rows)
 	const struct admin_model *m = admin_model_by_type(type);
 
 	html_lit(&c->h, "<tr><td>");
-	html_text(&c->h, m != NULL ? m->verbose : type);
+	html_text(&c->h, type_verbose(m, type));
 	html_lit(&c->h, "</td><td>");
 	if (m != NULL && id != NULL) {
 		html_lit(&c->h, "<a");
@@ -174,6 +206,11 @@ change_row(struct admin_ctx *c, struct db_rows *rows)
 		html_lit(&c->h, ">");
 		html_text(&c->h, clerk_id);
 		html_lit(&c->h, "</a></td><td>");
+		html_text(&c->h, now);
+	} else if (id != NULL) {
+		/* It exists, with no page of its own to link to. */
+		html_text(&c->h, clerk_id);
+		html_lit(&c->h, "</td><td>");
 		html_text(&c->h, now);
 	} else {
 		html_text(&c->h, clerk_id);
@@ -200,11 +237,16 @@ changes(struct admin_ctx *c, int64_t run_id)
 	static const char *const count_sql =
 	    "SELECT count(*) FROM clerk_sync_changes WHERE run_id = $1";
 	static const char *const sql =
-	    "SELECT ch.object_type, ch.clerk_id, COALESCE(u.id, o.id, m.id), "
+	    "SELECT ch.object_type, ch.clerk_id, "
+	    "COALESCE(u.id, o.id, m.id, i.id, d.id, ro.id, pe.id), "
 	    "CASE WHEN u.id IS NOT NULL THEN COALESCE(u.email, u.clerk_id) "
 	    "WHEN o.id IS NOT NULL THEN o.name "
 	    "WHEN m.id IS NOT NULL THEN COALESCE(mu.email, mu.clerk_id, '') "
-	    "|| ' in ' || mo.name END "
+	    "|| ' in ' || mo.name "
+	    "WHEN i.id IS NOT NULL THEN i.email_address || ' to ' || io.name "
+	    "WHEN d.id IS NOT NULL THEN d.name || ' of ' || dorg.name "
+	    "WHEN ro.id IS NOT NULL THEN ro.key "
+	    "WHEN pe.id IS NOT NULL THEN pe.key END "
 	    "FROM clerk_sync_changes ch "
 	    "LEFT JOIN users u ON ch.object_type = 'users.user' AND "
 	    "u.clerk_id = ch.clerk_id "
@@ -214,6 +256,16 @@ changes(struct admin_ctx *c, int64_t run_id)
 	    "'users.organizationmembership' AND m.clerk_id = ch.clerk_id "
 	    "LEFT JOIN users mu ON mu.id = m.user_id "
 	    "LEFT JOIN organizations mo ON mo.id = m.organization_id "
+	    "LEFT JOIN organization_invitations i ON ch.object_type = "
+	    "'users.organizationinvitation' AND i.clerk_id = ch.clerk_id "
+	    "LEFT JOIN organizations io ON io.id = i.organization_id "
+	    "LEFT JOIN organization_domains d ON ch.object_type = "
+	    "'users.organizationdomain' AND d.clerk_id = ch.clerk_id "
+	    "LEFT JOIN organizations dorg ON dorg.id = d.organization_id "
+	    "LEFT JOIN roles ro ON ch.object_type = 'users.role' AND "
+	    "ro.clerk_id = ch.clerk_id "
+	    "LEFT JOIN permissions pe ON ch.object_type = 'users.permission' "
+	    "AND pe.clerk_id = ch.clerk_id "
 	    "WHERE ch.run_id = $1 ORDER BY ch.id LIMIT $2";
 	struct db_param p[] = {DB_INT(run_id), DB_INT(CHANGES_MAX)};
 	struct db_rows *rows;

@@ -1,8 +1,13 @@
 /*
- * "mysaas clerk sync": backfills organizations, users and memberships from
- * Clerk's Backend API, page by page, through the same rules as webhooks
+ * "mysaas clerk sync": backfills the role and permission catalog, then
+ * organizations, users and memberships, then the organizations'
+ * invitations and domains from Clerk's Backend API, page by page (500
+ * items, Clerk's largest page), through the same rules as webhooks
  * (clerk_sync_apply), so it is idempotent and never overwrites newer data.
- * Shows progress on a terminal and a summary at the end.
+ * A page that Clerk refuses for now (429, 5xx) or that gets no answer is
+ * asked for again after Clerk's Retry-After, else after a doubling wait,
+ * a bounded number of times; one policy for every kind. Shows progress on
+ * a terminal and a summary at the end.
  *
  * Each run is recorded in clerk_sync_runs: inserted 'running' before the
  * first request, set to 'completed' or 'failed' with its counts at the end.
@@ -31,23 +36,37 @@
 #include "core/timeutil.h"
 #include "db/db.h"
 
-#define PAGE         100
+#define PAGE         500 /* Clerk's largest limit (reference/clerk.md 7) */
 #define MAX_PAGES    100000
-#define MAX_RETRIES  5
-#define RETRY_WAIT_S 2
+#define MAX_ATTEMPTS 5  /* per page */
+#define FIRST_WAIT_S 1  /* without Retry-After: 1, 2, 4, 8 s */
+#define MAX_WAIT_S   60 /* a longer Retry-After is cut to this */
 
 /* One kind of object: how it is listed, applied and recorded. */
 struct kind {
 	const char *what;        /* progress and summary label */
+	const char *path;        /* its list; NULL: users, by cursor */
 	const char *event_type;  /* each item is applied as this event */
 	const char *object_type; /* clerk_sync_changes.object_type */
 };
 
-static const struct kind kind_orgs = {"organizations", "organization.updated",
-    "users.organization"};
-static const struct kind kind_users = {"users", "user.updated", "users.user"};
-static const struct kind kind_members = {"memberships",
-    "organizationMembership.updated", "users.organizationmembership"};
+/* In the order of enum sync_kind, which is the order of the run. */
+static const struct kind kinds[SYNC_KINDS] = {
+    [SYNC_PERMISSIONS] = {"permissions", "/v1/organization_permissions",
+        "permission.updated", "users.permission"},
+    [SYNC_ROLES] = {"roles", "/v1/organization_roles", "role.updated",
+        "users.role"},
+    [SYNC_ORGANIZATIONS] = {"organizations", "/v1/organizations",
+        "organization.updated", "users.organization"},
+    [SYNC_USERS] = {"users", NULL, "user.updated", "users.user"},
+    [SYNC_MEMBERSHIPS] = {"memberships", "/v1/organization_memberships",
+        "organizationMembership.updated", "users.organizationmembership"},
+    /* Any status: the payload's own status is stored. */
+    [SYNC_INVITATIONS] = {"invitations", "/v1/organization_invitations",
+        "organizationInvitation.created", "users.organizationinvitation"},
+    [SYNC_DOMAINS] = {"domains", "/v1/organization_domains",
+        "organizationDomain.updated", "users.organizationdomain"},
+};
 
 struct sync_run {
 	const struct config *cfg;
@@ -72,29 +91,59 @@ run_error(struct sync_run *s, const char *fmt, ...)
 	(void)fprintf(stderr, "mysaas: %s\n", s->error);
 }
 
-/* GET with retries on 429 and 5xx; the page's JSON or NULL. */
+/* Whether a GET that got status (0: no answer) may succeed later. */
+static bool
+is_transient(long status)
+{
+	return status == 0 || status == 429 || status >= 500;
+}
+
+/* Seconds to wait before attempt + 1: Clerk's Retry-After when it sent
+ * one, else a wait that doubles with each attempt. */
+static unsigned
+retry_wait(const struct clerk_api_answer *a, int attempt)
+{
+	if (a->retry_after >= 0)
+		return a->retry_after < MAX_WAIT_S ? (unsigned)a->retry_after
+		                                   : MAX_WAIT_S;
+	return FIRST_WAIT_S << (attempt - 1);
+}
+
+/* GET with retries on 429, 5xx and no answer; the page's JSON or NULL. */
 static json_t *
 get_page(struct sync_run *s, const char *path)
 {
-	json_t *body = NULL;
-	long    status = 0;
-	int     i;
+	struct clerk_api_answer a = {0};
+	json_t                 *body = NULL;
+	long                    status = 0;
+	int                     attempt;
 
-	for (i = 0; i < MAX_RETRIES; i++) {
-		if (clerk_api_get(s->cfg->clerk_api_url,
-		        s->cfg->clerk_secret_key, path, &status, &body) == 0 &&
-		    status == 200)
-			return body;
-		json_decref(body);
-		body = NULL;
-		if (status != 429 && status < 500 && status != 0)
+	for (attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+		unsigned wait;
+
+		/* No answer leaves a.status 0, which is retried. */
+		(void)!clerk_api_call("GET", s->cfg->clerk_api_url,
+		    s->cfg->clerk_secret_key, path, NULL, &a);
+		status = a.status;
+		if (status == 200 && a.json != NULL) {
+			body = a.json;
+			a.json = NULL;
+		}
+		wait = retry_wait(&a, attempt);
+		clerk_api_answer_cleanup(&a);
+		if (body != NULL || !is_transient(status) ||
+		    attempt == MAX_ATTEMPTS)
 			break;
 		/* NOLINTNEXTLINE(concurrency-mt-unsafe): a one-thread CLI */
-		sleep(RETRY_WAIT_S); /* rate limited or unavailable: back off */
+		(void)sleep(wait); /* rate limited or unavailable: back off */
 	}
-	run_error(s, "the Backend API answered %ld to GET %s%s", status, path,
-	    status == 401 ? " (check CLERK_SECRET_KEY)" : "");
-	return NULL;
+	if (body == NULL && status == 0)
+		run_error(s, "the Backend API did not answer GET %s", path);
+	else if (body == NULL)
+		run_error(s, "the Backend API answered %ld to GET %s%s%s",
+		    status, path, status == 200 ? " (not JSON)" : "",
+		    status == 401 ? " (check CLERK_SECRET_KEY)" : "");
+	return body;
 }
 
 /* Records that item (of kind k) was changed by this run, on c. */
@@ -202,9 +251,10 @@ progress(const struct sync_run *s, const char *what,
 	(void)fflush(stdout);
 }
 
-/* Pages through a {"data": [...], "total_count"} listing by offset. */
+/* Pages through a {"data": [...], "total_count"} listing by offset, to
+ * the first page shorter than PAGE. */
 static int
-sync_listing(struct sync_run *s, const struct kind *k, const char *path,
+sync_listing(struct sync_run *s, const struct kind *k,
     struct sync_run_counts *n)
 {
 	long offset = 0, pages;
@@ -215,10 +265,17 @@ sync_listing(struct sync_run *s, const struct kind *k, const char *path,
 		size_t  got;
 
 		(void)snprintf(path_q, sizeof(path_q), "%s?limit=%d&offset=%ld",
-		    path, PAGE, offset);
+		    k->path, PAGE, offset);
 		if ((body = get_page(s, path_q)) == NULL)
 			return -1;
-		data = json_object_get(body, "data");
+		if (!json_is_array(data = json_object_get(body, "data"))) {
+			run_error(s,
+			    "the Backend API answered GET %s without a data "
+			    "list",
+			    path_q);
+			json_decref(body);
+			return -1;
+		}
 		got = json_array_size(data);
 		if (got > 0 && apply_page(s, k, data, n) == -1) {
 			json_decref(body);
@@ -252,8 +309,16 @@ sync_users(struct sync_run *s, struct sync_run_counts *n)
 		    last[0] != '\0' ? "&starting_after=" : "", last);
 		if ((body = get_page(s, path)) == NULL)
 			return -1;
+		if (!json_is_array(body)) {
+			run_error(s,
+			    "the Backend API answered GET %s with no list",
+			    path);
+			json_decref(body);
+			return -1;
+		}
 		got = json_array_size(body);
-		if (got > 0 && apply_page(s, &kind_users, body, n) == -1) {
+		if (got > 0 &&
+		    apply_page(s, &kinds[SYNC_USERS], body, n) == -1) {
 			json_decref(body);
 			return -1;
 		}
@@ -262,11 +327,11 @@ sync_users(struct sync_run *s, struct sync_run_counts *n)
 		if (got > 0 && id != NULL)
 			(void)snprintf(last, sizeof(last), "%s", id);
 		json_decref(body);
-		progress(s, kind_users.what, n, false);
+		progress(s, kinds[SYNC_USERS].what, n, false);
 		if (got < PAGE || id == NULL)
 			break;
 	}
-	progress(s, kind_users.what, n, true);
+	progress(s, kinds[SYNC_USERS].what, n, true);
 	return 0;
 }
 
@@ -314,16 +379,53 @@ run_finish(struct sync_run *s, struct sync_run_result *res)
 	return rc;
 }
 
+/* Reads every kind in turn; stops at the first that fails. */
+static bool
+sync_all(struct sync_run *s, struct sync_run_result *res)
+{
+	size_t k;
+
+	for (k = 0; k < SYNC_KINDS; k++) {
+		int rc = kinds[k].path != NULL
+		    ? sync_listing(s, &kinds[k], &res->n[k])
+		    : sync_users(s, &res->n[k]);
+
+		if (rc == -1)
+			return false;
+	}
+	return true;
+}
+
+/* "Synced 3 permissions, ..., 1 domains: 9 applied, 0 unchanged, 0
+ * failed (sync run 4)." on stdout. */
+static void
+summary(const struct sync_run *s, const struct sync_run_result *res)
+{
+	struct sync_run_counts all = {0};
+	size_t                 k;
+
+	(void)fputs("Synced", stdout);
+	for (k = 0; k < SYNC_KINDS; k++) {
+		(void)printf("%s %lld %s", k > 0 ? "," : "",
+		    (long long)res->n[k].seen, kinds[k].what);
+		all.applied += res->n[k].applied;
+		all.unchanged += res->n[k].unchanged;
+		all.failed += res->n[k].failed;
+	}
+	(void)printf(": %lld applied, %lld unchanged, %lld failed (sync run "
+	             "%lld).\n",
+	    (long long)all.applied, (long long)all.unchanged,
+	    (long long)all.failed, (long long)s->run_id);
+}
+
 int
 cli_clerk_sync(int argc, char **argv)
 {
-	struct config           cfg;
-	struct db_url           url;
-	struct sync_run         s = {0};
-	struct sync_run_result  res = {0};
-	struct sync_run_counts *orgs = &res.orgs, *users = &res.users;
-	struct sync_run_counts *members = &res.members;
-	int                     rc = 1;
+	struct config          cfg;
+	struct db_url          url;
+	struct sync_run        s = {0};
+	struct sync_run_result res = {0};
+	int                    rc = 1;
 
 	(void)argv;
 	if (argc > 0) {
@@ -347,24 +449,9 @@ cli_clerk_sync(int argc, char **argv)
 		db_close(s.db);
 		goto out;
 	}
-	res.ok = sync_listing(&s, &kind_orgs, "/v1/organizations", orgs) == 0 &&
-	    sync_users(&s, users) == 0 &&
-	    sync_listing(&s, &kind_members, "/v1/organization_memberships",
-	        members) == 0;
+	res.ok = sync_all(&s, &res);
 	if (run_finish(&s, &res) == 0 && res.ok) {
-		printf("Synced %lld organizations, %lld users, %lld "
-		       "memberships: %lld applied, %lld unchanged, %lld failed "
-		       "(sync run %lld).\n",
-		    (long long)orgs->seen, (long long)users->seen,
-		    (long long)members->seen,
-		    /* The cast is for %lld, not to widen. */
-		    /* NOLINTNEXTLINE(bugprone-misplaced-widening-cast) */
-		    (long long)(orgs->applied + users->applied +
-		        members->applied),
-		    (long long)(orgs->unchanged + users->unchanged +
-		        members->unchanged),
-		    (long long)(orgs->failed + users->failed + members->failed),
-		    (long long)s.run_id);
+		summary(&s, &res);
 		rc = 0;
 	}
 	db_close(s.db);

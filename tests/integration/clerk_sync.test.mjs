@@ -18,13 +18,14 @@ import { exec, rows, scalar, sqlStr } from './lib/webhook.mjs';
 const FIX = path.join(ROOT, 'tests', 'fixtures', 'clerk');
 const fixture = (name) => JSON.parse(fs.readFileSync(path.join(FIX, name), 'utf8')).data;
 
-// 250 users (3 pages), 2 organizations, memberships; serves /v1 like Clerk.
+// 600 users (2 pages of 500), 2 organizations, memberships, and no roles,
+// permissions, invitations or domains; serves /v1 like Clerk.
 function fakeBackend() {
   const alice = fixture('03-user.created.json');
   const bob = fixture('01-user.created-phone-only.json');
   const acme = fixture('07-organization.updated.json');
   const users = [alice, bob];
-  for (let i = 0; i < 248; i++) {
+  for (let i = 0; i < 598; i++) {
     users.push({ ...bob, id: `user_sync${i}`, first_name: `U${i}`, username: null,
       primary_email_address_id: `idn_s${i}`,
       email_addresses: [{ id: `idn_s${i}`, email_address: `sync${i}@example.com` }] });
@@ -55,10 +56,14 @@ function fakeBackend() {
       const all = [m1, m2];
       return send(200, { data: all.slice(offset, offset + limit), total_count: all.length });
     }
+    if (EMPTY_LISTS.includes(u.pathname)) return send(200, { data: [], total_count: 0 });
     return send(404, { errors: [] });
   });
   return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({ srv, state, port: srv.address().port })));
 }
+
+const EMPTY_LISTS = ['/v1/organization_permissions', '/v1/organization_roles', '/v1/organization_invitations',
+  '/v1/organization_domains'];
 
 // fn({db, fake, env, onCleanup}) on a fresh migrated database with a fake
 // Backend API; env is what `mysaas clerk sync` needs. Afterwards the
@@ -82,9 +87,10 @@ test('clerk sync backfills everything, pages through users, backs off on 429, an
   await withSyncSetup(async ({ db, fake, env }) => {
     let r = await runCliAsync(['clerk', 'sync'], { env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /Synced 2 organizations, 250 users, 2 memberships/);
+    assert.match(r.stdout,
+      /Synced 0 permissions, 0 roles, 2 organizations, 600 users, 2 memberships, 0 invitations, 0 domains: /);
     const q = (sql) => db.sql(sql).stdout.trim();
-    assert.equal(q('SELECT count(*) FROM users'), '250');
+    assert.equal(q('SELECT count(*) FROM users'), '600');
     assert.equal(q('SELECT count(*) FROM organizations'), '2');
     assert.equal(q('SELECT count(*) FROM organization_memberships'), '2');
     // Alice's primary email (the second of her two), Bob phone-only.
@@ -93,7 +99,8 @@ test('clerk sync backfills everything, pages through users, backs off on 429, an
     assert.equal(q("SELECT role FROM organization_memberships WHERE clerk_id = 'orgmem_2mA9dH3kT6wQ1pX8nL5vR2cB7yZ'"), 'org:billing');
     // Users were paged with the starting_after cursor; the 429 was retried.
     const userPages = fake.state.requests.filter((x) => x.path.startsWith('/v1/users'));
-    assert.equal(userPages.length, 3);
+    assert.equal(userPages.length, 2);
+    assert.ok(userPages[0].path.includes('limit=500'));
     assert.ok(userPages[1].path.includes('starting_after='));
     assert.ok(fake.state.requests.every((x) => x.auth === 'Bearer sk_test_sync'));
     // Again: nothing new, nothing duplicated.
@@ -102,12 +109,12 @@ test('clerk sync backfills everything, pages through users, backs off on 429, an
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(q('SELECT count(*) FROM users') + q('SELECT count(*) FROM organization_memberships'), before);
     // Recorded as a second run, which changed nothing.
-    assert.match(r.stdout, /: 0 applied, 254 unchanged, 0 failed \(sync run 2\)/);
+    assert.match(r.stdout, /: 0 applied, 604 unchanged, 0 failed \(sync run 2\)/);
     const runs = syncRuns(db);
     assert.equal(runs.length, 2);
     assert.deepEqual(runs.map((x) => x.status), ['completed', 'completed']);
     assert.equal(runs[1].changes, 0);
-    assert.deepEqual(counts(runs[1]), { organizations: [2, 0, 2, 0], users: [250, 0, 250, 0], memberships: [2, 0, 2, 0] });
+    assert.deepEqual(counts(runs[1]), { ...NONE, organizations: [2, 0, 2, 0], users: [600, 0, 600, 0], memberships: [2, 0, 2, 0] });
   });
 });
 
@@ -118,9 +125,11 @@ function syncRuns(db) {
 }
 
 // A run's counts by kind: [seen, applied, unchanged, failed].
+const KINDS = ['permissions', 'roles', 'organizations', 'users', 'memberships', 'invitations', 'domains'];
+const NONE = Object.fromEntries(KINDS.map((k) => [k, [0, 0, 0, 0]]));
 function counts(run) {
   const out = {};
-  for (const k of ['organizations', 'users', 'memberships'])
+  for (const k of KINDS)
     out[k] = ['seen', 'applied', 'unchanged', 'failed'].map((n) => Number(run[`${k}_${n}`]));
   return out;
 }
@@ -131,7 +140,7 @@ test('clerk sync records each run and exactly the objects it changed', async () 
   await withSyncSetup(async ({ db, fake, env }) => {
     let r = await runCliAsync(['clerk', 'sync'], { env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /: 254 applied, 0 unchanged, 0 failed \(sync run 1\)/);
+    assert.match(r.stdout, /: 604 applied, 0 unchanged, 0 failed \(sync run 1\)/);
     let runs = syncRuns(db);
     assert.equal(runs.length, 1);
     const [first] = runs;
@@ -139,18 +148,18 @@ test('clerk sync records each run and exactly the objects it changed', async () 
     assert.equal(first.error, null);
     assert.ok(first.started_at && first.finished_at, 'started and finished');
     assert.ok(String(first.finished_at) >= String(first.started_at));
-    assert.deepEqual(counts(first), { organizations: [2, 2, 0, 0], users: [250, 250, 0, 0], memberships: [2, 2, 0, 0] });
-    assert.equal(first.changes, 254);
+    assert.deepEqual(counts(first), { ...NONE, organizations: [2, 2, 0, 0], users: [600, 600, 0, 0], memberships: [2, 2, 0, 0] });
+    assert.equal(first.changes, 604);
     const byType = rows(db, `SELECT object_type, count(*) AS n FROM clerk_sync_changes
       WHERE run_id = 1 GROUP BY object_type ORDER BY object_type`).map((x) => [x.object_type, Number(x.n)]);
-    assert.deepEqual(byType, [['users.organization', 2], ['users.organizationmembership', 2], ['users.user', 250]]);
+    assert.deepEqual(byType, [['users.organization', 2], ['users.organizationmembership', 2], ['users.user', 600]]);
     assert.equal(Number(scalar(db, `SELECT count(*) FROM clerk_sync_changes WHERE clerk_id = ${sqlStr(ALICE)}`)), 1);
 
     // Nothing new: a run with no change.
     r = await runCliAsync(['clerk', 'sync'], { env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     runs = syncRuns(db);
-    assert.deepEqual(runs.map((x) => [x.id, x.status, x.changes]), [[1, 'completed', 254], [2, 'completed', 0]]);
+    assert.deepEqual(runs.map((x) => [x.id, x.status, x.changes]), [[1, 'completed', 604], [2, 'completed', 0]]);
 
     // Alice edited in Clerk (a newer updated_at), and the org renamed at
     // the same updated_at (equal time, other content: still a change).
@@ -160,9 +169,9 @@ test('clerk sync records each run and exactly the objects it changed', async () 
     fake.state.throttleOnce = false;
     r = await runCliAsync(['clerk', 'sync'], { env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /: 2 applied, 252 unchanged, 0 failed \(sync run 3\)/);
+    assert.match(r.stdout, /: 2 applied, 602 unchanged, 0 failed \(sync run 3\)/);
     runs = syncRuns(db);
-    assert.deepEqual(counts(runs[2]), { organizations: [2, 1, 1, 0], users: [250, 1, 249, 0], memberships: [2, 0, 2, 0] });
+    assert.deepEqual(counts(runs[2]), { ...NONE, organizations: [2, 1, 1, 0], users: [600, 1, 599, 0], memberships: [2, 0, 2, 0] });
     assert.deepEqual(rows(db, 'SELECT object_type, clerk_id FROM clerk_sync_changes WHERE run_id = 3 ORDER BY id'),
       [{ object_type: 'users.organization', clerk_id: fake.state.acme.id }, { object_type: 'users.user', clerk_id: ALICE }]);
     assert.equal(scalar(db, `SELECT first_name FROM users WHERE clerk_id = ${sqlStr(ALICE)}`), 'Alicia');
@@ -207,8 +216,8 @@ test('the admin shows sync runs read-only, and an object\'s history lists the ru
     let t = tableRows(r.text);
     assert.deepEqual(t.map((x) => [x[0], x[1]]), [['Sync run #5', 'running'], ['Sync run #4', 'failed'],
       ['Sync run #3', 'completed'], ['Sync run #2', 'completed'], ['Sync run #1', 'completed']]);
-    assert.deepEqual(t[2].slice(4), ['254', '1', '0']);
-    assert.deepEqual(t[4].slice(4), ['254', '254', '0']);
+    assert.deepEqual(t[2].slice(4), ['604', '1', '0']);
+    assert.deepEqual(t[4].slice(4), ['604', '604', '0']);
     assert.ok(r.text.includes('href="/admin/clerk/syncrun/3/change/"'));
     assert.doesNotMatch(r.text, /Add sync run/);
     r = await c.get('/admin/clerk/syncrun/?status=failed');
@@ -223,14 +232,17 @@ test('the admin shows sync runs read-only, and an object\'s history lists the ru
     r = await c.get('/admin/clerk/syncrun/3/change/');
     assert.equal(r.status, 200);
     assert.match(r.text, /<h1>View sync run<\/h1>/);
-    // Seen, changed, unchanged, failed of organizations, users, memberships.
-    assert.deepEqual(tableRows(r.text, 'counts'), [['2', '0', '2', '0'], ['250', '1', '249', '0'], ['2', '0', '2', '0']]);
+    // Seen, changed, unchanged, failed of permissions, roles,
+    // organizations, users, memberships, invitations, domains.
+    const none = ['0', '0', '0', '0'];
+    assert.deepEqual(tableRows(r.text, 'counts'),
+      [none, none, ['2', '0', '2', '0'], ['600', '1', '599', '0'], ['2', '0', '2', '0'], none, none]);
     assert.deepEqual(tableRows(r.text, 'changes'), [['user', ALICE, 'alice@acme.example']]);
     assert.ok(r.text.includes(`<a href="/admin/users/user/${aliceId}/change/">${ALICE}</a>`));
     assert.equal((await c.get(`/admin/users/user/${aliceId}/change/`)).status, 200);
     r = await c.get('/admin/clerk/syncrun/1/change/');
-    assert.match(r.text, /254 objects, in the order they were applied/);
-    assert.equal(tableRows(r.text, 'changes').length, 254);
+    assert.match(r.text, /604 objects, in the order they were applied/);
+    assert.equal(tableRows(r.text, 'changes').length, 604);
     assert.ok(tableRows(r.text, 'changes').some((x) => x[0] === 'organization membership' && / in Acme/.test(x[2])));
     r = await c.get('/admin/clerk/syncrun/2/change/');
     assert.match(r.text, /0 objects/);
@@ -300,7 +312,7 @@ test('clerk sync needs CLERK_SECRET_KEY; a wrong key fails with exit 1', async (
     // Recorded as failed, with the reason.
     const [run] = rows(db, 'SELECT status, error, finished_at FROM clerk_sync_runs');
     assert.equal(run.status, 'failed');
-    assert.match(run.error, /answered 401 to GET \/v1\/organizations/);
+    assert.match(run.error, /answered 401 to GET \/v1\/organization_permissions/);
     assert.ok(run.finished_at);
     assert.equal(Number(scalar(db, 'SELECT count(*) FROM clerk_sync_changes')), 0);
     assert.equal(runCli(['clerk', 'sync', 'extra'], { env: { DATABASE_URL: db.url } }).code, 2);

@@ -46,7 +46,8 @@ const SCHEMA = {
 const EXTRA = {
   admin_login_failures: null,
   clerk_sync_runs: ['id', 'status', 'started_at', 'finished_at', 'error',
-    ...['organizations', 'users', 'memberships'].flatMap((k) =>
+    ...['organizations', 'users', 'memberships', 'roles', 'permissions', 'invitations',
+      'domains'].flatMap((k) =>
       ['seen', 'applied', 'unchanged', 'failed'].map((n) => `${k}_${n}`))],
   clerk_sync_changes: ['id', 'run_id', 'object_type', 'clerk_id', 'created_at'],
 };
@@ -183,6 +184,62 @@ test('memberships: unique (user, organization), deleted with their user', T, () 
     assert.equal(r.stdout.trim(), '0', 'the membership went with its user');
     r = exec(db, 'SELECT count(*) FROM organizations;');
     assert.equal(r.stdout.trim(), '1', 'the organization stays');
+  } finally {
+    db.drop();
+  }
+});
+
+// The migrations before `upTo` run by hand (as the runner would, each
+// recorded), so that the next one meets rows written before it.
+function migrateBefore(db, upTo) {
+  const dir = path.join(ROOT, 'src', 'db', 'migrations', DB_KIND);
+  const ddl = db.kind === 'sqlite'
+    ? 'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL ' +
+      "DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));"
+    : 'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, ' +
+      'applied_at timestamptz NOT NULL DEFAULT now());';
+  let r = exec(db, ddl);
+  assert.equal(r.code, 0, r.stderr);
+  for (const [version, name] of MIGRATIONS.filter(([v]) => v < upTo)) {
+    r = exec(db, `${fs.readFileSync(path.join(dir, `${name}.sql`), 'utf8')}
+      ;INSERT INTO schema_migrations (version, name) VALUES (${version}, '${name}');`);
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+  }
+}
+
+test('0008: the sync runs count four more kinds; the changes recorded before stay, new types are admitted', T, () => {
+  const db = freshDb();
+  try {
+    migrateBefore(db, 8);
+    let r = exec(db, `INSERT INTO clerk_sync_runs (id, status, users_seen) VALUES (1, 'completed', 3);
+      INSERT INTO clerk_sync_changes (run_id, object_type, clerk_id) VALUES (1, 'users.user', 'user_a');
+      INSERT INTO clerk_sync_changes (run_id, object_type, clerk_id) VALUES (1, 'users.organization', 'org_a');`);
+    assert.equal(r.code, 0, r.stderr);
+    r = exec(db, "INSERT INTO clerk_sync_changes (run_id, object_type, clerk_id) VALUES (1, 'users.role', 'role_a');");
+    assert.notEqual(r.code, 0, 'before 0008: refused');
+    r = migrate(db);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Applied 1 migration/);
+    r = exec(db, 'SELECT id, run_id, object_type, clerk_id FROM clerk_sync_changes ORDER BY id;');
+    assert.equal(r.stdout.trim(), '1|1|users.user|user_a\n2|1|users.organization|org_a');
+    r = exec(db, 'SELECT users_seen, roles_seen, permissions_applied, invitations_unchanged, domains_failed ' +
+      'FROM clerk_sync_runs;');
+    assert.equal(r.stdout.trim(), '3|0|0|0|0');
+    for (const t of ['users.role', 'users.permission', 'users.organizationinvitation', 'users.organizationdomain']) {
+      r = exec(db, `INSERT INTO clerk_sync_changes (run_id, object_type, clerk_id) VALUES (1, '${t}', 'x_${t}');`);
+      assert.equal(r.code, 0, `${t}: ${r.stderr}`);
+    }
+    r = exec(db, "INSERT INTO clerk_sync_changes (run_id, object_type, clerk_id) VALUES (1, 'users.session', 's');");
+    assert.notEqual(r.code, 0, 'an unknown type is still refused');
+    r = exec(db, "INSERT INTO clerk_sync_changes (run_id, object_type, clerk_id) VALUES (99, 'users.user', 'u');");
+    assert.notEqual(r.code, 0, 'the run must exist');
+    // The indexes are back; a run's changes go with it.
+    const idx = db.kind === 'sqlite'
+      ? exec(db, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'clerk_sync_changes' ORDER BY name;")
+      : exec(db, "SELECT indexname FROM pg_indexes WHERE tablename = 'clerk_sync_changes' AND indexname LIKE '%_idx' ORDER BY indexname;");
+    assert.equal(idx.stdout.trim(), 'clerk_sync_changes_clerk_idx\nclerk_sync_changes_run_idx');
+    r = exec(db, 'DELETE FROM clerk_sync_runs WHERE id = 1; SELECT count(*) FROM clerk_sync_changes;');
+    assert.equal(r.stdout.trim(), '0');
   } finally {
     db.drop();
   }
