@@ -320,18 +320,25 @@ describe('admin in chromium', () => {
     }
   });
 
-  test('logout: the nav link asks, the button logs out', T, async () => {
+  test('logout: one click on the header\'s button; GET /admin/logout/ only asks', T, async () => {
     const { context, page, seen } = await open();
     try {
       await login(page, 'root@browser.test');
-      await Promise.all([page.waitForLoadState('load'), page.click('nav.site-nav >> text=Log out')]);
-      assert.equal(await page.textContent('h1'), 'Log out');
-      await Promise.all([page.waitForURL(`${srv.url}/admin/login/`), page.click('button >> text=Log out')]);
+      await page.goto(`${srv.url}/admin/users/user/`);
+      assert.equal(await page.locator('header.site-header #logout-form button').innerText(), 'Log out');
+      await Promise.all([page.waitForURL(`${srv.url}/admin/login/`),
+        page.click('header.site-header #logout-form >> text=Log out')]);
       assert.match(await page.textContent('.messages .info'), /logged out/);
       await page.goto(`${srv.url}/admin/`);
       assert.match(page.url(), /\/admin\/login\/$/);
-      const cookies = await context.cookies();
-      assert.ok(!cookies.some((c) => c.name === 'mysaas_admin'));
+      assert.ok(!(await context.cookies()).some((c) => c.name === 'mysaas_admin'));
+      // GET /admin/logout/ asks; its own button logs out.
+      await login(page, 'root@browser.test');
+      await page.goto(`${srv.url}/admin/logout/`);
+      assert.equal(await page.textContent('h1'), 'Log out');
+      assert.ok((await context.cookies()).some((c) => c.name === 'mysaas_admin'), 'a GET changes nothing');
+      await Promise.all([page.waitForURL(`${srv.url}/admin/login/`), page.click('main button >> text=Log out')]);
+      assert.ok(!(await context.cookies()).some((c) => c.name === 'mysaas_admin'));
       clean(seen);
     } finally {
       await context.close();
