@@ -30,6 +30,17 @@
 	"CASE WHEN " p " = " #k " THEN " e " END ASC NULLS LAST, " \
 	"CASE WHEN " p " = -" #k " THEN " e " END DESC NULLS FIRST, "
 
+/*
+ * Clerk's times are Unix ms: a changelist shows them as timestamps, which
+ * each backend writes its own way (its cells are database values); and
+ * the time now in Unix ms, to compare them with.
+ */
+#define ADMIN_MS_SQLITE(x) \
+	"strftime('%Y-%m-%dT%H:%M:%fZ', " x " / 1000.0, 'unixepoch')"
+#define ADMIN_MS_PG(x)      "to_timestamp(" x " / 1000.0)"
+#define ADMIN_NOW_MS_SQLITE "(CAST(strftime('%s', 'now') AS integer) * 1000)"
+#define ADMIN_NOW_MS_PG     "CAST(extract(epoch FROM now()) * 1000 AS bigint)"
+
 struct admin_column {
 	const char *key;   /* the o= value; NULL: not sortable */
 	const char *label; /* header */
@@ -107,6 +118,10 @@ extern const struct admin_model admin_users_model;
 extern const struct admin_model admin_orgs_model;
 extern const struct admin_model admin_members_model;
 extern const struct admin_model admin_sessions_model;
+extern const struct admin_model admin_invitations_model;
+extern const struct admin_model admin_domains_model;
+extern const struct admin_model admin_roles_model;
+extern const struct admin_model admin_permissions_model;
 extern const struct admin_model admin_events_model;
 extern const struct admin_model admin_syncruns_model;
 
@@ -130,6 +145,22 @@ int admin_log_write(struct admin_ctx *c, const char *action,
  */
 int admin_user_resolve(struct admin_ctx *c, const char *ref, const char **id,
     const char **label) MUST_CHECK;
+
+/*
+ * The organization ref names (its id, Clerk id or slug): 1 with *id and
+ * *label (its name) in the arena, 0 when none, -1 on a database error.
+ */
+int admin_org_resolve(struct admin_ctx *c, const char *ref, const char **id,
+    const char **label) MUST_CHECK;
+/*
+ * The Clerk id of the user, or of the organization, of local id id (as
+ * text): 1 with *clerk_id in the arena (NULL: made here, unknown to
+ * Clerk), 0 when there is no such row, -1 on a database error.
+ */
+int admin_user_clerk_id(struct admin_ctx *c, const char *id,
+    const char **clerk_id) MUST_CHECK;
+int admin_org_clerk_id(struct admin_ctx *c, const char *id,
+    const char **clerk_id) MUST_CHECK;
 
 /*
  * The sessions of user user_id (an id as text) as a table for the user's
