@@ -227,22 +227,6 @@ add_page(struct admin_ctx *c, const struct admin_values *v)
 	return admin_page_end(c, HTTP_OK);
 }
 
-static int
-resolve_org(struct admin_ctx *c, const char *ref, const char **id,
-    const char **label)
-{
-	static const char *const by_id =
-	    "SELECT id, name FROM organizations WHERE id = $1";
-	static const char *const by_ref =
-	    "SELECT id, name FROM organizations WHERE clerk_id = $1 OR "
-	    "slug = $1 ORDER BY id LIMIT 1";
-	int64_t n;
-
-	if (str_to_i64(str_from_cstr(ref), 1, INT64_MAX, &n) == 0)
-		return admin_resolve(c, by_id, ref, id, label);
-	return admin_resolve(c, by_ref, ref, id, label);
-}
-
 int
 admin_member_add(struct admin_ctx *c, const char *uid, const char *oid,
     const char *role, const char *now, const char **id)
@@ -288,7 +272,7 @@ member_add(struct admin_ctx *c)
 		}
 	}
 	if (v.v[1] != NULL && v.err[1] == NULL) {
-		if ((rc = resolve_org(c, v.v[1], &oid, &olabel)) == -1)
+		if ((rc = admin_org_resolve(c, v.v[1], &oid, &olabel)) == -1)
 			return admin_db_failed(c, "membership organization");
 		if (rc == 0) {
 			v.err[1] = "No organization has this ID, Clerk ID or "

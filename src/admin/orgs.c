@@ -116,6 +116,29 @@ org_lookup(struct admin_ctx *c, const char *id, struct admin_object *o)
 	return 1;
 }
 
+int
+admin_org_resolve(struct admin_ctx *c, const char *ref, const char **id,
+    const char **label)
+{
+	static const char *const by_id =
+	    "SELECT id, name FROM organizations WHERE id = $1";
+	static const char *const by_ref =
+	    "SELECT id, name FROM organizations WHERE clerk_id = $1 OR "
+	    "slug = $1 ORDER BY id LIMIT 1";
+	int64_t n;
+
+	if (str_to_i64(str_from_cstr(ref), 1, INT64_MAX, &n) == 0)
+		return admin_resolve(c, by_id, ref, id, label);
+	return admin_resolve(c, by_ref, ref, id, label);
+}
+
+int
+admin_org_clerk_id(struct admin_ctx *c, const char *id, const char **clerk_id)
+{
+	return admin_text_by_id(c,
+	    "SELECT clerk_id FROM organizations WHERE id = $1", id, clerk_id);
+}
+
 static int
 org_load(struct admin_ctx *c, const char *id, struct org_form *f)
 {

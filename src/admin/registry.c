@@ -16,7 +16,11 @@ static const struct admin_model *const models[] = {
     &admin_users_model,
     &admin_orgs_model,
     &admin_members_model,
+    &admin_invitations_model,
+    &admin_domains_model,
     &admin_sessions_model,
+    &admin_roles_model,
+    &admin_permissions_model,
     &admin_events_model,
     &admin_syncruns_model,
 };

@@ -253,6 +253,13 @@ admin_user_resolve(struct admin_ctx *c, const char *ref, const char **id,
 	    ref, id, label);
 }
 
+int
+admin_user_clerk_id(struct admin_ctx *c, const char *id, const char **clerk_id)
+{
+	return admin_text_by_id(c, "SELECT clerk_id FROM users WHERE id = $1",
+	    id, clerk_id);
+}
+
 static const char email_taken_msg[] = "A user with this email address already "
                                       "exists.";
 
