@@ -190,14 +190,30 @@ admin_clerk_db_failed(struct admin_ctx *c, const char *what)
 }
 
 void
-admin_clerk_local_notice(struct admin_ctx *c)
+admin_clerk_local_notice(struct admin_ctx *c, const char *text)
 {
 	html_lit(&c->h,
 	    "<ul class=\"messages\" id=\"clerk-notice\"><li "
-	    "class=\"warning\">CLERK_SECRET_KEY is not set: what is changed "
-	    "here is changed in this database only, and Clerk, which holds "
-	    "it, is not told. The next Clerk event or sync may overwrite "
-	    "it.</li></ul>\n");
+	    "class=\"warning\">");
+	if (text != NULL)
+		html_text(&c->h, text);
+	else
+		html_lit(&c->h,
+		    "CLERK_SECRET_KEY is not set: what is changed here is "
+		    "changed in this database only, and Clerk, which holds "
+		    "it, is not told. The next Clerk event or sync may "
+		    "overwrite it.");
+	html_lit(&c->h, "</li></ul>\n");
+}
+
+const char *
+admin_clerk_through(struct admin_ctx *c, const char *message)
+{
+	size_t len = strlen(message);
+
+	if (len > 0 && message[len - 1] == '.')
+		len--;
+	return admin_printf(c, "%.*s through Clerk.", (int)len, message);
 }
 
 void

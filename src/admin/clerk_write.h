@@ -83,9 +83,11 @@ int admin_clerk_db_failed(struct admin_ctx *c, const char *what);
 /*
  * The notice of a form that edits an object Clerk holds while
  * CLERK_SECRET_KEY is not set: this database only, and the next Clerk
- * event or sync may overwrite it.
+ * event or sync may overwrite it (text: other words; NULL: those).
  */
-void admin_clerk_local_notice(struct admin_ctx *c);
+void admin_clerk_local_notice(struct admin_ctx *c, const char *text);
+/* "Changed Name." as "Changed Name through Clerk." (in the arena). */
+const char *admin_clerk_through(struct admin_ctx *c, const char *message);
 /* The help line of a form whose saves go through Clerk. */
 void admin_clerk_through_help(struct admin_ctx *c);
 

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "admin/clerk_write.h"
 #include "admin/ctx.h"
 #include "core/str.h"
 #include "db/db.h"
@@ -176,5 +177,27 @@ int admin_user_sessions(struct admin_ctx *c, const char *user_id) MUST_CHECK;
  */
 int admin_member_add(struct admin_ctx *c, const char *uid, const char *oid,
     const char *role, const char *now, const char **id) MUST_CHECK;
+
+/*
+ * A membership written through Clerk (admin/clerk_write.h): added (id
+ * NULL; *new_id gets its local id, or its Clerk id when the mirror did
+ * not take it), re-roled (role set) or removed (role NULL), with its
+ * admin_log row, and one on the organization when org_id is set (its
+ * page's inline table).
+ */
+struct admin_member_write {
+	const char  *org_clerk_id, *user_clerk_id;
+	const char  *id;       /* the membership; NULL: an add */
+	const char  *clerk_id; /* the membership's; NULL: an add */
+	const char  *repr;     /* "user in organization" */
+	const char  *role;     /* the new role; NULL: a removal */
+	const char  *old_role; /* of a re-role */
+	const char  *org_id, *org_repr;
+	const char **new_id;
+};
+
+enum admin_clerk_rc admin_member_write(struct admin_ctx *c,
+    const struct admin_member_write                     *w,
+    struct admin_clerk_result                           *res) MUST_CHECK;
 
 #endif
