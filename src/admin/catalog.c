@@ -136,17 +136,7 @@ kind_of(const struct admin_ctx *c)
 static int
 entry_lookup(struct admin_ctx *c, const char *id, struct admin_object *o)
 {
-	struct db_rows *rows;
-	int             rc;
-
-	if ((rc = admin_row_by_id(c, lookup_sql[kind_of(c)], id, &rows)) != 1)
-		return rc;
-	o->id = admin_col(c, rows, 0);
-	o->repr = admin_col(c, rows, 1);
-	o->clerk_id = admin_col(c, rows, 2);
-	o->created_at = admin_col(c, rows, 3);
-	db_rows_free(rows);
-	return 1;
+	return admin_object_by_id(c, lookup_sql[kind_of(c)], id, o);
 }
 
 static int
@@ -225,13 +215,9 @@ entry_view(struct admin_ctx *c, const struct admin_object *o)
 	admin_readonly(c, "Description", e.description);
 	if (kind_of(c) == 1)
 		admin_readonly(c, "Type", e.type);
-	admin_ms_field(c, "Updated in Clerk", e.clerk_updated_at);
-	html_lit(&c->h, "<dt>Mirrored</dt><dd>");
-	admin_time(&c->h, e.created_at);
-	html_lit(&c->h, "</dd>\n<dt>Updated</dt><dd>");
-	admin_time(&c->h, e.updated_at);
+	admin_mirror_times(c, e.clerk_updated_at, e.created_at, e.updated_at);
 	html_lit(&c->h,
-	    "</dd>\n</dl>\n<p class=\"help\">Clerk holds the catalog: "
+	    "<p class=\"help\">Clerk holds the catalog: "
 	    "change it in Clerk's dashboard, and its webhooks bring the "
 	    "change here.</p>\n");
 	if (linked(c, o->id) == -1)

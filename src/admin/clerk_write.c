@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "accounts/clerk_sync.h"
+#include "admin/model.h"
 #include "admin/page.h"
 #include "app.h"
 #include "clerk/backend_api.h"
@@ -223,4 +224,66 @@ admin_clerk_through_help(struct admin_ctx *c)
 	    "<p class=\"help\" id=\"clerk-help\">Clerk holds this: a save "
 	    "asks Clerk first and records its answer here. If Clerk refuses, "
 	    "nothing is changed.</p>\n");
+}
+
+int
+admin_clerk_log_note(struct admin_ctx *c, const json_t *answer, const void *arg)
+{
+	const struct admin_clerk_note *n = arg;
+
+	(void)answer;
+	return admin_log_write(c, n->action, c->model->object_type, n->o->id,
+	    n->o->repr, n->message);
+}
+
+int
+admin_clerk_revoke(struct admin_ctx *c, const struct admin_object *o,
+    const struct admin_clerk_revoke *rv, bool *made)
+{
+	struct admin_clerk_note note = {o, "change", "Revoked through Clerk."};
+	struct admin_clerk_call call = {.method = "POST",
+	    .path = rv->path,
+	    .event = rv->event,
+	    .expect_id = rv->clerk_id,
+	    .log = admin_clerk_log_note,
+	    .arg = &note};
+	struct admin_clerk_result res;
+	enum admin_clerk_rc       rc = admin_clerk_write(c, &call, &res);
+
+	*made = rc == ADMIN_CLERK_DONE || rc == ADMIN_CLERK_UNAPPLIED ||
+	    rc == ADMIN_CLERK_DB_ERROR;
+	if (rc == ADMIN_CLERK_DB_ERROR)
+		return admin_clerk_db_failed(c,
+		    admin_printf(c, "%s revoke", c->model->verbose));
+	if (rc != ADMIN_CLERK_DONE)
+		return rv->page(c, o,
+		    admin_clerk_report(c, rc, &res, false, 0));
+	admin_flash(c, ADMIN_SUCCESS,
+	    admin_printf(c, "The %s \xE2\x80\x9C%s\xE2\x80\x9D was revoked.",
+	        c->model->verbose, o->repr));
+	return admin_redirect(c->r, admin_url(c, c->model, o->id, "change"));
+}
+
+void
+admin_clerk_revoke_form(struct admin_ctx *c, const struct admin_object *o,
+    const char *what, const char *effect)
+{
+	if (!c->user.is_superuser)
+		return;
+	if (!admin_clerk_on(c)) {
+		html_lit(&c->h, "<p class=\"help\">");
+		html_text(&c->h,
+		    admin_printf(c,
+		        "Revoking %s goes through Clerk, which holds it: set "
+		        "CLERK_SECRET_KEY to revoke it from here.",
+		        what));
+		html_lit(&c->h, "</p>\n");
+		return;
+	}
+	admin_form_open(c, admin_url(c, c->model, o->id, "revoke"));
+	html_lit(&c->h,
+	    "<div class=\"form-actions\"><button type=\"submit\" "
+	    "class=\"btn-danger\">Revoke</button></div>\n<p class=\"help\">");
+	html_text(&c->h, effect);
+	html_lit(&c->h, "</p>\n</form>\n");
 }

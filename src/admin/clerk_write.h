@@ -17,6 +17,8 @@
 
 #include "admin/ctx.h"
 
+struct admin_object;
+
 /* How a call through Clerk ended. */
 enum admin_clerk_rc {
 	ADMIN_CLERK_DONE = 0,    /* made; the answer applied and logged */
@@ -54,6 +56,19 @@ struct admin_clerk_result {
 	const char *param; /* Clerk's meta.param_name; NULL when none */
 };
 
+/* One admin_log row on an object, as a call's log (arg of
+ * admin_clerk_log_note). */
+struct admin_clerk_note {
+	const struct admin_object *o;
+	const char                *action;  /* "change", "delete" */
+	const char                *message; /* "Revoked through Clerk." */
+};
+
+/* A call's log (admin_clerk_log_fn) whose arg is a struct
+ * admin_clerk_note: its row, on the model of the URL. */
+int admin_clerk_log_note(struct admin_ctx *c, const json_t *answer,
+    const void *arg) MUST_CHECK;
+
 /* True when CLERK_SECRET_KEY is set: Clerk's objects change in Clerk. */
 bool admin_clerk_on(const struct admin_ctx *c) MUST_CHECK;
 /*
@@ -90,5 +105,33 @@ void admin_clerk_local_notice(struct admin_ctx *c, const char *text);
 const char *admin_clerk_through(struct admin_ctx *c, const char *message);
 /* The help line of a form whose saves go through Clerk. */
 void admin_clerk_through_help(struct admin_ctx *c);
+
+/* A page of one object, answered with status. */
+typedef int (*admin_object_page_fn)(struct admin_ctx *c,
+    const struct admin_object *o, int status);
+
+/* A revoke through Clerk: what admin_clerk_revoke() asks. */
+struct admin_clerk_revoke {
+	const char          *path;     /* POST, ids encoded */
+	const char          *event;    /* whose rule applies the answer */
+	const char          *clerk_id; /* the object the answer must name */
+	admin_object_page_fn page;     /* the object's page */
+};
+
+/*
+ * Revokes o, which Clerk holds, through Clerk, with the admin_log row
+ * "Revoked through Clerk.": then a flash and a redirect to o's page, or,
+ * when it did not go through, rv->page with why. *made is true when Clerk
+ * revoked it, whatever the mirror could record.
+ */
+int admin_clerk_revoke(struct admin_ctx *c, const struct admin_object *o,
+    const struct admin_clerk_revoke *rv, bool *made);
+/*
+ * The Revoke button of o (a form to its .../revoke/ URL) with effect
+ * under it, or, without CLERK_SECRET_KEY, why there is none (what: "a
+ * session"). Only for superusers; the caller decides whether o is live.
+ */
+void admin_clerk_revoke_form(struct admin_ctx *c, const struct admin_object *o,
+    const char *what, const char *effect);
 
 #endif

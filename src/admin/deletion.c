@@ -98,16 +98,6 @@ confirm(struct admin_ctx *c, const struct admin_object *o,
 	return admin_page_end(c, status);
 }
 
-static int
-log_delete(struct admin_ctx *c, const json_t *answer, const void *arg)
-{
-	const struct admin_object *o = arg;
-
-	(void)answer;
-	return admin_log_write(c, "delete", c->model->object_type, o->id,
-	    o->repr, "Deleted through Clerk.");
-}
-
 /* The flash of a deletion and the way back to the changelist. */
 static int
 deleted(struct admin_ctx *c, const struct admin_object *o)
@@ -124,6 +114,7 @@ static int
 delete_through(struct admin_ctx *c, const struct admin_object *o,
     const struct admin_deletion *d)
 {
+	struct admin_clerk_note note = {o, "delete", "Deleted through Clerk."};
 	/* The log row first: an admin deleting their own account leaves it
 	 * with user_id NULL (its foreign key is set to NULL). */
 	struct admin_clerk_call   call = {.method = "DELETE",
@@ -131,8 +122,8 @@ delete_through(struct admin_ctx *c, const struct admin_object *o,
 	      .event = d->clerk_event,
 	      .expect_id = d->clerk_id,
 	      .log_first = true,
-	      .log = log_delete,
-	      .arg = o};
+	      .log = admin_clerk_log_note,
+	      .arg = &note};
 	struct admin_clerk_result res;
 	enum admin_clerk_rc       rc = admin_clerk_write(c, &call, &res);
 

@@ -100,22 +100,10 @@ domain_load(struct admin_ctx *c, const char *id, struct domain *d)
 static int
 domain_lookup(struct admin_ctx *c, const char *id, struct admin_object *o)
 {
-	static const char *const sql =
+	return admin_object_by_id(c,
 	    "SELECT id, name, clerk_id, created_at FROM organization_domains "
-	    "WHERE id = $1";
-	struct db_rows *rows;
-	int             rc;
-
-	if ((rc = admin_row_by_id(c, sql, id, &rows)) != 1)
-		return rc;
-	o->id = admin_col(c, rows, 0);
-	o->repr = admin_col(c, rows, 1);
-	o->clerk_id = admin_col(c, rows, 2);
-	o->created_at = admin_col(c, rows, 3);
-	if (o->repr == NULL || *o->repr == '\0')
-		o->repr = o->clerk_id;
-	db_rows_free(rows);
-	return 1;
+	    "WHERE id = $1",
+	    id, o);
 }
 
 static int
@@ -131,23 +119,13 @@ domain_view(struct admin_ctx *c, const struct admin_object *o)
 	admin_object_head(c, o, "View");
 	admin_readonly(c, "Clerk ID", d.clerk_id);
 	admin_readonly(c, "Name", d.name);
-	html_lit(&c->h, "<dt>Organization</dt><dd><a");
-	html_url_attr(&c->h, "href",
-	    admin_url(c, &admin_orgs_model, d.org_id, "change"));
-	html_lit(&c->h, ">");
-	html_text(&c->h, d.org);
-	html_lit(&c->h, "</a></dd>\n");
+	admin_link_field(c, "Organization", &admin_orgs_model, d.org_id, d.org);
 	admin_readonly(c, "Enrollment mode", d.mode);
 	html_lit(&c->h, "<dt>Verified</dt><dd>");
 	admin_bool(&c->h, d.verified);
 	html_lit(&c->h, "</dd>\n");
 	admin_readonly(c, "Affiliation email address", d.affiliation);
-	admin_ms_field(c, "Updated in Clerk", d.clerk_updated_at);
-	html_lit(&c->h, "<dt>Mirrored</dt><dd>");
-	admin_time(&c->h, d.created_at);
-	html_lit(&c->h, "</dd>\n<dt>Updated</dt><dd>");
-	admin_time(&c->h, d.updated_at);
-	html_lit(&c->h, "</dd>\n</dl>\n");
+	admin_mirror_times(c, d.clerk_updated_at, d.created_at, d.updated_at);
 	return admin_page_end(c, HTTP_OK);
 }
 

@@ -135,44 +135,10 @@ invitation_load(struct admin_ctx *c, const char *id, struct invitation *v)
 static int
 invitation_lookup(struct admin_ctx *c, const char *id, struct admin_object *o)
 {
-	static const char *const sql =
+	return admin_object_by_id(c,
 	    "SELECT id, email_address, clerk_id, created_at FROM "
-	    "organization_invitations WHERE id = $1";
-	struct db_rows *rows;
-	int             rc;
-
-	if ((rc = admin_row_by_id(c, sql, id, &rows)) != 1)
-		return rc;
-	o->id = admin_col(c, rows, 0);
-	o->repr = admin_col(c, rows, 1);
-	o->clerk_id = admin_col(c, rows, 2);
-	o->created_at = admin_col(c, rows, 3);
-	if (o->repr == NULL || *o->repr == '\0')
-		o->repr = o->clerk_id;
-	db_rows_free(rows);
-	return 1;
-}
-
-/* The Revoke button, or why there is none. */
-static void
-revoke_form(struct admin_ctx *c, const struct admin_object *o,
-    const struct invitation *v)
-{
-	if (!c->user.is_superuser || strcmp(v->status, "pending") != 0)
-		return;
-	if (!admin_clerk_on(c)) {
-		html_lit(&c->h,
-		    "<p class=\"help\">Revoking an invitation goes through "
-		    "Clerk, which holds it: set CLERK_SECRET_KEY to revoke "
-		    "it from here.</p>\n");
-		return;
-	}
-	admin_form_open(c, admin_url(c, c->model, o->id, "revoke"));
-	html_lit(&c->h,
-	    "<div class=\"form-actions\"><button type=\"submit\" "
-	    "class=\"btn-danger\">Revoke</button></div>\n<p "
-	    "class=\"help\">Asks Clerk to revoke this invitation: its link "
-	    "stops working.</p>\n</form>\n");
+	    "organization_invitations WHERE id = $1",
+	    id, o);
 }
 
 static int
@@ -188,24 +154,18 @@ invitation_page(struct admin_ctx *c, const struct admin_object *o, int status)
 	admin_object_head(c, o, "View");
 	admin_readonly(c, "Clerk ID", v.clerk_id);
 	admin_readonly(c, "Email address", v.email);
-	html_lit(&c->h, "<dt>Organization</dt><dd><a");
-	html_url_attr(&c->h, "href",
-	    admin_url(c, &admin_orgs_model, v.org_id, "change"));
-	html_lit(&c->h, ">");
-	html_text(&c->h, v.org);
-	html_lit(&c->h, "</a></dd>\n");
+	admin_link_field(c, "Organization", &admin_orgs_model, v.org_id, v.org);
 	admin_readonly(c, "Role", v.role);
 	admin_readonly(c, "Status", v.status);
 	admin_readonly(c, "Invited by (Clerk user ID)", v.inviter);
 	admin_readonly(c, "Accepted by (Clerk user ID)", v.user);
 	admin_ms_field(c, "Expires", v.expires_at);
-	admin_ms_field(c, "Updated in Clerk", v.clerk_updated_at);
-	html_lit(&c->h, "<dt>Mirrored</dt><dd>");
-	admin_time(&c->h, v.created_at);
-	html_lit(&c->h, "</dd>\n<dt>Updated</dt><dd>");
-	admin_time(&c->h, v.updated_at);
-	html_lit(&c->h, "</dd>\n</dl>\n");
-	revoke_form(c, o, &v);
+	admin_mirror_times(c, v.clerk_updated_at, v.created_at, v.updated_at);
+	/* A pending invitation past expires_at reads expired: not offered. */
+	if (strcmp(v.status, "pending") == 0)
+		admin_clerk_revoke_form(c, o, "an invitation",
+		    "Asks Clerk to revoke this invitation: its link stops "
+		    "working.");
 	return admin_page_end(c, status);
 }
 
@@ -219,30 +179,19 @@ invitation_view(struct admin_ctx *c, const struct admin_object *o)
 	return invitation_page(c, o, HTTP_OK);
 }
 
-static int
-log_revoke(struct admin_ctx *c, const json_t *answer, const void *arg)
-{
-	const struct admin_object *o = arg;
-
-	(void)answer;
-	return admin_log_write(c, "change", c->model->object_type, o->id,
-	    o->repr, "Revoked through Clerk.");
-}
-
 int
 admin_invitation_revoke(struct req *r)
 {
 	struct admin_ctx         *c = r->gate_ctx;
 	struct admin_object       o;
 	struct invitation         v;
-	struct admin_clerk_call   call = {.method = "POST",
-	      .event = "organizationInvitation.revoked",
-	      .log = log_revoke,
-	      .arg = &o};
-	struct admin_clerk_result res;
-	struct str                id = req_param(r, "id");
-	enum admin_clerk_rc       rc;
-	int                       found;
+	struct admin_clerk_revoke rv = {
+	    .event = "organizationInvitation.revoked",
+	    .page = invitation_page,
+	};
+	struct str id = req_param(r, "id");
+	bool       made;
+	int        found;
 
 	if (c == NULL)
 		return HTTP_INTERNAL_ERROR;
@@ -262,21 +211,10 @@ admin_invitation_revoke(struct req *r)
 		    "changed.");
 		return invitation_page(c, &o, HTTP_OK);
 	}
-	call.path =
-	    admin_printf(c, "/v1/organizations/%s/invitations/%s/revoke",
-	        admin_enc(c, v.org_clerk_id), admin_enc(c, v.clerk_id));
-	call.expect_id = v.clerk_id;
-	rc = admin_clerk_write(c, &call, &res);
-	if (rc == ADMIN_CLERK_DB_ERROR)
-		return admin_clerk_db_failed(c, "invitation revoke");
-	if (rc != ADMIN_CLERK_DONE)
-		return invitation_page(c, &o,
-		    admin_clerk_report(c, rc, &res, false, 0));
-	admin_flash(c, ADMIN_SUCCESS,
-	    admin_printf(c,
-	        "The invitation to \xE2\x80\x9C%s\xE2\x80\x9D was revoked.",
-	        o.repr));
-	return admin_redirect(r, admin_url(c, c->model, o.id, "change"));
+	rv.path = admin_printf(c, "/v1/organizations/%s/invitations/%s/revoke",
+	    admin_enc(c, v.org_clerk_id), admin_enc(c, v.clerk_id));
+	rv.clerk_id = v.clerk_id;
+	return admin_clerk_revoke(c, &o, &rv, &made);
 }
 
 static int

@@ -230,19 +230,6 @@ admin_member_write(struct admin_ctx *c, const struct admin_member_write *w,
 	return rc;
 }
 
-static void
-link_dd(struct admin_ctx *c, const char *label, const struct admin_model *m,
-    const char *id, const char *text)
-{
-	html_lit(&c->h, "<dt>");
-	html_text(&c->h, label);
-	html_lit(&c->h, "</dt><dd><a");
-	html_url_attr(&c->h, "href", admin_url(c, m, id, "change"));
-	html_lit(&c->h, ">");
-	html_text(&c->h, text);
-	html_lit(&c->h, "</a></dd>\n");
-}
-
 static int
 change_page(struct admin_ctx *c, const struct admin_object *o,
     const struct member *m, const struct admin_values *v, int status)
@@ -252,8 +239,9 @@ change_page(struct admin_ctx *c, const struct admin_object *o,
 	admin_object_head(c, o, edit ? "Change" : "View");
 	admin_readonly(c, "ID", o->id);
 	admin_readonly(c, "Clerk ID", m->clerk_id);
-	link_dd(c, "User", &admin_users_model, m->user_id, m->user);
-	link_dd(c, "Organization", &admin_orgs_model, m->org_id, m->org);
+	admin_link_field(c, "User", &admin_users_model, m->user_id, m->user);
+	admin_link_field(c, "Organization", &admin_orgs_model, m->org_id,
+	    m->org);
 	html_lit(&c->h, "<dt>Created</dt><dd>");
 	admin_time(&c->h, m->created_at);
 	html_lit(&c->h, "</dd>\n<dt>Updated</dt><dd>");

@@ -126,6 +126,13 @@ extern const struct admin_model admin_permissions_model;
 extern const struct admin_model admin_events_model;
 extern const struct admin_model admin_syncruns_model;
 
+/*
+ * A lookup (struct admin_model.lookup) by local id: sql's $1 is the id,
+ * its columns the id, the name to show (when empty: the Clerk id), the
+ * Clerk id and created_at. 1 found, 0 not found, -1 database error.
+ */
+int admin_object_by_id(struct admin_ctx *c, const char *sql, const char *id,
+    struct admin_object *o) MUST_CHECK;
 /* The model at /admin/<app>/<name>/, or NULL. */
 const struct admin_model *admin_model_find(struct str app,
     struct str                                        name) MUST_CHECK;

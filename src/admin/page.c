@@ -336,6 +336,31 @@ admin_ms_field(struct admin_ctx *c, const char *label, int64_t ms)
 }
 
 void
+admin_link_field(struct admin_ctx *c, const char *label,
+    const struct admin_model *m, const char *id, const char *text)
+{
+	html_lit(&c->h, "<dt>");
+	html_text(&c->h, label);
+	html_lit(&c->h, "</dt><dd><a");
+	html_url_attr(&c->h, "href", admin_url(c, m, id, "change"));
+	html_lit(&c->h, ">");
+	html_text(&c->h, text);
+	html_lit(&c->h, "</a></dd>\n");
+}
+
+void
+admin_mirror_times(struct admin_ctx *c, int64_t clerk_updated_ms,
+    const char *created_at, const char *updated_at)
+{
+	admin_ms_field(c, "Updated in Clerk", clerk_updated_ms);
+	html_lit(&c->h, "<dt>Mirrored</dt><dd>");
+	admin_time(&c->h, created_at);
+	html_lit(&c->h, "</dd>\n<dt>Updated</dt><dd>");
+	admin_time(&c->h, updated_at);
+	html_lit(&c->h, "</dd>\n</dl>\n");
+}
+
+void
 admin_bool(struct html *h, bool v)
 {
 	if (v)

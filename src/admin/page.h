@@ -13,6 +13,7 @@
 
 #include "admin/ctx.h"
 
+struct admin_model;
 struct admin_object;
 
 /* Opens the admin layout with its nav and any messages; crumbs are
@@ -57,6 +58,16 @@ void admin_time(struct html *h, const char *db);
 void admin_ms_time(struct html *h, int64_t ms);
 /* A <dt>/<dd> pair of a time in Unix ms. */
 void admin_ms_field(struct admin_ctx *c, const char *label, int64_t ms);
+/* A <dt>/<dd> pair whose text links to object id's page of model m. */
+void admin_link_field(struct admin_ctx *c, const char *label,
+    const struct admin_model *m, const char *id, const char *text);
+/*
+ * The last rows of a mirrored object's <dl class="fields">: when Clerk
+ * last changed it (Unix ms), when it was mirrored and last updated here
+ * (database times); then closes the list.
+ */
+void admin_mirror_times(struct admin_ctx *c, int64_t clerk_updated_ms,
+    const char *created_at, const char *updated_at);
 /* "Yes"/"No" with a symbol that does not rely on colour. */
 void admin_bool(struct html *h, bool v);
 /*

@@ -116,48 +116,16 @@ session_load(struct admin_ctx *c, const char *id, struct session_row *s)
 static int
 session_lookup(struct admin_ctx *c, const char *id, struct admin_object *o)
 {
-	static const char *const sql =
-	    "SELECT id, clerk_id, created_at FROM sessions WHERE id = $1";
-	struct db_rows *rows;
-	int             rc;
-
-	if ((rc = admin_row_by_id(c, sql, id, &rows)) != 1)
-		return rc;
-	o->id = admin_col(c, rows, 0);
-	o->clerk_id = admin_col(c, rows, 1);
-	o->repr = o->clerk_id;
-	o->created_at = admin_col(c, rows, 2);
-	db_rows_free(rows);
-	return 1;
+	return admin_object_by_id(c,
+	    "SELECT id, clerk_id, clerk_id, created_at FROM sessions WHERE "
+	    "id = $1",
+	    id, o);
 }
 
 static bool
 is_live(const char *status)
 {
 	return strcmp(status, "active") == 0 || strcmp(status, "pending") == 0;
-}
-
-/* The Revoke button, or why there is none. */
-static void
-revoke_form(struct admin_ctx *c, const struct admin_object *o,
-    const struct session_row *s)
-{
-	if (!c->user.is_superuser || !is_live(s->status))
-		return;
-	if (!admin_clerk_on(c)) {
-		html_lit(&c->h,
-		    "<p class=\"help\">Revoking a session goes through "
-		    "Clerk, which holds it: set CLERK_SECRET_KEY to revoke "
-		    "it from here.</p>\n");
-		return;
-	}
-	admin_form_open(c, admin_url(c, c->model, o->id, "revoke"));
-	html_lit(&c->h,
-	    "<div class=\"form-actions\"><button type=\"submit\" "
-	    "class=\"btn-danger\">Revoke</button></div>\n<p "
-	    "class=\"help\">Asks Clerk to revoke this session: the user is "
-	    "signed out of it, and its tokens are refused at once.</p>\n"
-	    "</form>\n");
 }
 
 static int
@@ -170,19 +138,9 @@ session_page(struct admin_ctx *c, const struct admin_object *o, int status)
 		return rc == -1 ? admin_db_failed(c, "session load")
 		                : admin_error(c, HTTP_NOT_FOUND, "Not found",
 		                      "This session no longer exists.");
-	admin_object_page_begin(c, o->repr, o, NULL);
-	html_lit(&c->h, "<h1>View session</h1>\n<h2 class=\"muted\">");
-	html_text(&c->h, o->repr);
-	html_lit(&c->h, "</h2>\n<p><a class=\"btn btn-secondary\"");
-	html_url_attr(&c->h, "href", admin_url(c, c->model, o->id, "history"));
-	html_lit(&c->h, ">History</a></p>\n<dl class=\"fields\">\n");
+	admin_object_head(c, o, "View");
 	admin_readonly(c, "Session ID", s.clerk_id);
-	html_lit(&c->h, "<dt>User</dt><dd><a");
-	html_url_attr(&c->h, "href",
-	    admin_url(c, &admin_users_model, s.user_id, "change"));
-	html_lit(&c->h, ">");
-	html_text(&c->h, s.user);
-	html_lit(&c->h, "</a></dd>\n");
+	admin_link_field(c, "User", &admin_users_model, s.user_id, s.user);
 	admin_readonly(c, "Status", s.status);
 	admin_readonly(c, "Client ID", s.client_id);
 	admin_readonly(c, "Last active organization", s.org_id);
@@ -190,13 +148,11 @@ session_page(struct admin_ctx *c, const struct admin_object *o, int status)
 	admin_ms_field(c, "Last active", s.ms[0]);
 	admin_ms_field(c, "Expires", s.ms[1]);
 	admin_ms_field(c, "Abandoned after", s.ms[2]);
-	admin_ms_field(c, "Updated in Clerk", s.ms[3]);
-	html_lit(&c->h, "<dt>Mirrored</dt><dd>");
-	admin_time(&c->h, s.created_at);
-	html_lit(&c->h, "</dd>\n<dt>Updated</dt><dd>");
-	admin_time(&c->h, s.updated_at);
-	html_lit(&c->h, "</dd>\n</dl>\n");
-	revoke_form(c, o, &s);
+	admin_mirror_times(c, s.ms[3], s.created_at, s.updated_at);
+	if (is_live(s.status))
+		admin_clerk_revoke_form(c, o, "a session",
+		    "Asks Clerk to revoke this session: the user is signed out "
+		    "of it, and its tokens are refused at once.");
 	return admin_page_end(c, status);
 }
 
@@ -206,45 +162,23 @@ session_view(struct admin_ctx *c, const struct admin_object *o)
 	return session_page(c, o, HTTP_OK);
 }
 
-static int
-log_revoke(struct admin_ctx *c, const json_t *answer, const void *arg)
-{
-	const struct admin_object *o = arg;
-
-	(void)answer;
-	return admin_log_write(c, "change", c->model->object_type, o->id,
-	    o->repr, "Revoked through Clerk.");
-}
-
 /* Asks Clerk; the page (or redirect) that tells how it went. */
 static int
 revoke(struct admin_ctx *c, const struct admin_object *o)
 {
-	struct admin_clerk_call   call = {.method = "POST",
-	      .path = admin_printf(c, "/v1/sessions/%s/revoke",
-	          admin_enc(c, o->repr)),
-	      .event = "session.revoked",
-	      .expect_id = o->repr,
-	      .log = log_revoke,
-	      .arg = o};
-	struct admin_clerk_result res;
-	enum admin_clerk_rc       rc = admin_clerk_write(c, &call, &res);
+	struct admin_clerk_revoke rv = {.path = admin_printf(c,
+	                                    "/v1/sessions/%s/revoke",
+	                                    admin_enc(c, o->repr)),
+	    .event = "session.revoked",
+	    .clerk_id = o->repr,
+	    .page = session_page};
+	bool                      made = false;
+	int                       status = admin_clerk_revoke(c, o, &rv, &made);
 
-	if (rc == ADMIN_CLERK_REFUSED || rc == ADMIN_CLERK_UNAVAILABLE)
-		return session_page(c, o,
-		    admin_clerk_report(c, rc, &res, false, 0));
 	/* Clerk has revoked it, whatever the mirror could record. */
-	revocations_add(c->r->app->revocations, o->repr);
-	if (rc == ADMIN_CLERK_DB_ERROR)
-		return admin_clerk_db_failed(c, "session revoke");
-	if (rc == ADMIN_CLERK_UNAPPLIED)
-		return session_page(c, o,
-		    admin_clerk_report(c, rc, &res, false, 0));
-	admin_flash(c, ADMIN_SUCCESS,
-	    admin_printf(c,
-	        "The session \xE2\x80\x9C%s\xE2\x80\x9D was revoked.",
-	        o->repr));
-	return admin_redirect(c->r, admin_url(c, c->model, o->id, "change"));
+	if (made)
+		revocations_add(c->r->app->revocations, o->repr);
+	return status;
 }
 
 int

@@ -11,13 +11,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { CLERK_ERRORS, startFakeClerk } from './lib/fake_clerk.mjs';
-import { newKey, pemEnv } from './lib/clerk.mjs';
+import { CLERK_ERRORS } from './lib/fake_clerk.mjs';
 import {
   assertOk, count, deliver, exec, membershipEvent, memberships, mirror, orgs, rows, scalar, sqlStr,
   startWebhookServer, tombstones, userByClerkId, userEvent,
 } from './lib/webhook.mjs';
-import { adminLog, createAdmin, csrfOf, signedIn, unescape } from './admin_helpers.mjs';
+import {
+  adminLog, createAdmin, csrfOf, fieldError, messagesOf, signedIn, startClerkAdmin, unescape,
+} from './admin_helpers.mjs';
 
 const T = { timeout: 120000 };
 const ORG_PATCH = 'PATCH /v1/organizations/{org}';
@@ -27,16 +28,6 @@ const MEMBER = '/v1/organizations/{org}/memberships/{user}';
 // The calls that write (anything but GET), oldest first.
 const writesOf = (fake) => fake.calls((c) => c.method !== 'GET')
   .map((c) => ({ method: c.method, path: c.path, body: c.body }));
-
-// The error list of a form field, or null.
-function fieldError(html, name) {
-  const m = new RegExp(`<ul class="errorlist" id="id_${name}_error"><li>([^<]*)</li>`).exec(html);
-  return m ? unescape(m[1]) : null;
-}
-
-// The messages of a page (text).
-const messagesOf = (html) => [...html.matchAll(/<li class="(?:error|warning|success|info)"[^>]*>([^<]*)<\/li>/g)]
-  .map((m) => unescape(m[1]));
 
 // The form of an organization's page as a browser posts it: the fields,
 // then each membership row's role (as shown unless changed) and box.
@@ -88,18 +79,13 @@ describe('with CLERK_SECRET_KEY (a fake Backend API)', () => {
   const member = (id) => rows(db, `SELECT id, clerk_id, role, clerk_updated_at FROM organization_memberships
     WHERE id = ${id}`)[0];
 
+  let env;
+
   before(async () => {
-    fake = await startFakeClerk();
-    srv = await startWebhookServer({ env: { ...pemEnv(await newKey()), ...fake.env() } });
-    db = srv.db;
-    createAdmin(db, 'root@admin.test');
-    createAdmin(db, 'viewer@admin.test', { superuser: false });
-    admin = await signedIn(srv.url, 'root@admin.test');
+    env = await startClerkAdmin();
+    ({ fake, srv, db, admin } = env);
   });
-  after(async () => {
-    if (srv) await srv.stop();
-    if (fake) await fake.close();
-  });
+  after(async () => { await env?.stop(); });
 
   test('an organization\'s name and slug: PATCH to Clerk, its answer applied with admin_log; the webhook after is a no-op', T, async () => {
     const org = await clerkOrg('Acme');

@@ -7,37 +7,33 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { createAdmin } from './admin_helpers.mjs';
+import { startClerkAdmin } from './admin_helpers.mjs';
 import { clean, launch, login as loginAs, open as openContext } from './admin_browser_helpers.mjs';
-import { startFakeClerk } from './lib/fake_clerk.mjs';
-import { newKey, pemEnv } from './lib/clerk.mjs';
-import { assertOk, deliver, exec, scalar, sqlStr, startWebhookServer } from './lib/webhook.mjs';
+import { assertOk, deliver, exec, scalar, sqlStr } from './lib/webhook.mjs';
 
 const T = { timeout: 120000 };
+let env;
 let fake;
 let srv;
 let db;
 let browser;
 
 const open = (opts) => openContext(browser, srv.url, opts);
-const login = (page) => loginAs(page, srv.url, 'root@browser.test');
+const login = (page) => loginAs(page, srv.url, 'root@admin.test');
 const idOf = (table, clerkId) => Number(scalar(db, `SELECT id FROM ${table} WHERE clerk_id = ${sqlStr(clerkId)}`));
 const mirrorObj = async (obj) => assertOk(await deliver(srv.url, JSON.stringify(fake.webhook(obj))), obj.object);
 // Clicks what submits the page's form and waits for the next page.
 const submit = (page, selector) => Promise.all([page.waitForLoadState('load'), page.click(selector)]);
 
 before(async () => {
-  fake = await startFakeClerk();
-  srv = await startWebhookServer({ env: { ...pemEnv(await newKey()), ...fake.env() } });
-  db = srv.db;
-  createAdmin(db, 'root@browser.test');
+  env = await startClerkAdmin();
+  ({ fake, srv, db } = env);
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
-  await srv?.stop();
-  await fake?.close();
+  await env?.stop();
 });
 
 describe('writes through Clerk in chromium', () => {
@@ -129,7 +125,7 @@ describe('writes through Clerk in chromium', () => {
       await submit(page, '#result_list tbody a >> text=revoke-me@browser.test');
       assert.equal(await page.textContent('h1'), 'View organization invitation');
       await submit(page, 'button >> text=Revoke');
-      assert.match(await page.textContent('.messages .success'), /The invitation to “revoke-me@browser.test” was revoked/);
+      assert.match(await page.textContent('.messages .success'), /The organization invitation “revoke-me@browser.test” was revoked/);
       assert.equal(page.url(), `${srv.url}/admin/users/organizationinvitation/${iid}/change/`);
       assert.equal(fake.state.invitations.get(inv.id).status, 'revoked');
       clean(seen);

@@ -9,21 +9,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { CLERK_ERRORS, startFakeClerk } from './lib/fake_clerk.mjs';
-import { newKey, pemEnv } from './lib/clerk.mjs';
+import { CLERK_ERRORS } from './lib/fake_clerk.mjs';
 import {
   assertOk, count, deliver, exec, orgEvent, rows, scalar, sqlStr, startWebhookServer, uid,
 } from './lib/webhook.mjs';
-import { adminLog, createAdmin, csrfOf, signedIn, tableRows, unescape } from './admin_helpers.mjs';
+import {
+  adminLog, createAdmin, csrfOf, messagesOf, signedIn, startClerkAdmin, tableRows, unescape,
+} from './admin_helpers.mjs';
 
 const T = { timeout: 120000 };
 const DAY = 86400000;
 const INVITE = 'POST /v1/organizations/{org}/invitations';
 const REVOKE = 'POST /v1/organizations/{org}/invitations/{inv}/revoke';
 const LIST = '/admin/users/organizationinvitation/';
-
-const messagesOf = (html) => [...html.matchAll(/<li class="(?:error|warning|success|info)"[^>]*>([^<]*)<\/li>/g)]
-  .map((m) => unescape(m[1]));
 
 // An invitation row of the mirror, inserted as the webhook rules would.
 function insertInvitation(db, orgId, { clerkId = uid('orginv'), email, role = 'org:member', status = 'pending',
@@ -46,21 +44,16 @@ describe('with CLERK_SECRET_KEY (a fake Backend API)', () => {
 
   const idOf = (table, clerkId) => Number(scalar(db, `SELECT id FROM ${table} WHERE clerk_id = ${sqlStr(clerkId)}`));
 
+  let env;
+
   before(async () => {
-    fake = await startFakeClerk();
-    srv = await startWebhookServer({ env: { ...pemEnv(await newKey()), ...fake.env() } });
-    db = srv.db;
-    createAdmin(db, 'root@admin.test');
-    createAdmin(db, 'viewer@admin.test', { superuser: false });
-    admin = await signedIn(srv.url, 'root@admin.test');
+    env = await startClerkAdmin();
+    ({ fake, srv, db, admin } = env);
     const o = fake.addOrg({ name: 'Inviting Co', slug: 'inviting-co' });
     assertOk(await deliver(srv.url, JSON.stringify(fake.webhook(o))));
     org = { clerk: o, id: idOf('organizations', o.id) };
   });
-  after(async () => {
-    if (srv) await srv.stop();
-    if (fake) await fake.close();
-  });
+  after(async () => { await env?.stop(); });
 
   test('the changelist: status as read (expired), status filter, search by email and organization', T, async () => {
     const other = orgEvent({ name: 'Other Co' });
@@ -192,7 +185,7 @@ describe('with CLERK_SECRET_KEY (a fake Backend API)', () => {
     const log = adminLog(db).at(-1);
     assert.deepEqual([log.action, log.object_type, String(log.object_id), log.message],
       ['change', 'users.organizationinvitation', String(id), 'Revoked through Clerk.']);
-    assert.match(unescape((await admin.get(path)).text), /The invitation to “bye@invite.test” was revoked/);
+    assert.match(unescape((await admin.get(path)).text), /The organization invitation “bye@invite.test” was revoked/);
   });
 
   test('Clerk\'s answers reach the mirror by the invitation rules: the invitation made, then revoked; the webhooks after change nothing', T, async () => {
