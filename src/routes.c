@@ -82,6 +82,8 @@ const struct route app_routes[] = {
         ROUTE_HTML | ROUTE_ADMIN},
     {"POST", "/admin/users/session/{id}/revoke/", admin_session_revoke,
         ROUTE_HTML | ROUTE_ADMIN},
+    {"POST", "/admin/users/organizationinvitation/{id}/revoke/",
+        admin_invitation_revoke, ROUTE_HTML | ROUTE_ADMIN},
 };
 
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);

@@ -1,7 +1,7 @@
 /*
  * The admin (DESIGN §8): Django's admin URL for URL, for users,
- * organizations, memberships, sessions, webhook events and Clerk sync
- * runs. Handlers
+ * organizations, memberships, invitations, domains, sessions, roles,
+ * permissions, webhook events and Clerk sync runs. Handlers
  * for the route table (src/routes.c); each renders its own HTML pages,
  * errors included.
  */
@@ -47,5 +47,7 @@ int admin_history(struct req *r);
 int admin_event_retry(struct req *r);
 /* POST /admin/users/session/{id}/revoke/: revokes it through Clerk. */
 int admin_session_revoke(struct req *r);
+/* POST /admin/users/organizationinvitation/{id}/revoke/: through Clerk. */
+int admin_invitation_revoke(struct req *r);
 
 #endif

@@ -66,6 +66,27 @@ admin_row_by_id(struct admin_ctx *c, const char *sql, const char *id,
 }
 
 int
+admin_text_by_id(struct admin_ctx *c, const char *sql, const char *id,
+    const char **out)
+{
+	struct db_rows *rows;
+	int             rc;
+
+	*out = NULL;
+	if ((rc = admin_row_by_id(c, sql, id, &rows)) != 1)
+		return rc;
+	*out = admin_col(c, rows, 0);
+	db_rows_free(rows);
+	return 1;
+}
+
+int64_t
+admin_col_ms(struct db_rows *rows, int col)
+{
+	return db_col_is_null(rows, col) ? DB_NO_INT : db_col_int(rows, col);
+}
+
+int
 admin_resolve(struct admin_ctx *c, const char *sql, const char *ref,
     const char **id, const char **label)
 {

@@ -58,6 +58,8 @@ char *admin_printf(struct admin_ctx *c, const char *fmt, ...)
     PRINTF_LIKE(2, 3) MUST_CHECK;
 /* A copy of a column's text (NULL for SQL NULL) in the arena. */
 char *admin_col(struct admin_ctx *c, struct db_rows *rows, int col);
+/* A column of Unix ms, or DB_NO_INT for SQL NULL. */
+int64_t admin_col_ms(struct db_rows *rows, int col) MUST_CHECK;
 /* The same in arena a, for a reader without a context. */
 char *admin_col_dup(struct arena *a, struct db_rows *rows, int col) MUST_CHECK;
 /*
@@ -67,6 +69,13 @@ char *admin_col_dup(struct arena *a, struct db_rows *rows, int col) MUST_CHECK;
  */
 int admin_row_by_id(struct admin_ctx *c, const char *sql, const char *id,
     struct db_rows **rows) MUST_CHECK;
+/*
+ * Runs sql, whose one parameter $1 is the local id given as text in id,
+ * for one text column: 1 with *out (NULL for SQL NULL) in the arena, 0
+ * when no row matches, -1 on a database error.
+ */
+int admin_text_by_id(struct admin_ctx *c, const char *sql, const char *id,
+    const char **out) MUST_CHECK;
 /*
  * Runs sql with $1 = ref (as text) and takes its first row's two columns
  * (an id and a label): 1 with *id and *label in the arena, 0 when there is

@@ -101,13 +101,22 @@ void
 admin_fields_render(struct admin_ctx *c, const struct admin_field *f, size_t n,
     const struct admin_values *v, bool read_only)
 {
+	admin_fields_render_some(c, f, n, v, read_only ? ADMIN_ALL_FIELDS : 0);
+}
+
+void
+admin_fields_render_some(struct admin_ctx *c, const struct admin_field *f,
+    size_t n, const struct admin_values *v, unsigned read_only)
+{
 	size_t i;
 
 	for (i = 0; i < n && i < ADMIN_MAX_FIELDS; i++) {
+		bool ro = (read_only & ADMIN_FIELD_BIT(i)) != 0;
+
 		if (f[i].kind == ADMIN_F_BOOL)
-			bool_row(c, &f[i], v->v[i], read_only);
-		else if (!(read_only && f[i].kind == ADMIN_F_PASSWORD))
-			text_row(c, &f[i], v->v[i], v->err[i], read_only);
+			bool_row(c, &f[i], v->v[i], ro);
+		else if (!(ro && f[i].kind == ADMIN_F_PASSWORD))
+			text_row(c, &f[i], v->v[i], v->err[i], ro);
 	}
 }
 
@@ -162,11 +171,20 @@ size_t
 admin_fields_read(struct admin_ctx *c, const struct admin_field *f, size_t n,
     struct admin_values *v)
 {
+	return admin_fields_read_some(c, f, n, v, 0);
+}
+
+size_t
+admin_fields_read_some(struct admin_ctx *c, const struct admin_field *f,
+    size_t n, struct admin_values *v, unsigned keep)
+{
 	size_t i, errors = 0;
 
 	for (i = 0; i < n && i < ADMIN_MAX_FIELDS; i++) {
 		const char *err = NULL;
 
+		if ((keep & ADMIN_FIELD_BIT(i)) != 0)
+			continue;
 		if (f[i].kind == ADMIN_F_BOOL) {
 			const char *x = admin_form_get(&c->form, f[i].name);
 
@@ -198,8 +216,8 @@ admin_fields_read(struct admin_ctx *c, const struct admin_field *f, size_t n,
 	return errors;
 }
 
-static bool
-same(const char *a, const char *b)
+bool
+admin_fields_same(const char *a, const char *b)
 {
 	if (is_empty(a) || is_empty(b))
 		return is_empty(a) && is_empty(b);
@@ -218,7 +236,7 @@ admin_fields_changed(struct admin_ctx *c, const struct admin_field *f, size_t n,
 	for (i = 0; i < n && i < ADMIN_MAX_FIELDS; i++) {
 		if (f[i].kind == ADMIN_F_PASSWORD)
 			continue;
-		if (!same(old->v[i], now->v[i]))
+		if (!admin_fields_same(old->v[i], now->v[i]))
 			names[k++] = f[i].label;
 	}
 	if (k == 0)

@@ -36,17 +36,30 @@ struct admin_values {
 	const char *err[ADMIN_MAX_FIELDS];
 };
 
+/* A set of fields: bit i stands for field i. */
+#define ADMIN_FIELD_BIT(i) (1U << (i))
+#define ADMIN_ALL_FIELDS   (~0U)
+
 /* Renders each field as a form row (disabled when read_only). */
 void admin_fields_render(struct admin_ctx *c, const struct admin_field *f,
     size_t n, const struct admin_values *v, bool read_only);
+/* The same, with the fields of the set read_only disabled. */
+void admin_fields_render_some(struct admin_ctx *c, const struct admin_field *f,
+    size_t n, const struct admin_values *v, unsigned read_only);
 /* Reads the POSTed fields into v (trimmed, validated); returns the number
  * of fields with an error. */
 size_t admin_fields_read(struct admin_ctx *c, const struct admin_field *f,
     size_t n, struct admin_values *v);
+/* The same but for the fields of the set keep, whose values in v stay
+ * (read-only fields: what a POST holds for them is ignored). */
+size_t admin_fields_read_some(struct admin_ctx *c, const struct admin_field *f,
+    size_t n, struct admin_values *v, unsigned keep);
 /* "Changed First name and Email." or "No fields changed." */
 const char *admin_fields_changed(struct admin_ctx *c,
     const struct admin_field *f, size_t n, const struct admin_values *old,
     const struct admin_values *now);
+/* True when two values are the same (NULL and "" alike). */
+bool admin_fields_same(const char *a, const char *b) MUST_CHECK;
 /* The value of field i: NULL when empty. */
 const char *admin_field_text(const struct admin_values *v, size_t i) MUST_CHECK;
 /* The value of the checkbox field i. */

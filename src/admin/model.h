@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "admin/clerk_write.h"
 #include "admin/ctx.h"
 #include "core/str.h"
 #include "db/db.h"
@@ -29,6 +30,17 @@
 #define ADMIN_SORT(p, k, e)                                        \
 	"CASE WHEN " p " = " #k " THEN " e " END ASC NULLS LAST, " \
 	"CASE WHEN " p " = -" #k " THEN " e " END DESC NULLS FIRST, "
+
+/*
+ * Clerk's times are Unix ms: a changelist shows them as timestamps, which
+ * each backend writes its own way (its cells are database values); and
+ * the time now in Unix ms, to compare them with.
+ */
+#define ADMIN_MS_SQLITE(x) \
+	"strftime('%Y-%m-%dT%H:%M:%fZ', " x " / 1000.0, 'unixepoch')"
+#define ADMIN_MS_PG(x)      "to_timestamp(" x " / 1000.0)"
+#define ADMIN_NOW_MS_SQLITE "(CAST(strftime('%s', 'now') AS integer) * 1000)"
+#define ADMIN_NOW_MS_PG     "CAST(extract(epoch FROM now()) * 1000 AS bigint)"
 
 struct admin_column {
 	const char *key;   /* the o= value; NULL: not sortable */
@@ -107,9 +119,20 @@ extern const struct admin_model admin_users_model;
 extern const struct admin_model admin_orgs_model;
 extern const struct admin_model admin_members_model;
 extern const struct admin_model admin_sessions_model;
+extern const struct admin_model admin_invitations_model;
+extern const struct admin_model admin_domains_model;
+extern const struct admin_model admin_roles_model;
+extern const struct admin_model admin_permissions_model;
 extern const struct admin_model admin_events_model;
 extern const struct admin_model admin_syncruns_model;
 
+/*
+ * A lookup (struct admin_model.lookup) by local id: sql's $1 is the id,
+ * its columns the id, the name to show (when empty: the Clerk id), the
+ * Clerk id and created_at. 1 found, 0 not found, -1 database error.
+ */
+int admin_object_by_id(struct admin_ctx *c, const char *sql, const char *id,
+    struct admin_object *o) MUST_CHECK;
 /* The model at /admin/<app>/<name>/, or NULL. */
 const struct admin_model *admin_model_find(struct str app,
     struct str                                        name) MUST_CHECK;
@@ -132,6 +155,22 @@ int admin_user_resolve(struct admin_ctx *c, const char *ref, const char **id,
     const char **label) MUST_CHECK;
 
 /*
+ * The organization ref names (its id, Clerk id or slug): 1 with *id and
+ * *label (its name) in the arena, 0 when none, -1 on a database error.
+ */
+int admin_org_resolve(struct admin_ctx *c, const char *ref, const char **id,
+    const char **label) MUST_CHECK;
+/*
+ * The Clerk id of the user, or of the organization, of local id id (as
+ * text): 1 with *clerk_id in the arena (NULL: made here, unknown to
+ * Clerk), 0 when there is no such row, -1 on a database error.
+ */
+int admin_user_clerk_id(struct admin_ctx *c, const char *id,
+    const char **clerk_id) MUST_CHECK;
+int admin_org_clerk_id(struct admin_ctx *c, const char *id,
+    const char **clerk_id) MUST_CHECK;
+
+/*
  * The sessions of user user_id (an id as text) as a table for the user's
  * page (admin/sessions.c), the most recently active first. 0, or -1 on a
  * database error.
@@ -145,5 +184,27 @@ int admin_user_sessions(struct admin_ctx *c, const char *user_id) MUST_CHECK;
  */
 int admin_member_add(struct admin_ctx *c, const char *uid, const char *oid,
     const char *role, const char *now, const char **id) MUST_CHECK;
+
+/*
+ * A membership written through Clerk (admin/clerk_write.h): added (id
+ * NULL; *new_id gets its local id, or its Clerk id when the mirror did
+ * not take it), re-roled (role set) or removed (role NULL), with its
+ * admin_log row, and one on the organization when org_id is set (its
+ * page's inline table).
+ */
+struct admin_member_write {
+	const char  *org_clerk_id, *user_clerk_id;
+	const char  *id;       /* the membership; NULL: an add */
+	const char  *clerk_id; /* the membership's; NULL: an add */
+	const char  *repr;     /* "user in organization" */
+	const char  *role;     /* the new role; NULL: a removal */
+	const char  *old_role; /* of a re-role */
+	const char  *org_id, *org_repr;
+	const char **new_id;
+};
+
+enum admin_clerk_rc admin_member_write(struct admin_ctx *c,
+    const struct admin_member_write                     *w,
+    struct admin_clerk_result                           *res) MUST_CHECK;
 
 #endif

@@ -5,13 +5,18 @@
  * role, tick "Delete" to remove a member, or fill an empty row (email or
  * Clerk user id, role) to add one. The whole save is one transaction with
  * an admin_log row for the organization and one per membership touched.
+ * With CLERK_SECRET_KEY set, an organization of Clerk's changes in Clerk
+ * first: its name and slug, each membership row and each new member are a
+ * call each, applied with their log rows as they come (org_save_through).
  */
 #include "admin/model.h"
 
+#include <jansson.h>
 #include <string.h>
 
 #include "accounts/memberships.h"
 #include "accounts/orgs.h"
+#include "admin/clerk_write.h"
 #include "admin/deletion.h"
 #include "admin/fields.h"
 #include "admin/page.h"
@@ -65,6 +70,7 @@ static const struct admin_field org_fields[] = {
 /* One membership row of the inline table. */
 struct inline_row {
 	const char *id, *user_id, *user_repr, *role; /* as stored */
+	const char *clerk_id, *user_clerk_id;        /* NULL: made here */
 	const char *new_role;                        /* as posted */
 	bool        del;
 	const char *err;
@@ -73,7 +79,7 @@ struct inline_row {
 /* One empty row for a new member. */
 struct new_row {
 	const char *user, *role; /* as posted */
-	const char *user_id, *user_repr;
+	const char *user_id, *user_repr, *user_clerk_id;
 	const char *err;
 };
 
@@ -116,6 +122,29 @@ org_lookup(struct admin_ctx *c, const char *id, struct admin_object *o)
 	return 1;
 }
 
+int
+admin_org_resolve(struct admin_ctx *c, const char *ref, const char **id,
+    const char **label)
+{
+	static const char *const by_id =
+	    "SELECT id, name FROM organizations WHERE id = $1";
+	static const char *const by_ref =
+	    "SELECT id, name FROM organizations WHERE clerk_id = $1 OR "
+	    "slug = $1 ORDER BY id LIMIT 1";
+	int64_t n;
+
+	if (str_to_i64(str_from_cstr(ref), 1, INT64_MAX, &n) == 0)
+		return admin_resolve(c, by_id, ref, id, label);
+	return admin_resolve(c, by_ref, ref, id, label);
+}
+
+int
+admin_org_clerk_id(struct admin_ctx *c, const char *id, const char **clerk_id)
+{
+	return admin_text_by_id(c,
+	    "SELECT clerk_id FROM organizations WHERE id = $1", id, clerk_id);
+}
+
 static int
 org_load(struct admin_ctx *c, const char *id, struct org_form *f)
 {
@@ -125,9 +154,10 @@ org_load(struct admin_ctx *c, const char *id, struct org_form *f)
 	    "WHERE m.organization_id = o.id) FROM organizations o WHERE id = "
 	    "$1";
 	static const char *const members =
-	    "SELECT m.id, u.id, COALESCE(u.email, u.clerk_id, ''), m.role "
-	    "FROM organization_memberships m JOIN users u ON u.id = m.user_id "
-	    "WHERE m.organization_id = $1 ORDER BY m.id LIMIT $2";
+	    "SELECT m.id, u.id, COALESCE(u.email, u.clerk_id, ''), m.role, "
+	    "m.clerk_id, u.clerk_id FROM organization_memberships m JOIN "
+	    "users u ON u.id = m.user_id WHERE m.organization_id = $1 ORDER "
+	    "BY m.id LIMIT $2";
 	struct db_param p[] = {DB_TEXT(id), DB_INT(INLINE_MAX)};
 	struct db_rows *rows;
 	int             rc, i;
@@ -158,6 +188,8 @@ org_load(struct admin_ctx *c, const char *id, struct org_form *f)
 		r->user_id = admin_col(c, rows, 1);
 		r->user_repr = admin_col(c, rows, 2);
 		r->role = admin_col(c, rows, 3);
+		r->clerk_id = admin_col(c, rows, 4);
+		r->user_clerk_id = admin_col(c, rows, 5);
 		r->new_role = r->role;
 	}
 	db_rows_free(rows);
@@ -222,10 +254,6 @@ inline_table(struct admin_ctx *c, const struct admin_object *o,
 		        o->id));
 		html_lit(&c->h, ">See them all</a>.</p>\n");
 	}
-	if (edit)
-		html_lit(&c->h,
-		    "<p class=\"help\">Changes here are made in this "
-		    "database only; Clerk is not told.</p>\n");
 	html_lit(&c->h,
 	    "<div class=\"table-wrap\">\n<table id=\"inline-memberships\">\n"
 	    "<thead><tr><th scope=\"col\">User</th><th scope=\"col\">"
@@ -279,22 +307,38 @@ inline_table(struct admin_ctx *c, const struct admin_object *o,
 		    "Clerk user ID (user_...).</p>\n");
 }
 
+/* True when the organization of f changes in Clerk first. */
+static bool
+through_clerk(const struct admin_ctx *c, const struct org_form *f)
+{
+	return f->clerk_id != NULL && admin_clerk_on(c);
+}
+
+/* Clerk's PATCH takes no image (Clerk has its own upload): read-only. */
+#define FROM_CLERK ADMIN_FIELD_BIT(2)
+
+/* What the page says of where its changes go. */
+static void
+where_changes_go(struct admin_ctx *c, const struct org_form *f)
+{
+	if (through_clerk(c, f))
+		admin_clerk_through_help(c);
+	else if (f->clerk_id != NULL)
+		admin_clerk_local_notice(c, NULL);
+	else
+		html_lit(&c->h,
+		    "<p class=\"help\">This organization was made here and "
+		    "Clerk does not know it: changes stay in this "
+		    "database.</p>\n");
+}
+
 static int
 change_page(struct admin_ctx *c, const struct admin_object *o,
-    const struct org_form *f)
+    const struct org_form *f, int status)
 {
 	bool edit = c->user.is_superuser;
 
-	admin_object_page_begin(c, o->repr, o, NULL);
-	if (edit)
-		html_lit(&c->h, "<h1>Change organization</h1>\n");
-	else
-		html_lit(&c->h, "<h1>View organization</h1>\n");
-	html_lit(&c->h, "<h2 class=\"muted\">");
-	html_text(&c->h, o->repr);
-	html_lit(&c->h, "</h2>\n<p><a class=\"btn btn-secondary\"");
-	html_url_attr(&c->h, "href", admin_url(c, c->model, o->id, "history"));
-	html_lit(&c->h, ">History</a></p>\n<dl class=\"fields\">\n");
+	admin_object_head(c, o, edit ? "Change" : "View");
 	admin_readonly(c, "ID", o->id);
 	admin_readonly(c, "Clerk ID", f->clerk_id);
 	html_lit(&c->h, "<dt>Created</dt><dd>");
@@ -302,22 +346,22 @@ change_page(struct admin_ctx *c, const struct admin_object *o,
 	html_lit(&c->h, "</dd>\n<dt>Updated</dt><dd>");
 	admin_time(&c->h, f->updated_at);
 	html_lit(&c->h, "</dd>\n</dl>\n");
-	if (edit && f->clerk_id != NULL)
-		html_lit(&c->h,
-		    "<p class=\"help\">Mirrored from Clerk: the "
-		    "next Clerk event for it overwrites what is "
-		    "changed here.</p>\n");
-	if (edit)
+	if (edit) {
+		where_changes_go(c, f);
 		admin_form_open(c, admin_url(c, c->model, o->id, "change"));
-	else
+	} else {
 		html_lit(&c->h, "<form>\n");
+	}
 	role_datalist(c);
-	admin_fields_render(c, org_fields, ARRAY_LEN(org_fields), &f->v, !edit);
+	admin_fields_render_some(c, org_fields, ARRAY_LEN(org_fields), &f->v,
+	    !edit                     ? ADMIN_ALL_FIELDS
+	        : through_clerk(c, f) ? FROM_CLERK
+	                              : 0);
 	inline_table(c, o, f, edit);
 	if (edit)
 		admin_submit_row(c, admin_url(c, c->model, o->id, "delete"));
 	html_lit(&c->h, "</form>\n");
-	return admin_page_end(c, HTTP_OK);
+	return admin_page_end(c, status);
 }
 
 /* Reads the inline rows of the POST into f; returns the errors (or -1). */
@@ -390,6 +434,16 @@ read_inline(struct admin_ctx *c, struct org_form *f)
 			    strcmp(f->extra[j].user_id, n->user_id) == 0)
 				n->err = "This user is listed twice.";
 		}
+		if (n->err == NULL && through_clerk(c, f)) {
+			if (admin_user_clerk_id(c, n->user_id,
+			        &n->user_clerk_id) == -1)
+				return -1;
+			if (n->user_clerk_id == NULL)
+				n->err =
+				    "This user was made here and Clerk does "
+				    "not know it: only Clerk's users can "
+				    "join an organization Clerk holds.";
+		}
 		errors += n->err != NULL;
 	}
 	return errors;
@@ -416,56 +470,74 @@ note(struct buf *msg, const char *what, const char *repr)
 	    msg->len > 0 ? " " : "", what, repr);
 }
 
+/* A row of the inline table saved here, with its membership's log row;
+ * msg gets the organization's note. 0, or -1 on a database error. */
+static int
+row_local(struct admin_ctx *c, const struct admin_object *o,
+    const char *org_repr, const struct inline_row *r, const char *now,
+    struct buf *msg)
+{
+	const char *mt = admin_members_model.object_type;
+	const char *repr = admin_printf(c, "%s in %s", r->user_repr, org_repr);
+	int64_t     org_id = admin_id(o->id);
+
+	if (r->del) {
+		if (membership_delete_in_org(c->db, admin_id(r->id), org_id) ==
+		        -1 ||
+		    admin_log_write(c, "delete", mt, r->id, repr,
+		        "Deleted from the organization's page.") == -1)
+			return -1;
+		note(msg, "Deleted organization membership", repr);
+	} else if (strcmp(r->new_role, r->role) != 0) {
+		if (membership_set_role(c->db, admin_id(r->id), org_id,
+		        r->new_role, now) == -1 ||
+		    admin_log_write(c, "change", mt, r->id, repr,
+		        admin_printf(c, "Changed Role from %s to %s.", r->role,
+		            r->new_role)) == -1)
+			return -1;
+		note(msg, "Changed Role for organization membership", repr);
+	}
+	return 0;
+}
+
+/* A new row saved here: 0, -1 on a database error, -2 when the user
+ * became a member meanwhile (a webhook). */
+static int
+add_local(struct admin_ctx *c, const struct admin_object *o,
+    const char *org_repr, const struct new_row *n, const char *now,
+    struct buf *msg)
+{
+	const char *id = NULL, *repr;
+	int         rc;
+
+	if ((rc = admin_member_add(c, n->user_id, o->id, n->role, now, &id)) !=
+	    1)
+		return rc == 0 ? -2 : -1;
+	repr = admin_printf(c, "%s in %s", n->user_repr, org_repr);
+	if (admin_log_write(c, "add", admin_members_model.object_type, id, repr,
+	        admin_printf(c, "Added from the organization's page, role %s.",
+	            n->role)) == -1)
+		return -1;
+	note(msg, "Added organization membership", repr);
+	return 0;
+}
+
 static int
 save_members(struct admin_ctx *c, const struct admin_object *o,
     const char *org_repr, struct org_form *f, const char *now, struct buf *msg)
 {
-	const char *mt = admin_members_model.object_type;
-	int64_t     org_id = admin_id(o->id);
-	size_t      i;
+	size_t i;
+	int    rc;
 
 	for (i = 0; i < f->nrows; i++) {
-		struct inline_row *r = &f->rows[i];
-		const char        *repr =
-		    admin_printf(c, "%s in %s", r->user_repr, org_repr);
-
-		if (r->del) {
-			if (membership_delete_in_org(c->db, admin_id(r->id),
-			        org_id) == -1 ||
-			    admin_log_write(c, "delete", mt, r->id, repr,
-			        "Deleted from the organization's page.") == -1)
-				return -1;
-			note(msg, "Deleted organization membership", repr);
-		} else if (strcmp(r->new_role, r->role) != 0) {
-			if (membership_set_role(c->db, admin_id(r->id), org_id,
-			        r->new_role, now) == -1 ||
-			    admin_log_write(c, "change", mt, r->id, repr,
-			        admin_printf(c, "Changed Role from %s to %s.",
-			            r->role, r->new_role)) == -1)
-				return -1;
-			note(msg, "Changed Role for organization membership",
-			    repr);
-		}
+		if (row_local(c, o, org_repr, &f->rows[i], now, msg) == -1)
+			return -1;
 	}
 	for (i = 0; i < EXTRA_ROWS; i++) {
-		struct new_row *n = &f->extra[i];
-		const char     *id = NULL, *repr;
-		int             rc;
-
-		if (n->user_id == NULL)
-			continue;
-		/* 0: the user became a member meanwhile (a webhook). */
-		if ((rc = admin_member_add(c, n->user_id, o->id, n->role, now,
-		         &id)) != 1)
-			return rc == 0 ? -2 : -1;
-		repr = admin_printf(c, "%s in %s", n->user_repr, org_repr);
-		if (admin_log_write(c, "add", mt, id, repr,
-		        admin_printf(c,
-		            "Added from the organization's page, "
-		            "role %s.",
-		            n->role)) == -1)
-			return -1;
-		note(msg, "Added organization membership", repr);
+		if (f->extra[i].user_id != NULL &&
+		    (rc = add_local(c, o, org_repr, &f->extra[i], now, msg)) !=
+		        0)
+			return rc;
 	}
 	return 0;
 }
@@ -504,6 +576,197 @@ out:
 	return rc;
 }
 
+/*
+ * A save of the organization's page through Clerk (DESIGN section 12.3):
+ * one call at a time (the name and slug, then each membership row, then
+ * each new member), each applied with its log rows in its own
+ * transaction; the first that does not go through stops the save, and
+ * what Clerk made before it stays made.
+ */
+struct through {
+	struct admin_ctx          *c;
+	const struct admin_object *o;
+	struct org_form           *f;
+	const char                *repr; /* the organization's, as saved */
+	size_t                     done; /* the calls Clerk made */
+	struct admin_clerk_result  res;
+	const char               **err;    /* the field or row Clerk named */
+	const char                *fields; /* "Changed Name." */
+};
+
+static int
+log_org(struct admin_ctx *c, const json_t *answer, const void *arg)
+{
+	const struct through *t = arg;
+
+	(void)answer;
+	return admin_log_write(c, "change", admin_orgs_model.object_type,
+	    t->o->id, t->repr, admin_clerk_through(c, t->fields));
+}
+
+/* The name and slug, when changed: PATCH /v1/organizations/{id}. */
+static enum admin_clerk_rc
+patch_org(struct through *t)
+{
+	struct org_form        *f = t->f;
+	struct admin_clerk_call call = {.method = "PATCH",
+	    .path = admin_printf(t->c, "/v1/organizations/%s",
+	        admin_enc(t->c, f->clerk_id)),
+	    .event = "organization.updated",
+	    .expect_id = f->clerk_id,
+	    .log = log_org,
+	    .arg = t};
+	json_t                 *body = json_object();
+	enum admin_clerk_rc     rc = ADMIN_CLERK_DONE;
+
+	if (!admin_fields_same(f->old.v[0], f->v.v[0]))
+		(void)json_object_set_new(body, "name", json_string(f->v.v[0]));
+	if (!admin_fields_same(f->old.v[1], f->v.v[1]))
+		(void)json_object_set_new(body, "slug",
+		    f->v.v[1] != NULL ? json_string(f->v.v[1]) : json_null());
+	if (body != NULL && json_object_size(body) > 0) {
+		call.body = body;
+		if ((rc = admin_clerk_write(t->c, &call, &t->res)) ==
+		        ADMIN_CLERK_REFUSED &&
+		    t->res.param != NULL) {
+			if (strcmp(t->res.param, "name") == 0)
+				t->err = &f->v.err[0];
+			else if (strcmp(t->res.param, "slug") == 0)
+				t->err = &f->v.err[1];
+		}
+		t->done += rc == ADMIN_CLERK_DONE;
+	}
+	json_decref(body);
+	return rc;
+}
+
+/* A row without Clerk's ids (a membership made here) saved here, in its
+ * own transaction. */
+static enum admin_clerk_rc
+row_here(struct through *t, const struct inline_row *r)
+{
+	struct admin_ctx *c = t->c;
+	char              now[ISO_TIME_SIZE];
+	struct buf        msg;
+	int               rc = -1;
+
+	time_iso_from_ms(time_now_ms(), now);
+	buf_init(&msg, 0);
+	if (admin_tx_begin(c) == 0 &&
+	    row_local(c, t->o, t->repr, r, now, &msg) == 0 &&
+	    admin_log_write(c, "change", admin_orgs_model.object_type, t->o->id,
+	        t->repr, msg.data != NULL ? msg.data : "") == 0)
+		rc = admin_tx_commit(c);
+	buf_cleanup(&msg);
+	if (rc == -1) {
+		(void)!db_rollback(c->db);
+		return ADMIN_CLERK_DB_ERROR;
+	}
+	t->done++;
+	return ADMIN_CLERK_DONE;
+}
+
+/* A membership row removed or re-roled through Clerk. */
+static enum admin_clerk_rc
+row_through(struct through *t, struct inline_row *r)
+{
+	struct admin_member_write w = {.org_clerk_id = t->f->clerk_id,
+	    .user_clerk_id = r->user_clerk_id,
+	    .id = r->id,
+	    .clerk_id = r->clerk_id,
+	    .repr = admin_printf(t->c, "%s in %s", r->user_repr, t->repr),
+	    .role = r->del ? NULL : r->new_role,
+	    .old_role = r->role,
+	    .org_id = t->o->id,
+	    .org_repr = t->repr};
+	enum admin_clerk_rc       rc;
+
+	if (!r->del && strcmp(r->new_role, r->role) == 0)
+		return ADMIN_CLERK_DONE;
+	if (r->clerk_id == NULL || r->user_clerk_id == NULL)
+		return row_here(t, r);
+	if ((rc = admin_member_write(t->c, &w, &t->res)) == ADMIN_CLERK_DONE)
+		t->done++;
+	else
+		t->err = &r->err;
+	return rc;
+}
+
+/* A new member added through Clerk. */
+static enum admin_clerk_rc
+add_through(struct through *t, struct new_row *n)
+{
+	struct admin_member_write w = {.org_clerk_id = t->f->clerk_id,
+	    .user_clerk_id = n->user_clerk_id,
+	    .repr = admin_printf(t->c, "%s in %s", n->user_repr, t->repr),
+	    .role = n->role,
+	    .org_id = t->o->id,
+	    .org_repr = t->repr};
+	enum admin_clerk_rc       rc;
+
+	if ((rc = admin_member_write(t->c, &w, &t->res)) == ADMIN_CLERK_DONE)
+		t->done++;
+	else
+		t->err = &n->err;
+	return rc;
+}
+
+/* The page after a call that did not go through. */
+static int
+through_failed(struct through *t, enum admin_clerk_rc rc)
+{
+	struct admin_ctx *c = t->c;
+	bool              at = rc == ADMIN_CLERK_REFUSED && t->err != NULL;
+	int               status;
+
+	if (rc == ADMIN_CLERK_DB_ERROR)
+		return admin_clerk_db_failed(c, "organization save");
+	if (t->done == 0 && rc != ADMIN_CLERK_UNAPPLIED) {
+		/* Nothing changed: the form as it was posted. */
+		if (at)
+			*t->err = t->res.error;
+		status = admin_clerk_report(c, rc, &t->res, at, 0);
+		return change_page(c, t->o, t->f, status);
+	}
+	/* What Clerk made stays made: the organization as it is now. */
+	status = admin_clerk_report(c, rc, &t->res, false, t->done);
+	if (org_load(c, t->o->id, t->f) != 1)
+		return admin_db_failed(c, "organization load");
+	return change_page(c, t->o, t->f, status);
+}
+
+static int
+org_save_through(struct admin_ctx *c, const struct admin_object *o,
+    struct org_form *f)
+{
+	struct through      t = {.c = c,
+	         .o = o,
+	         .f = f,
+	         .repr = org_repr(c, o->id, f->v.v[0], f->clerk_id),
+	         .fields = admin_fields_changed(c, org_fields, ARRAY_LEN(org_fields),
+	             &f->old, &f->v)};
+	enum admin_clerk_rc rc = patch_org(&t);
+	size_t              i;
+
+	for (i = 0; rc == ADMIN_CLERK_DONE && i < f->nrows; i++)
+		rc = row_through(&t, &f->rows[i]);
+	for (i = 0; rc == ADMIN_CLERK_DONE && i < EXTRA_ROWS; i++) {
+		if (f->extra[i].user_id != NULL)
+			rc = add_through(&t, &f->extra[i]);
+	}
+	if (rc != ADMIN_CLERK_DONE)
+		return through_failed(&t, rc);
+	/* Nothing to ask Clerk: logged, as Django logs such a save. */
+	if (t.done == 0 &&
+	    (admin_tx_begin(c) == -1 ||
+	        admin_log_write(c, "change", c->model->object_type, o->id,
+	            t.repr, "No fields changed.") == -1 ||
+	        admin_tx_commit(c) == -1))
+		return admin_db_failed(c, "organization save");
+	return admin_saved(c, "changed", t.repr,
+	    admin_url(c, c->model, o->id, "change"));
+}
+
 static int
 org_change(struct admin_ctx *c, const struct admin_object *o)
 {
@@ -515,12 +778,14 @@ org_change(struct admin_ctx *c, const struct admin_object *o)
 		                : admin_error(c, HTTP_NOT_FOUND, "Not found",
 		                      "This organization no longer exists.");
 	if (!c->is_post)
-		return change_page(c, o, &f);
-	errors =
-	    (int)admin_fields_read(c, org_fields, ARRAY_LEN(org_fields), &f.v);
+		return change_page(c, o, &f, HTTP_OK);
+	errors = (int)admin_fields_read_some(c, org_fields,
+	    ARRAY_LEN(org_fields), &f.v, through_clerk(c, &f) ? FROM_CLERK : 0);
 	if ((rc = read_inline(c, &f)) == -1)
 		return admin_db_failed(c, "membership lookup");
 	errors += rc;
+	if (errors == 0 && through_clerk(c, &f))
+		return org_save_through(c, o, &f);
 	if (errors == 0) {
 		if ((rc = org_save(c, o, &f)) >= 0)
 			return rc;
@@ -531,10 +796,10 @@ org_change(struct admin_ctx *c, const struct admin_object *o)
 		    "may have added it). Review the table and save again.");
 		if (org_load(c, o->id, &f) != 1)
 			return admin_db_failed(c, "organization load");
-		return change_page(c, o, &f);
+		return change_page(c, o, &f, HTTP_OK);
 	}
 	admin_message(c, ADMIN_ERROR, "Please correct the errors below.");
-	return change_page(c, o, &f);
+	return change_page(c, o, &f, HTTP_OK);
 }
 
 static int
@@ -542,7 +807,10 @@ add_page(struct admin_ctx *c, const struct admin_values *v)
 {
 	admin_object_page_begin(c, "Add organization", NULL,
 	    "Add organization");
-	html_lit(&c->h, "<h1>Add organization</h1>\n");
+	html_lit(&c->h,
+	    "<h1>Add organization</h1>\n<p class=\"help\">An "
+	    "organization added here is this database's own: Clerk does not "
+	    "know it, and its changes stay here.</p>\n");
 	admin_form_open(c, admin_url(c, c->model, NULL, "add"));
 	admin_fields_render(c, org_fields, ARRAY_LEN(org_fields), v, false);
 	html_lit(&c->h,
@@ -591,17 +859,29 @@ org_add_view(struct admin_ctx *c)
 static int
 org_delete_view(struct admin_ctx *c, const struct admin_object *o)
 {
-	return admin_delete_object(c, o, org_delete,
-	    "SELECT m.id, COALESCE(u.email, u.clerk_id, '') || ' in ' || "
-	    "o.name || ' (' || m.role || ')' FROM "
-	    "organization_memberships m "
-	    "JOIN users u ON u.id = m.user_id JOIN organizations o ON "
-	    "o.id = m.organization_id WHERE m.organization_id = $1 "
-	    "ORDER BY m.id LIMIT 1000",
-	    o->clerk_id != NULL ? "This organization is mirrored from Clerk: "
-	                          "unless it is deleted in Clerk too, the next "
-	                          "webhook or sync for it brings it back."
-	                        : NULL);
+	struct admin_deletion d = {.erase = org_delete,
+	    .related_sql =
+	        "SELECT m.id, COALESCE(u.email, u.clerk_id, '') || ' in ' || "
+	        "o.name || ' (' || m.role || ')' FROM "
+	        "organization_memberships m "
+	        "JOIN users u ON u.id = m.user_id JOIN organizations o ON "
+	        "o.id = m.organization_id WHERE m.organization_id = $1 "
+	        "ORDER BY m.id LIMIT 1000",
+	    .note = o->clerk_id != NULL
+	        ? "This organization is mirrored from Clerk: unless it is "
+	          "deleted in Clerk too, the next webhook or sync for it "
+	          "brings it back."
+	        : NULL};
+
+	/* Clerk deletes its memberships and invitations with it; the rule
+	 * of organization.deleted removes it here, and they follow. */
+	if (o->clerk_id != NULL && admin_clerk_on(c)) {
+		d.clerk_path = admin_printf(c, "/v1/organizations/%s",
+		    admin_enc(c, o->clerk_id));
+		d.clerk_event = "organization.deleted";
+		d.clerk_id = o->clerk_id;
+	}
+	return admin_delete_object(c, o, &d);
 }
 
 const struct admin_model admin_orgs_model = {

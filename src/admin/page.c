@@ -12,6 +12,7 @@
 
 #include "admin/model.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 
 #define MSG_COOKIE          "mysaas_admin_msg"
 #define MSG_COOKIE_MAX_TEXT 600 /* bytes of a flashed message */
@@ -83,12 +84,31 @@ static const struct html_link nav_links[] = {
     {"Users", "/admin/users/user/", false},
     {"Organizations", "/admin/users/organization/", false},
     {"Memberships", "/admin/users/organizationmembership/", false},
+    {"Invitations", "/admin/users/organizationinvitation/", false},
+    {"Domains", "/admin/users/organizationdomain/", false},
     {"Sessions", "/admin/users/session/", false},
+    {"Roles", "/admin/clerk/role/", false},
+    {"Permissions", "/admin/clerk/permission/", false},
     {"Webhook events", "/admin/clerk/webhookevent/", false},
     {"Sync runs", "/admin/clerk/syncrun/", false},
     {"View site", "/", false},
-    {"Log out", "/admin/logout/", false},
 };
+
+/*
+ * Log out is one click, as in Django 5: a POST form in the header of every
+ * page of a signed-in admin, with the session's CSRF token (GET
+ * /admin/logout/ only asks). Django's own markup.
+ */
+static void
+logout_form(struct admin_ctx *c, struct html *h)
+{
+	html_lit(h,
+	    "<form id=\"logout-form\" method=\"post\" "
+	    "action=\"/admin/logout/\">\n<input type=\"hidden\" "
+	    "name=\"" ADMIN_CSRF_FIELD "\"");
+	html_attr(h, "value", c->user.csrf);
+	html_lit(h, ">\n<button type=\"submit\">Log out</button>\n</form>\n");
+}
 
 static void
 messages(struct admin_ctx *c)
@@ -140,6 +160,7 @@ admin_page_begin(struct admin_ctx *c, const char *title,
 {
 	struct html_link nav[ARRAY_LEN(nav_links)];
 	struct html_page p = {0};
+	struct html      header;
 	size_t           i;
 
 	take_flash(c);
@@ -151,11 +172,15 @@ admin_page_begin(struct admin_ctx *c, const char *title,
 	p.site = "mysaas administration";
 	p.site_href = "/admin/";
 	p.body_class = "admin";
+	html_init(&header, 4096);
 	if (c->signed_in) {
 		p.nav = nav;
 		p.nav_len = ARRAY_LEN(nav);
+		logout_form(c, &header);
+		p.header = &header;
 	}
 	html_page_begin(&c->h, &p);
+	html_cleanup(&header);
 	crumbs_render(c, crumbs, ncrumbs);
 	messages(c);
 }
@@ -288,6 +313,54 @@ admin_time(struct html *h, const char *db)
 }
 
 void
+admin_ms_time(struct html *h, int64_t ms)
+{
+	char iso[ISO_TIME_SIZE];
+
+	if (ms == DB_NO_INT) {
+		admin_time(h, NULL);
+		return;
+	}
+	time_iso_from_ms(ms, iso);
+	admin_time(h, iso);
+}
+
+void
+admin_ms_field(struct admin_ctx *c, const char *label, int64_t ms)
+{
+	html_lit(&c->h, "<dt>");
+	html_text(&c->h, label);
+	html_lit(&c->h, "</dt><dd>");
+	admin_ms_time(&c->h, ms);
+	html_lit(&c->h, "</dd>\n");
+}
+
+void
+admin_link_field(struct admin_ctx *c, const char *label,
+    const struct admin_model *m, const char *id, const char *text)
+{
+	html_lit(&c->h, "<dt>");
+	html_text(&c->h, label);
+	html_lit(&c->h, "</dt><dd><a");
+	html_url_attr(&c->h, "href", admin_url(c, m, id, "change"));
+	html_lit(&c->h, ">");
+	html_text(&c->h, text);
+	html_lit(&c->h, "</a></dd>\n");
+}
+
+void
+admin_mirror_times(struct admin_ctx *c, int64_t clerk_updated_ms,
+    const char *created_at, const char *updated_at)
+{
+	admin_ms_field(c, "Updated in Clerk", clerk_updated_ms);
+	html_lit(&c->h, "<dt>Mirrored</dt><dd>");
+	admin_time(&c->h, created_at);
+	html_lit(&c->h, "</dd>\n<dt>Updated</dt><dd>");
+	admin_time(&c->h, updated_at);
+	html_lit(&c->h, "</dd>\n</dl>\n");
+}
+
+void
 admin_bool(struct html *h, bool v)
 {
 	if (v)
@@ -330,4 +403,18 @@ admin_object_page_begin(struct admin_ctx *c, const char *title,
 	}
 	c->nav = admin_url(c, c->model, NULL, NULL);
 	admin_page_begin(c, title, crumbs, n);
+}
+
+void
+admin_object_head(struct admin_ctx *c, const struct admin_object *o,
+    const char *verb)
+{
+	admin_object_page_begin(c, o->repr, o, NULL);
+	html_lit(&c->h, "<h1>");
+	html_text(&c->h, admin_printf(c, "%s %s", verb, c->model->verbose));
+	html_lit(&c->h, "</h1>\n<h2 class=\"muted\">");
+	html_text(&c->h, o->repr);
+	html_lit(&c->h, "</h2>\n<p><a class=\"btn btn-secondary\"");
+	html_url_attr(&c->h, "href", admin_url(c, c->model, o->id, "history"));
+	html_lit(&c->h, ">History</a></p>\n<dl class=\"fields\">\n");
 }

@@ -9,9 +9,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "admin/ctx.h"
 
+struct admin_model;
 struct admin_object;
 
 /* Opens the admin layout with its nav and any messages; crumbs are
@@ -21,6 +23,13 @@ void admin_page_begin(struct admin_ctx *c, const char *title,
 /* Breadcrumbs Home > model > object > last (obj and last may be NULL). */
 void admin_object_page_begin(struct admin_ctx *c, const char *title,
     const struct admin_object *o, const char *last);
+/*
+ * The head of one object's page: its breadcrumbs, "<verb> <model>" (h1),
+ * the object's name, the History link, then an open <dl class="fields">
+ * for admin_readonly() rows (the caller closes it).
+ */
+void admin_object_head(struct admin_ctx *c, const struct admin_object *o,
+    const char *verb);
 /* Closes the layout and sends the page; returns status (500 on failure). */
 int admin_page_end(struct admin_ctx *c, int status);
 /* A whole page for an error status (403, 404, 429, 503...). */
@@ -45,6 +54,20 @@ void admin_csrf_input(struct admin_ctx *c);
 void admin_form_open(struct admin_ctx *c, const char *action);
 /* Appends a display timestamp from a database value. */
 void admin_time(struct html *h, const char *db);
+/* Appends a display timestamp from Unix ms (DB_NO_INT: a dash). */
+void admin_ms_time(struct html *h, int64_t ms);
+/* A <dt>/<dd> pair of a time in Unix ms. */
+void admin_ms_field(struct admin_ctx *c, const char *label, int64_t ms);
+/* A <dt>/<dd> pair whose text links to object id's page of model m. */
+void admin_link_field(struct admin_ctx *c, const char *label,
+    const struct admin_model *m, const char *id, const char *text);
+/*
+ * The last rows of a mirrored object's <dl class="fields">: when Clerk
+ * last changed it (Unix ms), when it was mirrored and last updated here
+ * (database times); then closes the list.
+ */
+void admin_mirror_times(struct admin_ctx *c, int64_t clerk_updated_ms,
+    const char *created_at, const char *updated_at);
 /* "Yes"/"No" with a symbol that does not rely on colour. */
 void admin_bool(struct html *h, bool v);
 /*

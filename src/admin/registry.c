@@ -16,10 +16,33 @@ static const struct admin_model *const models[] = {
     &admin_users_model,
     &admin_orgs_model,
     &admin_members_model,
+    &admin_invitations_model,
+    &admin_domains_model,
     &admin_sessions_model,
+    &admin_roles_model,
+    &admin_permissions_model,
     &admin_events_model,
     &admin_syncruns_model,
 };
+
+int
+admin_object_by_id(struct admin_ctx *c, const char *sql, const char *id,
+    struct admin_object *o)
+{
+	struct db_rows *rows;
+	int             rc;
+
+	if ((rc = admin_row_by_id(c, sql, id, &rows)) != 1)
+		return rc;
+	o->id = admin_col(c, rows, 0);
+	o->repr = admin_col(c, rows, 1);
+	o->clerk_id = admin_col(c, rows, 2);
+	o->created_at = admin_col(c, rows, 3);
+	if (o->repr == NULL || *o->repr == '\0')
+		o->repr = o->clerk_id;
+	db_rows_free(rows);
+	return 1;
+}
 
 const struct admin_model *
 admin_model_find(struct str app, struct str name)

@@ -15,25 +15,15 @@
 #include <jansson.h>
 #include <string.h>
 
-#include "accounts/clerk_sync.h"
+#include "admin/clerk_write.h"
 #include "admin/fields.h"
 #include "admin/model.h"
 #include "admin/page.h"
 #include "app.h"
 #include "auth/revocations.h"
-#include "clerk/backend_api.h"
-#include "core/log.h"
 #include "core/timeutil.h"
 
 #define USER_SESSIONS_MAX 20 /* rows on a user's page */
-
-/*
- * Clerk's times are Unix ms: shown as timestamps, which each backend
- * writes its own way (the changelist's cells are database values).
- */
-#define MS_SQLITE(x) \
-	"strftime('%Y-%m-%dT%H:%M:%fZ', " x " / 1000.0, 'unixepoch')"
-#define MS_PG(x) "to_timestamp(" x " / 1000.0)"
 
 /* $1 status, $2 user id, $3..$5 search words. */
 #define SS_WORD(n)                                                      \
@@ -75,7 +65,7 @@ static const struct admin_filter ss_filters[] = {
 
 static const struct admin_list ss_list = {
     .count_sql = {"SELECT count(*)" SS_WHERE},
-    .page_sql = {SS_PAGE(MS_SQLITE), SS_PAGE(MS_PG)},
+    .page_sql = {SS_PAGE(ADMIN_MS_SQLITE), SS_PAGE(ADMIN_MS_PG)},
     .total_sql = "SELECT count(*) FROM sessions",
     .cols = ss_cols,
     .ncols = ARRAY_LEN(ss_cols),
@@ -116,9 +106,7 @@ session_load(struct admin_ctx *c, const char *id, struct session_row *s)
 	s->user_id = admin_col(c, rows, 5);
 	s->user = admin_col(c, rows, 6);
 	for (i = 0; i < 4; i++)
-		s->ms[i] = db_col_is_null(rows, 7 + i)
-		    ? DB_NO_INT
-		    : db_col_int(rows, 7 + i);
+		s->ms[i] = admin_col_ms(rows, 7 + i);
 	s->created_at = admin_col(c, rows, 11);
 	s->updated_at = admin_col(c, rows, 12);
 	db_rows_free(rows);
@@ -128,72 +116,16 @@ session_load(struct admin_ctx *c, const char *id, struct session_row *s)
 static int
 session_lookup(struct admin_ctx *c, const char *id, struct admin_object *o)
 {
-	static const char *const sql =
-	    "SELECT id, clerk_id, created_at FROM sessions WHERE id = $1";
-	struct db_rows *rows;
-	int             rc;
-
-	if ((rc = admin_row_by_id(c, sql, id, &rows)) != 1)
-		return rc;
-	o->id = admin_col(c, rows, 0);
-	o->clerk_id = admin_col(c, rows, 1);
-	o->repr = o->clerk_id;
-	o->created_at = admin_col(c, rows, 2);
-	db_rows_free(rows);
-	return 1;
-}
-
-/* A time in Unix ms, as the other timestamps are shown. */
-static void
-ms_time(struct admin_ctx *c, int64_t ms)
-{
-	char iso[ISO_TIME_SIZE];
-
-	if (ms == DB_NO_INT) {
-		admin_time(&c->h, NULL);
-		return;
-	}
-	time_iso_from_ms(ms, iso);
-	admin_time(&c->h, iso);
-}
-
-static void
-ms_field(struct admin_ctx *c, const char *label, int64_t ms)
-{
-	html_lit(&c->h, "<dt>");
-	html_text(&c->h, label);
-	html_lit(&c->h, "</dt><dd>");
-	ms_time(c, ms);
-	html_lit(&c->h, "</dd>\n");
+	return admin_object_by_id(c,
+	    "SELECT id, clerk_id, clerk_id, created_at FROM sessions WHERE "
+	    "id = $1",
+	    id, o);
 }
 
 static bool
 is_live(const char *status)
 {
 	return strcmp(status, "active") == 0 || strcmp(status, "pending") == 0;
-}
-
-/* The Revoke button, or why there is none. */
-static void
-revoke_form(struct admin_ctx *c, const struct admin_object *o,
-    const struct session_row *s)
-{
-	if (!c->user.is_superuser || !is_live(s->status))
-		return;
-	if (c->r->app->cfg->clerk_secret_key == NULL) {
-		html_lit(&c->h,
-		    "<p class=\"help\">Revoking a session goes through "
-		    "Clerk, which holds it: set CLERK_SECRET_KEY to revoke "
-		    "it from here.</p>\n");
-		return;
-	}
-	admin_form_open(c, admin_url(c, c->model, o->id, "revoke"));
-	html_lit(&c->h,
-	    "<div class=\"form-actions\"><button type=\"submit\" "
-	    "class=\"btn-danger\">Revoke</button></div>\n<p "
-	    "class=\"help\">Asks Clerk to revoke this session: the user is "
-	    "signed out of it, and its tokens are refused at once.</p>\n"
-	    "</form>\n");
 }
 
 static int
@@ -206,33 +138,21 @@ session_page(struct admin_ctx *c, const struct admin_object *o, int status)
 		return rc == -1 ? admin_db_failed(c, "session load")
 		                : admin_error(c, HTTP_NOT_FOUND, "Not found",
 		                      "This session no longer exists.");
-	admin_object_page_begin(c, o->repr, o, NULL);
-	html_lit(&c->h, "<h1>View session</h1>\n<h2 class=\"muted\">");
-	html_text(&c->h, o->repr);
-	html_lit(&c->h, "</h2>\n<p><a class=\"btn btn-secondary\"");
-	html_url_attr(&c->h, "href", admin_url(c, c->model, o->id, "history"));
-	html_lit(&c->h, ">History</a></p>\n<dl class=\"fields\">\n");
+	admin_object_head(c, o, "View");
 	admin_readonly(c, "Session ID", s.clerk_id);
-	html_lit(&c->h, "<dt>User</dt><dd><a");
-	html_url_attr(&c->h, "href",
-	    admin_url(c, &admin_users_model, s.user_id, "change"));
-	html_lit(&c->h, ">");
-	html_text(&c->h, s.user);
-	html_lit(&c->h, "</a></dd>\n");
+	admin_link_field(c, "User", &admin_users_model, s.user_id, s.user);
 	admin_readonly(c, "Status", s.status);
 	admin_readonly(c, "Client ID", s.client_id);
 	admin_readonly(c, "Last active organization", s.org_id);
 	admin_readonly(c, "Actor", s.actor);
-	ms_field(c, "Last active", s.ms[0]);
-	ms_field(c, "Expires", s.ms[1]);
-	ms_field(c, "Abandoned after", s.ms[2]);
-	ms_field(c, "Updated in Clerk", s.ms[3]);
-	html_lit(&c->h, "<dt>Mirrored</dt><dd>");
-	admin_time(&c->h, s.created_at);
-	html_lit(&c->h, "</dd>\n<dt>Updated</dt><dd>");
-	admin_time(&c->h, s.updated_at);
-	html_lit(&c->h, "</dd>\n</dl>\n");
-	revoke_form(c, o, &s);
+	admin_ms_field(c, "Last active", s.ms[0]);
+	admin_ms_field(c, "Expires", s.ms[1]);
+	admin_ms_field(c, "Abandoned after", s.ms[2]);
+	admin_mirror_times(c, s.ms[3], s.created_at, s.updated_at);
+	if (is_live(s.status))
+		admin_clerk_revoke_form(c, o, "a session",
+		    "Asks Clerk to revoke this session: the user is signed out "
+		    "of it, and its tokens are refused at once.");
 	return admin_page_end(c, status);
 }
 
@@ -242,99 +162,23 @@ session_view(struct admin_ctx *c, const struct admin_object *o)
 	return session_page(c, o, HTTP_OK);
 }
 
-/* Clerk's own words for a refusal: its first error's long_message. */
-static const char *
-clerk_message(struct admin_ctx *c, const json_t *answer, long status)
-{
-	const json_t *e = json_array_get(json_object_get(answer, "errors"), 0);
-	const char   *m = json_string_value(json_object_get(e, "long_message"));
-
-	if (m == NULL)
-		m = json_string_value(json_object_get(e, "message"));
-	if (m != NULL)
-		return admin_printf(c, "Clerk refused: %s", m);
-	return admin_printf(c, "Clerk refused the request (HTTP %ld).", status);
-}
-
-/*
- * Applies Clerk's answer (the revoked Session) through the session rule,
- * with the admin_log row, in one transaction. 0, -1 on a database error,
- * 1 when the answer could not be applied (*why says why).
- */
-static int
-apply_answer(struct admin_ctx *c, const struct admin_object *o, json_t *answer,
-    const char **why)
-{
-	struct sync_result res;
-
-	if (admin_tx_begin(c) == -1)
-		return -1;
-	switch (clerk_sync_apply_object(c->db, "session.revoked", answer,
-	    time_now_ms(), &res)) {
-	case SYNC_DB_ERROR:
-		(void)!db_rollback(c->db);
-		return -1;
-	case SYNC_FAILED:
-		(void)!db_rollback(c->db);
-		*why = admin_printf(c, "%s", res.error);
-		return 1;
-	default:
-		break;
-	}
-	if (admin_log_write(c, "change", c->model->object_type, o->id, o->repr,
-	        "Revoked through Clerk.") == -1 ||
-	    admin_tx_commit(c) == -1)
-		return -1;
-	return 0;
-}
-
 /* Asks Clerk; the page (or redirect) that tells how it went. */
 static int
 revoke(struct admin_ctx *c, const struct admin_object *o)
 {
-	const struct config *cfg = c->r->app->cfg;
-	json_t              *answer = NULL;
-	const char          *why = NULL, *path;
-	long                 status = 0;
-	int                  rc = -1;
+	struct admin_clerk_revoke rv = {.path = admin_printf(c,
+	                                    "/v1/sessions/%s/revoke",
+	                                    admin_enc(c, o->repr)),
+	    .event = "session.revoked",
+	    .clerk_id = o->repr,
+	    .page = session_page};
+	bool                      made = false;
+	int                       status = admin_clerk_revoke(c, o, &rv, &made);
 
-	path = admin_printf(c, "/v1/sessions/%s/revoke", admin_enc(c, o->repr));
-	if (clerk_api_post(cfg->clerk_api_url, cfg->clerk_secret_key, path,
-	        NULL, &status, &answer) == -1 ||
-	    status == HTTP_TOO_MANY_REQUESTS || status >= 500) {
-		json_decref(answer);
-		admin_message(c, ADMIN_ERROR,
-		    "Clerk is unavailable; nothing was changed. Try again in "
-		    "a moment.");
-		return session_page(c, o, HTTP_SERVICE_UNAVAILABLE);
-	}
-	if (status != HTTP_OK || !json_is_object(answer) ||
-	    json_string_value(json_object_get(answer, "id")) == NULL ||
-	    strcmp(json_string_value(json_object_get(answer, "id")), o->repr) !=
-	        0) {
-		admin_message(c, ADMIN_ERROR, clerk_message(c, answer, status));
-		json_decref(answer);
-		return session_page(c, o, HTTP_OK);
-	}
-	rc = apply_answer(c, o, answer, &why);
-	json_decref(answer);
 	/* Clerk has revoked it, whatever the mirror could record. */
-	revocations_add(c->r->app->revocations, o->repr);
-	if (rc == -1)
-		return admin_db_failed(c, "session revoke");
-	if (rc == 1) {
-		admin_message(c, ADMIN_WARNING,
-		    admin_printf(c,
-		        "Clerk revoked the session, but its answer could not "
-		        "be applied (%s); the webhook that follows will.",
-		        why));
-		return session_page(c, o, HTTP_OK);
-	}
-	admin_flash(c, ADMIN_SUCCESS,
-	    admin_printf(c,
-	        "The session \xE2\x80\x9C%s\xE2\x80\x9D was revoked.",
-	        o->repr));
-	return admin_redirect(c->r, admin_url(c, c->model, o->id, "change"));
+	if (made)
+		revocations_add(c->r->app->revocations, o->repr);
+	return status;
 }
 
 int
@@ -354,7 +198,7 @@ admin_session_revoke(struct req *r)
 		return rc == -1 ? admin_db_failed(c, "session lookup")
 		                : admin_error(c, HTTP_NOT_FOUND, "Not found",
 		                      "This session no longer exists.");
-	if (r->app->cfg->clerk_secret_key == NULL) {
+	if (!admin_clerk_on(c)) {
 		admin_message(c, ADMIN_ERROR,
 		    "Revoking needs CLERK_SECRET_KEY: the session is Clerk's, "
 		    "and only Clerk can end it. Nothing was changed.");
@@ -394,11 +238,9 @@ admin_user_sessions(struct admin_ctx *c, const char *user_id)
 		html_lit(&c->h, "</a></td><td>");
 		html_text(&c->h, admin_col(c, rows, 2));
 		html_lit(&c->h, "</td><td>");
-		ms_time(c,
-		    db_col_is_null(rows, 3) ? DB_NO_INT : db_col_int(rows, 3));
+		admin_ms_time(&c->h, admin_col_ms(rows, 3));
 		html_lit(&c->h, "</td><td>");
-		ms_time(c,
-		    db_col_is_null(rows, 4) ? DB_NO_INT : db_col_int(rows, 4));
+		admin_ms_time(&c->h, admin_col_ms(rows, 4));
 		html_lit(&c->h, "</td></tr>\n");
 	}
 	db_rows_free(rows);

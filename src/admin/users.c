@@ -12,6 +12,7 @@
 
 #include "accounts/password.h"
 #include "accounts/users.h"
+#include "admin/clerk_write.h"
 #include "admin/deletion.h"
 #include "admin/fields.h"
 #include "admin/page.h"
@@ -130,6 +131,16 @@ enum {
 	F_STAFF,
 	F_SUPER
 };
+
+/*
+ * What Clerk holds of a Clerk user (DESIGN section 12.3): read-only here
+ * while CLERK_SECRET_KEY is set, so the mirror never drifts from Clerk.
+ * The three flags are this database's own.
+ */
+#define FROM_CLERK                                                  \
+	(ADMIN_FIELD_BIT(F_EMAIL) | ADMIN_FIELD_BIT(F_FIRST) |      \
+	    ADMIN_FIELD_BIT(F_LAST) | ADMIN_FIELD_BIT(F_USERNAME) | \
+	    ADMIN_FIELD_BIT(F_IMAGE))
 
 static const struct admin_field add_fields[] = {
     {"email", "Email address", ADMIN_F_EMAIL, true, 254, NULL},
@@ -253,6 +264,13 @@ admin_user_resolve(struct admin_ctx *c, const char *ref, const char **id,
 	    ref, id, label);
 }
 
+int
+admin_user_clerk_id(struct admin_ctx *c, const char *id, const char **clerk_id)
+{
+	return admin_text_by_id(c, "SELECT clerk_id FROM users WHERE id = $1",
+	    id, clerk_id);
+}
+
 static const char email_taken_msg[] = "A user with this email address already "
                                       "exists.";
 
@@ -291,6 +309,13 @@ memberships_of(struct admin_ctx *c, const char *id)
 	return rc;
 }
 
+/* The fields of u that only Clerk changes (none unless Clerk's). */
+static unsigned
+kept(const struct admin_ctx *c, const struct user_row *u)
+{
+	return u->clerk_id != NULL && admin_clerk_on(c) ? FROM_CLERK : 0;
+}
+
 static int
 change_page(struct admin_ctx *c, const struct admin_object *o,
     const struct user_row *u, const struct admin_values *v, int status)
@@ -320,16 +345,21 @@ change_page(struct admin_ctx *c, const struct admin_object *o,
 	html_lit(&c->h, "</dd>\n<dt>Updated</dt><dd>");
 	admin_time(&c->h, u->updated_at);
 	html_lit(&c->h, "</dd>\n</dl>\n");
-	if (edit && u->clerk_id != NULL)
+	if (edit && kept(c, u) != 0)
 		html_lit(&c->h,
-		    "<p class=\"help\">Mirrored from Clerk: the "
-		    "next Clerk event for it overwrites what is "
-		    "changed here.</p>\n");
+		    "<p class=\"help\" id=\"clerk-help\">Clerk holds this "
+		    "user: its email address, names, username and image "
+		    "change in Clerk and come here from it. Active, staff "
+		    "status and superuser status are this database's "
+		    "own.</p>\n");
+	else if (edit && u->clerk_id != NULL)
+		admin_clerk_local_notice(c, NULL);
 	if (edit)
 		admin_form_open(c, admin_url(c, c->model, o->id, "change"));
 	else
 		html_lit(&c->h, "<form>\n");
-	admin_fields_render(c, user_fields, ARRAY_LEN(user_fields), v, !edit);
+	admin_fields_render_some(c, user_fields, ARRAY_LEN(user_fields), v,
+	    edit ? kept(c, u) : ADMIN_ALL_FIELDS);
 	if (edit)
 		admin_submit_row(c, admin_url(c, c->model, o->id, "delete"));
 	html_lit(&c->h, "</form>\n");
@@ -389,9 +419,12 @@ user_change(struct admin_ctx *c, const struct admin_object *o)
 		                      "This user no longer exists.");
 	if (!c->is_post)
 		return change_page(c, o, &u, &u.v, HTTP_OK);
-	memset(&v, 0, sizeof(v));
-	rc = (int)admin_fields_read(c, user_fields, ARRAY_LEN(user_fields), &v);
-	if (v.v[F_EMAIL] != NULL && v.err[F_EMAIL] == NULL &&
+	/* What Clerk holds keeps its value, whatever the POST says. */
+	v = u.v;
+	rc = (int)admin_fields_read_some(c, user_fields, ARRAY_LEN(user_fields),
+	    &v, kept(c, &u));
+	if ((kept(c, &u) & ADMIN_FIELD_BIT(F_EMAIL)) == 0 &&
+	    v.v[F_EMAIL] != NULL && v.err[F_EMAIL] == NULL &&
 	    str_to_i64(str_from_cstr(o->id), 1, INT64_MAX, &self) == 0) {
 		if ((taken = email_taken(c, v.v[F_EMAIL], self)) == -1)
 			return admin_db_failed(c, "user email check");
@@ -511,17 +544,27 @@ user_add_view(struct admin_ctx *c)
 static int
 user_delete_view(struct admin_ctx *c, const struct admin_object *o)
 {
-	return admin_delete_object(c, o, user_delete,
-	    "SELECT m.id, COALESCE(u.email, u.clerk_id, '') || ' in ' || "
-	    "o.name "
-	    "|| ' (' || m.role || ')' "
-	    "FROM organization_memberships m JOIN users u ON u.id = m.user_id "
-	    "JOIN organizations o ON o.id = m.organization_id "
-	    "WHERE m.user_id = $1 ORDER BY o.name, m.id LIMIT 1000",
-	    o->clerk_id != NULL
+	struct admin_deletion d = {.erase = user_delete,
+	    .related_sql =
+	        "SELECT m.id, COALESCE(u.email, u.clerk_id, '') || ' in ' || "
+	        "o.name || ' (' || m.role || ')' "
+	        "FROM organization_memberships m JOIN users u ON u.id = "
+	        "m.user_id JOIN organizations o ON o.id = m.organization_id "
+	        "WHERE m.user_id = $1 ORDER BY o.name, m.id LIMIT 1000",
+	    .note = o->clerk_id != NULL
 	        ? "This user is mirrored from Clerk: unless it is deleted in "
 	          "Clerk too, the next webhook or sync for it brings it back."
-	        : NULL);
+	        : NULL};
+
+	/* A Clerk user is deleted in Clerk (DELETE /v1/users/{id}), and
+	 * the rule of user.deleted removes it here. */
+	if (o->clerk_id != NULL && admin_clerk_on(c)) {
+		d.clerk_path =
+		    admin_printf(c, "/v1/users/%s", admin_enc(c, o->clerk_id));
+		d.clerk_event = "user.deleted";
+		d.clerk_id = o->clerk_id;
+	}
+	return admin_delete_object(c, o, &d);
 }
 
 const struct admin_model admin_users_model = {

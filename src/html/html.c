@@ -350,6 +350,8 @@ html_page_begin(struct html *h, const struct html_page *p)
 	html_text(h, p->site != NULL ? p->site : "mysaas");
 	html_lit(h, "</a>\n");
 	page_nav(h, p);
+	if (p->header != NULL)
+		html_frag(h, p->header);
 	html_lit(h, "</header>\n");
 	if (p->notice != NULL) {
 		html_lit(h, "<div class=\"notice\" role=\"alert\">");

@@ -44,6 +44,8 @@ struct html_page {
 	size_t                  nav_len;
 	const char             *notice; /* text shown in a banner above main */
 	const struct html      *head;   /* extra <head> content (not copied) */
+	/* extra header content after the nav, such as a form (not copied) */
+	const struct html *header;
 };
 
 /* Prepares an empty document capped at max bytes (0: no cap). */
@@ -75,7 +77,8 @@ void html_int(struct html *h, int64_t v);
 void html_frag(struct html *h, const struct html *frag);
 
 /* Opens the layout: doctype, head (stylesheet /static/style.css, p->head),
- * <body>, the header with the site name and nav, the notice, then <main>. */
+ * <body>, the header with the site name, nav and p->header, the notice,
+ * then <main>. */
 void html_page_begin(struct html *h, const struct html_page *p);
 /* Closes what html_page_begin opened. */
 void html_page_end(struct html *h);

@@ -580,7 +580,7 @@ test_page_layout(void **state)
 	    {"Evil", "javascript:alert(1)", false},
 	};
 	const char            *xss = "\"><script>alert(1)</script>";
-	struct html            head, h;
+	struct html            head, header, h;
 	const char            *s, *main_at;
 	const struct html_page p = {
 	    .title = xss,
@@ -590,11 +590,14 @@ test_page_layout(void **state)
 	    .notice = "Clerk is not configured: set CLERK_PUBLISHABLE_KEY "
 	              "in .env <now>",
 	    .head = &head,
+	    .header = &header,
 	};
 
 	(void)state;
 	html_init(&head, 0);
 	html_lit(&head, "<meta name=\"robots\" content=\"noindex\">\n");
+	html_init(&header, 0);
+	html_lit(&header, "<form id=\"f\"></form>\n");
 	html_init(&h, 0);
 	html_page_begin(&h, &p);
 	html_lit(&h, "<p>");
@@ -625,6 +628,9 @@ test_page_layout(void **state)
 	    "<li><a href=\"/docs\">&lt;b&gt;Docs"
 	    "&lt;/b&gt;</a></li>"));
 	assert_non_null(strstr(s, "<li><a href=\"#\">Evil</a></li>"));
+	/* The header's extra content comes after the nav, inside it. */
+	assert_non_null(
+	    strstr(s, "</nav>\n<form id=\"f\"></form>\n</header>\n"));
 	assert_non_null(strstr(s,
 	    "<div class=\"notice\" role=\"alert\">Clerk "
 	    "is not configured: set "
@@ -640,6 +646,7 @@ test_page_layout(void **state)
 	assert_non_null(strstr(s, "</main>\n</body>\n</html>\n"));
 	assert_int_equal(strlen(strstr(s, "</main>")), 24);
 	html_cleanup(&h);
+	html_cleanup(&header);
 	html_cleanup(&head);
 }
 

@@ -9,15 +9,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
 
 import { PASSWORD, bulkUsers, createAdmin } from './admin_helpers.mjs';
+import { clean, launch, login as loginAs, open as openContext } from './admin_browser_helpers.mjs';
 import { ROOT } from './lib/server.mjs';
 import {
   assertOk, deliver, exec, membershipEvent, scalar, sqlStr, startWebhookServer, userEvent,
 } from './lib/webhook.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-results');
 const T = { timeout: 120000 };
 const XSS = '<img src=x onerror=alert(1)>';
@@ -40,11 +39,7 @@ before(async () => {
        SELECT 'org_many' || i, 'Many ' || i, 'many-' || i FROM generate_series(1, 130) AS s(i)`;
   exec(db, orgs);
   fs.mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
 });
 
 after(async () => {
@@ -52,38 +47,10 @@ after(async () => {
   await srv?.stop();
 });
 
-// A fresh browser context with networking limited to the test server;
-// dialogs, page errors and refused requests are recorded.
-async function open({ viewport } = {}) {
-  const context = await browser.newContext(viewport ? { viewport } : {});
-  const seen = { dialogs: [], errors: [], outside: [] };
-  await context.route('**/*', (route) => {
-    const u = route.request().url();
-    if (u.startsWith(`${srv.url}/`)) return route.continue();
-    seen.outside.push(u);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  page.on('dialog', async (d) => { seen.dialogs.push(d.message()); await d.dismiss(); });
-  page.on('pageerror', (e) => seen.errors.push(String(e)));
-  return { context, page, seen };
-}
-
-async function login(page, email, password = PASSWORD) {
-  await page.goto(`${srv.url}/admin/`);
-  assert.match(page.url(), /\/admin\/login\/$/);
-  await page.fill('#id_username', email);
-  await page.fill('#id_password', password);
-  await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
-}
+const open = (opts) => openContext(browser, srv.url, opts);
+const login = (page, email, password) => loginAs(page, srv.url, email, password);
 
 const rowsOf = (page) => page.locator('#result_list tbody tr');
-
-function clean(seen) {
-  assert.deepEqual(seen.dialogs, [], 'no dialog opened');
-  assert.deepEqual(seen.errors, [], 'no script error');
-  assert.deepEqual(seen.outside, [], 'no request left the test server');
-}
 
 describe('admin in chromium', () => {
   test('login (a wrong password first), the index, a screenshot', T, async () => {
@@ -97,8 +64,8 @@ describe('admin in chromium', () => {
       await Promise.all([page.waitForURL(`${srv.url}/admin/`), page.click('button[type=submit]')]);
       assert.equal(await page.textContent('h1'), 'Site administration');
       const cards = await page.locator('.card h2').allInnerTexts();
-      assert.deepEqual(cards, ['Users', 'Organizations', 'Organization memberships', 'Sessions', 'Webhook events',
-        'Sync runs']);
+      assert.deepEqual(cards, ['Users', 'Organizations', 'Organization memberships', 'Organization invitations',
+        'Organization domains', 'Sessions', 'Roles', 'Permissions', 'Webhook events', 'Sync runs']);
       const users = scalar(db, 'SELECT count(*) FROM users');
       assert.equal(await page.locator('.card .count').first().innerText(), String(users));
       // The stylesheet applied (served by the server itself).
@@ -320,18 +287,25 @@ describe('admin in chromium', () => {
     }
   });
 
-  test('logout: the nav link asks, the button logs out', T, async () => {
+  test('logout: one click on the header\'s button; GET /admin/logout/ only asks', T, async () => {
     const { context, page, seen } = await open();
     try {
       await login(page, 'root@browser.test');
-      await Promise.all([page.waitForLoadState('load'), page.click('nav.site-nav >> text=Log out')]);
-      assert.equal(await page.textContent('h1'), 'Log out');
-      await Promise.all([page.waitForURL(`${srv.url}/admin/login/`), page.click('button >> text=Log out')]);
+      await page.goto(`${srv.url}/admin/users/user/`);
+      assert.equal(await page.locator('header.site-header #logout-form button').innerText(), 'Log out');
+      await Promise.all([page.waitForURL(`${srv.url}/admin/login/`),
+        page.click('header.site-header #logout-form >> text=Log out')]);
       assert.match(await page.textContent('.messages .info'), /logged out/);
       await page.goto(`${srv.url}/admin/`);
       assert.match(page.url(), /\/admin\/login\/$/);
-      const cookies = await context.cookies();
-      assert.ok(!cookies.some((c) => c.name === 'mysaas_admin'));
+      assert.ok(!(await context.cookies()).some((c) => c.name === 'mysaas_admin'));
+      // GET /admin/logout/ asks; its own button logs out.
+      await login(page, 'root@browser.test');
+      await page.goto(`${srv.url}/admin/logout/`);
+      assert.equal(await page.textContent('h1'), 'Log out');
+      assert.ok((await context.cookies()).some((c) => c.name === 'mysaas_admin'), 'a GET changes nothing');
+      await Promise.all([page.waitForURL(`${srv.url}/admin/login/`), page.click('main button >> text=Log out')]);
+      assert.ok(!(await context.cookies()).some((c) => c.name === 'mysaas_admin'));
       clean(seen);
     } finally {
       await context.close();

@@ -5,8 +5,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 
+import { newKey, pemEnv } from './lib/clerk.mjs';
+import { startFakeClerk } from './lib/fake_clerk.mjs';
 import { runCli } from './lib/server.mjs';
-import { exec, rows, scalar, sqlBool, sqlStr } from './lib/webhook.mjs';
+import { exec, rows, scalar, sqlBool, sqlStr, startWebhookServer } from './lib/webhook.mjs';
 
 export const PASSWORD = 'Quartz-Lantern-5521';
 
@@ -146,3 +148,39 @@ export function tableRows(html, id = 'result_list') {
 // HTML entities back to text (the few we emit).
 export const unescape = (s) => s.replaceAll('&lt;', '<').replaceAll('&gt;', '>')
   .replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&amp;', '&');
+
+// The messages of a page, as text.
+export const messagesOf = (html) => [...html.matchAll(/<li class="(?:error|warning|success|info)"[^>]*>([^<]*)<\/li>/g)]
+  .map((m) => unescape(m[1]));
+
+// The error of a form field (its list id="id_<name>_error"), or null.
+export function fieldError(html, name) {
+  const m = new RegExp(`<ul class="errorlist" id="id_${name}_error"><li>([^<]*)</li>`).exec(html);
+  return m ? unescape(m[1]) : null;
+}
+
+// A server whose CLERK_SECRET_KEY and CLERK_API_URL name a fresh fake
+// Backend API (lib/fake_clerk.mjs), with root@admin.test (superuser,
+// signed in as `admin`) and viewer@admin.test (view only). stop() ends
+// both.
+export async function startClerkAdmin() {
+  const fake = await startFakeClerk();
+  let srv;
+  try {
+    srv = await startWebhookServer({ env: { ...pemEnv(await newKey()), ...fake.env() } });
+    createAdmin(srv.db, 'root@admin.test');
+    createAdmin(srv.db, 'viewer@admin.test', { superuser: false });
+    const admin = await signedIn(srv.url, 'root@admin.test');
+    return {
+      fake, srv, db: srv.db, admin,
+      async stop() {
+        await srv.stop();
+        await fake.close();
+      },
+    };
+  } catch (err) {
+    await srv?.stop();
+    await fake.close();
+    throw err;
+  }
+}

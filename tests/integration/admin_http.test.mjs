@@ -235,6 +235,35 @@ describe('sessions', () => {
     assert.equal((await stale.get('/admin/')).status, 302);
   });
 
+  test('log out is one click: a POST button in the header of every page, with the session\'s token', T, async () => {
+    const c = await admin();
+    const token = c.jar.get('mysaas_admin');
+    const csrf = rows(db, `SELECT csrf_token FROM admin_sessions WHERE token_hash = ${sqlStr(sha256hex(token))}`)[0].csrf_token;
+    const uid = scalar(db, "SELECT id FROM users WHERE email = 'root@admin.test'");
+    for (const p of ['/admin/', '/admin/users/user/', `/admin/users/user/${uid}/change/`, `/admin/users/user/${uid}/history/`,
+      '/admin/users/organizationinvitation/', '/admin/clerk/role/', '/admin/users/nosuch/', '/admin/logout/']) {
+      const r = await c.get(p);
+      const header = /<header class="site-header">([\s\S]*?)<\/header>/.exec(r.text);
+      assert.ok(header, `${p}: a header`);
+      const form = /<form id="logout-form" method="post" action="\/admin\/logout\/">([\s\S]*?)<\/form>/.exec(header[1]);
+      assert.ok(form, `${p}: the log out form is in the header`);
+      assert.match(form[1], new RegExp(`<input type="hidden" name="csrfmiddlewaretoken" value="${csrf}">`), p);
+      assert.match(form[1], /<button type="submit">Log out<\/button>/, p);
+      assert.doesNotMatch(header[1], /href="\/admin\/logout\/"/, `${p}: no link that only asks`);
+    }
+    const home = await c.get('/admin/');
+    const r = await c.post('/admin/logout/', { csrfmiddlewaretoken: csrfOf(home.text) });
+    assert.equal(r.status, 302);
+    assert.equal(r.location, '/admin/login/');
+    assert.equal(scalar(db, `SELECT count(*) FROM admin_sessions WHERE token_hash = ${sqlStr(sha256hex(token))}`), 0);
+    const login = await c.get('/admin/login/');
+    assert.doesNotMatch(login.text, /logout-form/, 'no log out button when signed out');
+    // Without the token the button does nothing.
+    const d = await admin();
+    assert.equal((await d.post('/admin/logout/', {})).status, 403);
+    assert.equal((await d.get('/admin/')).status, 200, 'still signed in');
+  });
+
   test('logging in again replaces the session the browser had', T, async () => {
     const c = await admin();
     const first = c.jar.get('mysaas_admin');
@@ -394,10 +423,14 @@ describe('permissions', () => {
     r = await c.get(`/admin/users/user/${root}/change/`);
     assert.equal(r.status, 200);
     assert.match(r.text, /View user/);
-    assert.doesNotMatch(r.text, /<form method="post"/);
+    // The page below the header: the header's log out form is the one
+    // POST form a view-only account has (its CSRF input is not disabled).
+    const main = r.text.slice(r.text.indexOf('<main'));
+    assert.match(r.text.slice(0, r.text.indexOf('<main')), /<form id="logout-form" method="post"/);
+    assert.doesNotMatch(main, /<form method="post"/);
     assert.doesNotMatch(r.text, /name="_save"/);
     assert.doesNotMatch(r.text, /\/delete\//);
-    const inputs = [...r.text.matchAll(/<input[^>]*>/g)].map((m) => m[0]);
+    const inputs = [...main.matchAll(/<input[^>]*>/g)].map((m) => m[0]);
     assert.ok(inputs.length >= 5);
     for (const i of inputs) assert.match(i, / disabled/, i);
     for (const p of ['/admin/users/user/add/', `/admin/users/user/${root}/delete/`])
