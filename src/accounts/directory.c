@@ -6,8 +6,10 @@
 #include "accounts/directory.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "accounts/membership_permissions.h"
 #include "accounts/tombstones.h"
 #include "core/str.h"
 
@@ -317,30 +319,52 @@ directory_org_for_member(struct db_conn *c, int64_t user_id, const char *ref,
 	return 1;
 }
 
-int
-directory_org_members(struct db_conn *c, int64_t org_id, int64_t limit,
-    int64_t offset, json_t **out)
+/*
+ * A membership's permission keys: its own (the column's JSON array), else
+ * as the gate resolves them (membership_permissions.h: its role's in the
+ * catalog, or Clerk's defaults), read by statements of their own while
+ * the member's row is current (each backend allows it).
+ */
+static json_t *
+member_permissions(struct db_conn *c, struct db_rows *r, int64_t org_id)
 {
-	static const char *const count =
-	    "SELECT count(*) FROM organization_memberships "
-	    "WHERE organization_id = $1";
-	static const char *const sql =
-	    "SELECT u.id, u.clerk_id, u.email, u.first_name, u.last_name, "
-	    "u.image_url, m.role FROM organization_memberships m "
-	    "JOIN users u ON u.id = m.user_id WHERE m.organization_id = $1 "
-	    "ORDER BY m.id LIMIT $2 OFFSET $3";
-	struct db_param p[] = {DB_INT(org_id), DB_INT(limit), DB_INT(offset)};
-	struct db_rows *r;
-	json_t         *data;
-	int64_t         total = 0;
-	int             rc;
+	struct membership_permissions m;
+	struct arena                 *a;
+	char                          ref[24];
+	json_t                       *keys;
+	size_t                        len, i;
+	const char                   *text;
 
-	*out = NULL;
-	if (one_int(c, count, p, 1, &total) == -1)
-		return -1;
-	if ((r = db_query(c, sql, p, 3)) == NULL)
-		return -1;
-	data = json_array();
+	if (!db_col_is_null(r, 7)) {
+		text = db_col_text(r, 7, &len);
+		keys = json_loadb(text, len, 0, NULL);
+		if (json_is_array(keys))
+			return keys;
+		json_decref(keys);
+		return json_array(); /* unreadable: grants nothing */
+	}
+	keys = json_array();
+	a = arena_new();
+	(void)snprintf(ref, sizeof(ref), "%lld", (long long)org_id);
+	if (membership_permissions_of(c, db_col_int(r, 0), ref, a, &m) == 1) {
+		for (i = 0; i < m.n; i++)
+			json_array_append_new(keys, json_string(m.keys[i]));
+	}
+	arena_free(a);
+	return keys;
+}
+
+/* Every row of MEMBER_SELECT: {"user": {...}, "role", "permissions"}. */
+#define MEMBER_SELECT                                                         \
+	"SELECT u.id, u.clerk_id, u.email, u.first_name, u.last_name, "       \
+	"u.image_url, m.role, m.permissions FROM organization_memberships m " \
+	"JOIN users u ON u.id = m.user_id "
+
+static int
+member_rows(struct db_conn *c, struct db_rows *r, int64_t org_id, json_t *data)
+{
+	int rc;
+
 	while ((rc = db_rows_next(r)) == 1) {
 		json_t *u = json_object(), *m = json_object();
 
@@ -352,15 +376,66 @@ directory_org_members(struct db_conn *c, int64_t org_id, int64_t limit,
 		json_object_set_new(u, "image_url", col_str(r, 5));
 		json_object_set_new(m, "user", u);
 		json_object_set_new(m, "role", col_str(r, 6));
+		json_object_set_new(m, "permissions",
+		    member_permissions(c, r, org_id));
 		json_array_append_new(data, m);
 	}
 	db_rows_free(r);
-	if (rc == -1) {
+	return rc;
+}
+
+int
+directory_org_members(struct db_conn *c, int64_t org_id, int64_t limit,
+    int64_t offset, json_t **out)
+{
+	static const char *const count =
+	    "SELECT count(*) FROM organization_memberships "
+	    "WHERE organization_id = $1";
+	static const char *const sql =
+	    MEMBER_SELECT "WHERE m.organization_id = $1 "
+	                  "ORDER BY m.id LIMIT $2 OFFSET $3";
+	struct db_param p[] = {DB_INT(org_id), DB_INT(limit), DB_INT(offset)};
+	struct db_rows *r;
+	json_t         *data;
+	int64_t         total = 0;
+
+	*out = NULL;
+	if (one_int(c, count, p, 1, &total) == -1)
+		return -1;
+	if ((r = db_query(c, sql, p, 3)) == NULL)
+		return -1;
+	data = json_array();
+	if (member_rows(c, r, org_id, data) == -1) {
 		json_decref(data);
 		return -1;
 	}
 	*out = json_object();
 	json_object_set_new(*out, "data", data);
 	json_object_set_new(*out, "total_count", json_integer(total));
+	return 1;
+}
+
+int
+directory_org_member(struct db_conn *c, int64_t org_id,
+    const char *clerk_user_id, json_t **out)
+{
+	static const char *const sql =
+	    MEMBER_SELECT "WHERE m.organization_id = $1 AND u.clerk_id = $2";
+	struct db_param p[] = {DB_INT(org_id), DB_TEXT(clerk_user_id)};
+	struct db_rows *r;
+	json_t         *data = json_array();
+
+	*out = NULL;
+	if ((r = db_query(c, sql, p, 2)) == NULL ||
+	    member_rows(c, r, org_id, data) == -1) {
+		json_decref(data);
+		return -1;
+	}
+	if (json_array_size(data) == 0) {
+		json_decref(data);
+		return 0;
+	}
+	*out = json_incref(json_array_get(data, 0));
+	json_decref(data);
 	return 1;
 }
