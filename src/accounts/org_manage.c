@@ -103,7 +103,8 @@ org_manage_is_admin(const char *role)
 }
 
 int
-org_manage_lock_admins(struct db_conn *c, int64_t org_id, int64_t *admins)
+org_manage_lock_admins(struct db_conn *c, int64_t org_id, int64_t user_id,
+    int64_t *others)
 {
 	/* NO KEY UPDATE: a second admin change of the organization waits,
 	 * while memberships (foreign keys: KEY SHARE) are not held up. */
@@ -115,8 +116,8 @@ org_manage_lock_admins(struct db_conn *c, int64_t org_id, int64_t *admins)
 	static const char *const count =
 	    "SELECT count(*) FROM organization_memberships "
 	    "WHERE organization_id = $1 AND role IN ('" ORG_MANAGE_ADMIN_ROLE
-	    "', 'admin')";
-	struct db_param p[] = {DB_INT(org_id)};
+	    "', 'admin') AND user_id <> $2";
+	struct db_param p[] = {DB_INT(org_id), DB_INT(user_id)};
 	struct db_rows *r;
 	int             rc;
 
@@ -127,8 +128,11 @@ org_manage_lock_admins(struct db_conn *c, int64_t org_id, int64_t *admins)
 	db_rows_free(r);
 	if (rc == -1)
 		return -1;
-	*admins = 0;
-	return db_query_int(c, count, p, 1, admins, NULL) == -1 ? -1 : 0;
+	/* Counted after the lock: what a change that held it before this
+	 * one has made is seen (a new statement on PostgreSQL, the whole
+	 * database on SQLite). */
+	*others = 0;
+	return db_query_int(c, count, p, 2, others, NULL) == -1 ? -1 : 0;
 }
 
 /*

@@ -46,10 +46,11 @@ bool org_manage_is_admin(const char *role) MUST_CHECK;
 /*
  * Inside a transaction: holds org_id's admins still until it ends
  * (PostgreSQL: the organization's row locked; SQLite: BEGIN IMMEDIATE
- * already holds the database) and counts them into *admins. 0, or -1.
+ * already holds the database) and counts into *others those of them
+ * other than user_id, as they are once the lock is held. 0, or -1.
  */
-int org_manage_lock_admins(struct db_conn *c, int64_t org_id,
-    int64_t *admins) MUST_CHECK;
+int org_manage_lock_admins(struct db_conn *c, int64_t org_id, int64_t user_id,
+    int64_t *others) MUST_CHECK;
 
 /*
  * The invitations of org_id, newest first, as of now_ms: {"data":

@@ -181,16 +181,17 @@ member_target(struct req *r, struct db_conn *c, int64_t *org_id,
  * Clerk's answer, and the rule. 0 (the transaction open), else answered.
  */
 static int
-hold_admins(struct req *r, struct db_conn *c, int64_t org_id)
+hold_admins(struct req *r, struct db_conn *c, int64_t org_id, int64_t user_id)
 {
-	int64_t admins = 0;
+	int64_t others = 0;
 
 	if (db_begin(c) == -1 ||
-	    org_manage_lock_admins(c, org_id, &admins) == -1) {
+	    org_manage_lock_admins(c, org_id, user_id, &others) == -1) {
 		(void)!db_rollback(c);
 		return api_db_failed(r, c);
 	}
-	if (admins <= 1) {
+	/* The member will not be an admin: another must be. */
+	if (others == 0) {
 		(void)!db_rollback(c);
 		return resp_detail(r, HTTP_CONFLICT, LAST_ADMIN);
 	}
@@ -218,7 +219,7 @@ member_write(struct req *r, struct db_conn *c, const json_t *body,
 	if (body != NULL)
 		role = json_string_value(json_object_get(body, "role"));
 	held = org_manage_is_admin(m->role) && !org_manage_is_admin(role);
-	if (held && (status = hold_admins(r, c, *org_id)) != 0)
+	if (held && (status = hold_admins(r, c, *org_id, m->user_id)) != 0)
 		return status;
 	(void)snprintf(path, sizeof(path),
 	    "/v1/organizations/%s/memberships/%s", org, m->clerk_id);
