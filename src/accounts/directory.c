@@ -9,24 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "accounts/api_list.h"
 #include "accounts/membership_permissions.h"
 #include "accounts/tombstones.h"
 #include "core/str.h"
-
-/* A JSON string from column i, or null; invalid UTF-8 becomes null. */
-static json_t *
-col_str(struct db_rows *r, int i)
-{
-	size_t      len;
-	const char *p;
-	json_t     *s;
-
-	if (db_col_is_null(r, i))
-		return json_null();
-	p = db_col_text(r, i, &len);
-	s = json_stringn(p, len);
-	return s != NULL ? s : json_null();
-}
 
 static int
 one_int(struct db_conn *c, const char *sql, const struct db_param *p, size_t n,
@@ -72,12 +58,13 @@ org_rows(struct db_rows *r, json_t *arr, bool with_image)
 		json_t *o = json_object();
 
 		json_object_set_new(o, "id", json_integer(db_col_int(r, 0)));
-		json_object_set_new(o, "clerk_id", col_str(r, 1));
-		json_object_set_new(o, "name", col_str(r, 2));
-		json_object_set_new(o, "slug", col_str(r, 3));
+		json_object_set_new(o, "clerk_id", api_list_text(r, 1));
+		json_object_set_new(o, "name", api_list_text(r, 2));
+		json_object_set_new(o, "slug", api_list_text(r, 3));
 		if (with_image)
-			json_object_set_new(o, "image_url", col_str(r, 4));
-		json_object_set_new(o, "role", col_str(r, 5));
+			json_object_set_new(o, "image_url",
+			    api_list_text(r, 4));
+		json_object_set_new(o, "role", api_list_text(r, 5));
 		json_array_append_new(arr, o);
 	}
 	return rc;
@@ -114,12 +101,15 @@ profile_rows(struct db_rows *r, json_t **out)
 			u = json_object();
 			json_object_set_new(u, "id",
 			    json_integer(db_col_int(r, 0)));
-			json_object_set_new(u, "clerk_id", col_str(r, 1));
-			json_object_set_new(u, "email", col_str(r, 2));
-			json_object_set_new(u, "first_name", col_str(r, 3));
-			json_object_set_new(u, "last_name", col_str(r, 4));
-			json_object_set_new(u, "username", col_str(r, 5));
-			json_object_set_new(u, "image_url", col_str(r, 6));
+			json_object_set_new(u, "clerk_id", api_list_text(r, 1));
+			json_object_set_new(u, "email", api_list_text(r, 2));
+			json_object_set_new(u, "first_name",
+			    api_list_text(r, 3));
+			json_object_set_new(u, "last_name",
+			    api_list_text(r, 4));
+			json_object_set_new(u, "username", api_list_text(r, 5));
+			json_object_set_new(u, "image_url",
+			    api_list_text(r, 6));
 			orgs = json_array();
 			json_object_set_new(u, "organizations", orgs);
 		}
@@ -127,10 +117,10 @@ profile_rows(struct db_rows *r, json_t **out)
 			continue; /* no membership */
 		o = json_object();
 		json_object_set_new(o, "id", json_integer(db_col_int(r, 7)));
-		json_object_set_new(o, "clerk_id", col_str(r, 8));
-		json_object_set_new(o, "name", col_str(r, 9));
-		json_object_set_new(o, "slug", col_str(r, 10));
-		json_object_set_new(o, "role", col_str(r, 11));
+		json_object_set_new(o, "clerk_id", api_list_text(r, 8));
+		json_object_set_new(o, "name", api_list_text(r, 9));
+		json_object_set_new(o, "slug", api_list_text(r, 10));
+		json_object_set_new(o, "role", api_list_text(r, 11));
 		json_array_append_new(orgs, o);
 	}
 	db_rows_free(r);
@@ -369,13 +359,13 @@ member_rows(struct db_conn *c, struct db_rows *r, int64_t org_id, json_t *data)
 		json_t *u = json_object(), *m = json_object();
 
 		json_object_set_new(u, "id", json_integer(db_col_int(r, 0)));
-		json_object_set_new(u, "clerk_id", col_str(r, 1));
-		json_object_set_new(u, "email", col_str(r, 2));
-		json_object_set_new(u, "first_name", col_str(r, 3));
-		json_object_set_new(u, "last_name", col_str(r, 4));
-		json_object_set_new(u, "image_url", col_str(r, 5));
+		json_object_set_new(u, "clerk_id", api_list_text(r, 1));
+		json_object_set_new(u, "email", api_list_text(r, 2));
+		json_object_set_new(u, "first_name", api_list_text(r, 3));
+		json_object_set_new(u, "last_name", api_list_text(r, 4));
+		json_object_set_new(u, "image_url", api_list_text(r, 5));
 		json_object_set_new(m, "user", u);
-		json_object_set_new(m, "role", col_str(r, 6));
+		json_object_set_new(m, "role", api_list_text(r, 6));
 		json_object_set_new(m, "permissions",
 		    member_permissions(c, r, org_id));
 		json_array_append_new(data, m);

@@ -38,6 +38,27 @@ times_of(int64_t now_ms, struct times *t)
 	time_iso_from_ms(now_ms - IDEMPOTENCY_ABANDONED_MS, t->abandoned);
 }
 
+/*
+ * The parameters every statement of a claim starts with: $1 key, $2
+ * principal, $3 method, $4 path, $5 body hash; then extra (n of them).
+ */
+#define KEY_PARAMS 5
+
+static void
+key_params(const struct idempotency_request *q, struct db_param *p,
+    const char *const *extra, size_t n)
+{
+	size_t i;
+
+	p[0] = DB_TEXT(q->key);
+	p[1] = DB_TEXT(q->principal);
+	p[2] = DB_TEXT(q->method);
+	p[3] = DB_TEXT(q->path);
+	p[4] = DB_TEXT(q->body_hash);
+	for (i = 0; i < n; i++)
+		p[KEY_PARAMS + i] = DB_TEXT(extra[i]);
+}
+
 /* 1 with *row (body in a), 0 when the key has no row, -1 on error. */
 static int
 find(struct db_conn *c, const struct idempotency_request *q,
@@ -48,13 +69,13 @@ find(struct db_conn *c, const struct idempotency_request *q,
 	    "status, body, created_at < $6 OR "
 	    "(status IS NULL AND created_at < $7) "
 	    "FROM idempotency_keys WHERE key = $1 AND principal = $2";
-	struct db_param p[] = {DB_TEXT(q->key), DB_TEXT(q->principal),
-	    DB_TEXT(q->method), DB_TEXT(q->path), DB_TEXT(q->body_hash),
-	    DB_TEXT(t->expired), DB_TEXT(t->abandoned)};
+	const char     *extra[] = {t->expired, t->abandoned};
+	struct db_param p[KEY_PARAMS + 2];
 	struct db_rows *r;
 	const char     *body;
 	int             rc;
 
+	key_params(q, p, extra, ARRAY_LEN(extra));
 	if ((r = db_query(c, sql, p, ARRAY_LEN(p))) == NULL)
 		return -1;
 	if ((rc = db_rows_next(r)) == 1) {
@@ -78,11 +99,11 @@ insert(struct db_conn *c, const struct idempotency_request *q,
 	    "INSERT INTO idempotency_keys (key, principal, method, path, "
 	    "request_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) "
 	    "ON CONFLICT (key, principal) DO NOTHING";
-	struct db_param p[] = {DB_TEXT(q->key), DB_TEXT(q->principal),
-	    DB_TEXT(q->method), DB_TEXT(q->path), DB_TEXT(q->body_hash),
-	    DB_TEXT(t->now)};
+	const char     *extra[] = {t->now};
+	struct db_param p[KEY_PARAMS + 1];
 	int64_t         n = 0;
 
+	key_params(q, p, extra, ARRAY_LEN(extra));
 	if (db_exec(c, sql, p, ARRAY_LEN(p), &n) == -1)
 		return -1;
 	return n > 0 ? 1 : 0;
@@ -101,11 +122,11 @@ take_over(struct db_conn *c, const struct idempotency_request *q,
 	    "request_hash = $5, status = NULL, body = NULL, created_at = $6 "
 	    "WHERE key = $1 AND principal = $2 AND (created_at < $7 OR "
 	    "(status IS NULL AND created_at < $8))";
-	struct db_param p[] = {DB_TEXT(q->key), DB_TEXT(q->principal),
-	    DB_TEXT(q->method), DB_TEXT(q->path), DB_TEXT(q->body_hash),
-	    DB_TEXT(t->now), DB_TEXT(t->expired), DB_TEXT(t->abandoned)};
+	const char     *extra[] = {t->now, t->expired, t->abandoned};
+	struct db_param p[KEY_PARAMS + 3];
 	int64_t         n = 0;
 
+	key_params(q, p, extra, ARRAY_LEN(extra));
 	if (db_exec(c, sql, p, ARRAY_LEN(p), &n) == -1)
 		return -1;
 	return n > 0 ? 1 : 0;

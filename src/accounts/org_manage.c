@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "accounts/api_list.h"
 #include "accounts/directory.h"
 #include "core/str.h"
 
@@ -168,23 +169,13 @@ org_manage_lock_admins(struct db_conn *c, int64_t org_id, int64_t user_id,
 
 /* One item from the columns of ITEM_SELECT. */
 static json_t *
-item_of(struct db_rows *r)
+item_of(struct db_rows *r, const void *arg)
 {
-	const char *s[4];
-	size_t      len[4];
-	json_t     *v[4];
-	int         i;
-
-	for (i = 0; i < 4; i++) {
-		s[i] = db_col_text(r, i, &len[i]);
-		v[i] = json_stringn(s[i], len[i]);
-		if (v[i] == NULL)
-			v[i] = json_null(); /* not UTF-8 */
-	}
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:I}", "clerk_id", v[0],
-	    "email_address", v[1], "role", v[2], "status", v[3], "expires_at",
-	    db_col_is_null(r, 4) ? json_null() : json_integer(db_col_int(r, 4)),
-	    "created_at", (json_int_t)db_col_int(r, 5));
+	(void)arg;
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "clerk_id",
+	    api_list_text(r, 0), "email_address", api_list_text(r, 1), "role",
+	    api_list_text(r, 2), "status", api_list_text(r, 3), "expires_at",
+	    api_list_int(r, 4), "created_at", api_list_int(r, 5));
 }
 
 int
@@ -201,27 +192,9 @@ org_manage_invitations(struct db_conn *c, int64_t org_id, const char *status,
 	    "OR " STATUS_READ("$3") " = $2)";
 	struct db_param p[] = {DB_INT(org_id), db_text_or_null(status),
 	    DB_INT(now_ms), DB_INT(limit), DB_INT(offset)};
-	struct db_rows *r;
-	json_t         *data;
-	int64_t         total = 0;
-	int             rc;
 
-	*out = NULL;
-	if (db_query_int(c, count, p, 3, &total, NULL) == -1)
-		return -1;
-	if ((r = db_query_sql(c, &list, p, ARRAY_LEN(p))) == NULL)
-		return -1;
-	data = json_array();
-	while ((rc = db_rows_next(r)) == 1)
-		json_array_append_new(data, item_of(r));
-	db_rows_free(r);
-	if (rc == -1) {
-		json_decref(data);
-		return -1;
-	}
-	*out = json_pack("{s:o, s:I}", "data", data, "total_count",
-	    (json_int_t)total);
-	return 1;
+	return api_list_page(c, count, 3, &list, p, ARRAY_LEN(p), item_of, NULL,
+	    out);
 }
 
 int
@@ -240,7 +213,7 @@ org_manage_invitation(struct db_conn *c, const char *clerk_id, int64_t now_ms,
 	if ((r = db_query_sql(c, &one, p, ARRAY_LEN(p))) == NULL)
 		return -1;
 	if ((rc = db_rows_next(r)) == 1)
-		*out = item_of(r);
+		*out = item_of(r, NULL);
 	db_rows_free(r);
 	return rc;
 }

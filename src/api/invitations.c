@@ -52,20 +52,19 @@ status_filter(struct req *r, const char **status)
 int
 api_org_invitations(struct req *r)
 {
+	struct api_org  org;
 	struct db_conn *c;
 	json_t         *out = NULL;
-	const char     *status, *clerk_id;
-	int64_t         org_id, limit, offset;
+	const char     *status;
+	int64_t         limit, offset;
 	int             rc;
 
 	if (api_pagination(r, &limit, &offset) == -1 ||
 	    status_filter(r, &status) == -1)
 		return HTTP_UNPROCESSABLE;
-	if ((c = req_db(r)) == NULL)
-		return HTTP_SERVICE_UNAVAILABLE;
-	if ((rc = api_org_target(r, c, &org_id, &clerk_id)) != 0)
+	if ((rc = api_org_start(r, NULL, NULL, &c, &org)) != 0)
 		return rc;
-	if (org_manage_invitations(c, org_id, status, time_now_ms(), limit,
+	if (org_manage_invitations(c, org.id, status, time_now_ms(), limit,
 	        offset, &out) != 1)
 		return api_db_failed(r, c);
 	return resp_json(r, HTTP_OK, out);
@@ -153,63 +152,47 @@ answer_invitation(struct req *r, struct db_conn *c, int status,
 int
 api_org_invite(struct req *r)
 {
-	struct clerk_api_answer a = {0};
+	struct clerk_api_answer a;
+	struct api_org          org;
 	struct db_conn         *c;
-	json_t                 *body = NULL, *send = NULL;
-	const char             *clerk_id;
-	char                    path[160];
-	int64_t                 org_id;
+	json_t                 *send = NULL;
 	int                     status;
 
-	if ((status = api_body_object(r, &body)) != 0 ||
-	    (status = invitation_body(r, body, &send)) != 0)
-		goto out;
-	if ((c = req_db(r)) == NULL) {
-		status = HTTP_SERVICE_UNAVAILABLE;
-		goto out;
-	}
-	if ((status = api_org_target(r, c, &org_id, &clerk_id)) != 0)
-		goto out;
-	(void)snprintf(path, sizeof(path), "/v1/organizations/%s/invitations",
-	    clerk_id);
-	if ((status = api_clerk_write(r, "POST", path, send, &a)) != 0)
-		goto out;
+	if ((status = api_org_start(r, invitation_body, &send, &c, &org)) != 0)
+		return status;
+	status = api_org_clerk(r, &org, "POST", "/invitations", send, &a);
+	json_decref(send);
+	if (status != 0)
+		return status;
 	status = answer_invitation(r, c, HTTP_CREATED,
 	    "organizationInvitation.created", a.json);
-out:
 	clerk_api_answer_cleanup(&a);
-	json_decref(send);
-	json_decref(body);
 	return status;
 }
 
 int
 api_org_invitation_revoke(struct req *r)
 {
-	struct clerk_api_answer a = {0};
+	struct clerk_api_answer a;
+	struct api_org          org;
 	struct db_conn         *c;
 	struct str              ref = req_param(r, "invitation_id");
 	const char             *inv = arena_strndup(r->arena, ref.p, ref.len);
-	const char             *clerk_id;
 	json_t                 *send;
-	char                    path[256];
-	int64_t                 org_id;
 	int                     status;
 
-	if ((c = req_db(r)) == NULL)
-		return HTTP_SERVICE_UNAVAILABLE;
-	if ((status = api_org_target(r, c, &org_id, &clerk_id)) != 0)
+	if ((status = api_org_start(r, NULL, NULL, &c, &org)) != 0)
 		return status;
 	if (!api_clerk_id_ok(inv))
 		return resp_detail(r, HTTP_NOT_FOUND, "Invitation not found");
-	(void)snprintf(path, sizeof(path),
-	    "/v1/organizations/%s/invitations/%s/revoke", clerk_id, inv);
 	send = json_pack("{s:s}", "requesting_user_id", r->auth.clerk_user_id);
-	status = api_clerk_write(r, "POST", path, send, &a);
+	status = api_org_clerk(r, &org, "POST",
+	    arena_printf(r->arena, "/invitations/%s/revoke", inv), send, &a);
 	json_decref(send);
-	if (status == 0)
-		status = answer_invitation(r, c, HTTP_OK,
-		    "organizationInvitation.revoked", a.json);
+	if (status != 0)
+		return status;
+	status = answer_invitation(r, c, HTTP_OK,
+	    "organizationInvitation.revoked", a.json);
 	clerk_api_answer_cleanup(&a);
 	return status;
 }

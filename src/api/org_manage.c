@@ -12,6 +12,7 @@
 #include "api/org_manage.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,22 +24,57 @@
 
 #define LAST_ADMIN "An organization needs at least one admin"
 
-int
-api_org_target(struct req *r, struct db_conn *c, int64_t *org_id,
-    const char **clerk_id)
+/* The organization of {id}: 0 with *org, else the status answered. */
+static int
+org_target(struct req *r, struct db_conn *c, struct api_org *org)
 {
 	struct str ref = req_param(r, "id");
 	int rc = org_manage_org(c, arena_strndup(r->arena, ref.p, ref.len),
-	    r->arena, org_id, clerk_id);
+	    r->arena, &org->id, &org->clerk_id);
 
 	if (rc == -1)
 		return api_db_failed(r, c);
-	if (rc == 0 || !api_clerk_id_ok(*clerk_id))
+	if (rc == 0 || !api_clerk_id_ok(org->clerk_id))
 		return resp_detail(r, HTTP_NOT_FOUND, "Organization not found");
 	return 0;
 }
 
-/* {name?, slug?} of a PATCH: 0 with *out (Clerk's body), else 422. */
+int
+api_org_start(struct req *r, api_body_fn build, json_t **send,
+    struct db_conn **c, struct api_org *org)
+{
+	json_t *body = NULL;
+	int     status;
+
+	if (build != NULL) {
+		*send = NULL;
+		if ((status = api_body_object(r, &body)) != 0)
+			return status;
+		status = build(r, body, send);
+		json_decref(body);
+		if (status != 0)
+			return status;
+	}
+	if ((*c = req_db(r)) == NULL)
+		return HTTP_SERVICE_UNAVAILABLE;
+	return org_target(r, *c, org);
+}
+
+int
+api_org_clerk(struct req *r, const struct api_org *org, const char *method,
+    const char *suffix, const json_t *body, struct clerk_api_answer *a)
+{
+	char path[256];
+	int  n = snprintf(path, sizeof(path), "/v1/organizations/%s%s",
+	     org->clerk_id, suffix);
+
+	memset(a, 0, sizeof(*a));
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return resp_detail(r, HTTP_NOT_FOUND, "Not Found");
+	return api_clerk_write(r, method, path, body, a);
+}
+
+/* {name?, slug?} of a PATCH: Clerk's body, or 422. */
 static int
 profile_change(struct req *r, const json_t *body, json_t **out)
 {
@@ -64,64 +100,39 @@ profile_change(struct req *r, const json_t *body, json_t **out)
 int
 api_org_patch(struct req *r)
 {
-	struct clerk_api_answer a = {0};
+	struct clerk_api_answer a;
+	struct api_org          org;
 	struct db_conn         *c;
-	json_t                 *body = NULL, *change = NULL, *org = NULL;
-	const char             *clerk_id;
-	char                    path[160];
+	json_t                 *change = NULL, *out = NULL;
 	int64_t                 org_id;
 	int                     status;
 
-	if ((status = api_body_object(r, &body)) != 0 ||
-	    (status = profile_change(r, body, &change)) != 0)
-		goto out;
-	if ((c = req_db(r)) == NULL) {
-		status = HTTP_SERVICE_UNAVAILABLE;
-		goto out;
-	}
-	if ((status = api_org_target(r, c, &org_id, &clerk_id)) != 0)
-		goto out;
-	(void)snprintf(path, sizeof(path), "/v1/organizations/%s", clerk_id);
-	if ((status = api_clerk_write(r, "PATCH", path, change, &a)) != 0 ||
-	    (status = api_clerk_mirror(r, c, "organization.updated", a.json,
-	         false)) != 0)
-		goto out;
-	/* As GET answers it: the mirror, now holding Clerk's answer. */
-	switch (directory_org_for_member(c, r->auth.user_id, clerk_id, &org,
-	    &org_id)) {
-	case 1:
-		status = resp_json(r, HTTP_OK, org);
-		break;
-	case 0:
-		status =
-		    resp_detail(r, HTTP_NOT_FOUND, "Organization not found");
-		break;
-	default:
-		status = api_db_failed(r, c);
-	}
-out:
-	clerk_api_answer_cleanup(&a);
+	if ((status = api_org_start(r, profile_change, &change, &c, &org)) != 0)
+		return status;
+	status = api_org_clerk(r, &org, "PATCH", "", change, &a);
 	json_decref(change);
-	json_decref(body);
-	return status;
+	if (status != 0)
+		return status;
+	status = api_clerk_mirror(r, c, "organization.updated", a.json, false);
+	clerk_api_answer_cleanup(&a);
+	if (status != 0)
+		return status;
+	/* As GET answers it: the mirror, now holding Clerk's answer. */
+	status = directory_org_for_member(c, r->auth.user_id, org.clerk_id,
+	    &out, &org_id);
+	return api_found(r, c, status, out, "Organization not found");
 }
 
 int
 api_org_delete(struct req *r)
 {
-	struct clerk_api_answer a = {0};
+	struct clerk_api_answer a;
+	struct api_org          org;
 	struct db_conn         *c;
-	const char             *clerk_id;
-	char                    path[160];
-	int64_t                 org_id;
 	int                     status;
 
-	if ((c = req_db(r)) == NULL)
-		return HTTP_SERVICE_UNAVAILABLE;
-	if ((status = api_org_target(r, c, &org_id, &clerk_id)) != 0)
-		return status;
-	(void)snprintf(path, sizeof(path), "/v1/organizations/%s", clerk_id);
-	if ((status = api_clerk_write(r, "DELETE", path, NULL, &a)) != 0)
+	if ((status = api_org_start(r, NULL, NULL, &c, &org)) != 0 ||
+	    (status = api_org_clerk(r, &org, "DELETE", "", NULL, &a)) != 0)
 		return status;
 	/* Clerk's DeletedObject: the organization leaves the mirror with its
 	 * memberships and invitations, tombstoned. */
@@ -132,14 +143,15 @@ api_org_delete(struct req *r)
 	return resp_bytes(r, HTTP_NO_CONTENT, NULL, "", 0);
 }
 
-/* The role of a PATCH, "org:"-prefixed: 0 with *role, else 422. */
+/* {role} of a PATCH: Clerk's body with the role "org:"-prefixed, or 422. */
 static int
-member_role(struct req *r, const json_t *body, const char **role)
+member_change(struct req *r, const json_t *body, json_t **out)
 {
 	json_t     *errors = json_array();
 	const char *v = NULL;
 	int         rc = api_body_string(body, "role", &v, errors);
 
+	*out = NULL;
 	if (rc == 0)
 		api_body_error(errors, "missing", "role", "Field required",
 		    body);
@@ -150,24 +162,21 @@ member_role(struct req *r, const json_t *body, const char **role)
 	if (json_array_size(errors) > 0)
 		return api_body_invalid(r, errors);
 	json_decref(errors);
-	*role = strncmp(v, "org:", 4) == 0
-	    ? v
-	    : arena_printf(r->arena, "org:%s", v);
+	*out = json_pack("{s:s}", "role",
+	    strncmp(v, "org:", 4) == 0 ? v
+	                               : arena_printf(r->arena, "org:%s", v));
 	return 0;
 }
 
-/* The organization and the member the path names: 0, else answered. */
+/* The member {user_id} of org: 0 with *m, else the status answered. */
 static int
-member_target(struct req *r, struct db_conn *c, int64_t *org_id,
-    const char **org_clerk_id, struct org_member *m)
+member_target(struct req *r, struct db_conn *c, const struct api_org *org,
+    struct org_member *m)
 {
 	struct str ref = req_param(r, "user_id");
-	int        rc;
+	int        rc = org_manage_member(c, org->id,
+	           arena_strndup(r->arena, ref.p, ref.len), r->arena, m);
 
-	if ((rc = api_org_target(r, c, org_id, org_clerk_id)) != 0)
-		return rc;
-	rc = org_manage_member(c, *org_id,
-	    arena_strndup(r->arena, ref.p, ref.len), r->arena, m);
 	if (rc == -1)
 		return api_db_failed(r, c);
 	if (rc == 0 || !api_clerk_id_ok(m->clerk_id))
@@ -199,38 +208,40 @@ hold_admins(struct req *r, struct db_conn *c, int64_t org_id, int64_t user_id)
 }
 
 /*
- * The Clerk call of a member change (body NULL: the removal) and its
- * answer mirrored as type, under the last-admin rule when the member is
- * an admin who would no longer be one: 0 with *org_id and *m, else
- * answered.
+ * A member change (change NULL: the removal) of the organization and
+ * member the path names: Clerk's call and its answer mirrored as type,
+ * under the last-admin rule when the member is an admin who would no
+ * longer be one. 0 with *org and *m, else the status answered.
  */
 static int
-member_write(struct req *r, struct db_conn *c, const json_t *body,
-    const char *type, int64_t *org_id, struct org_member *m)
+member_write(struct req *r, api_body_fn build, const char *type,
+    struct db_conn **c, struct api_org *org, struct org_member *m)
 {
-	struct clerk_api_answer a = {0};
-	const char             *org, *role = NULL;
-	char                    path[256];
+	struct clerk_api_answer a;
+	json_t                 *change = NULL;
+	const char             *role, *suffix;
 	bool                    held;
 	int                     status;
 
-	if ((status = member_target(r, c, org_id, &org, m)) != 0)
-		return status;
-	if (body != NULL)
-		role = json_string_value(json_object_get(body, "role"));
+	if ((status = api_org_start(r, build, &change, c, org)) != 0 ||
+	    (status = member_target(r, *c, org, m)) != 0)
+		goto out;
+	role = json_string_value(json_object_get(change, "role"));
 	held = org_manage_is_admin(m->role) && !org_manage_is_admin(role);
-	if (held && (status = hold_admins(r, c, *org_id, m->user_id)) != 0)
-		return status;
-	(void)snprintf(path, sizeof(path),
-	    "/v1/organizations/%s/memberships/%s", org, m->clerk_id);
-	if ((status = api_clerk_write(r, body != NULL ? "PATCH" : "DELETE",
-	         path, body, &a)) != 0) {
+	if (held && (status = hold_admins(r, *c, org->id, m->user_id)) != 0)
+		goto out;
+	suffix = arena_printf(r->arena, "/memberships/%s", m->clerk_id);
+	status = api_org_clerk(r, org, change != NULL ? "PATCH" : "DELETE",
+	    suffix, change, &a);
+	if (status != 0) {
 		if (held)
-			(void)!db_rollback(c);
-		return status;
+			(void)!db_rollback(*c);
+		goto out;
 	}
-	status = api_clerk_mirror(r, c, type, a.json, held);
+	status = api_clerk_mirror(r, *c, type, a.json, held);
 	clerk_api_answer_cleanup(&a);
+out:
+	json_decref(change);
 	return status;
 }
 
@@ -238,53 +249,30 @@ int
 api_org_member_patch(struct req *r)
 {
 	struct org_member m;
+	struct api_org    org;
 	struct db_conn   *c;
-	json_t           *body = NULL, *change = NULL, *entry = NULL;
-	const char       *role = NULL;
-	int64_t           org_id;
+	json_t           *entry = NULL;
 	int               status;
 
-	if ((status = api_body_object(r, &body)) != 0 ||
-	    (status = member_role(r, body, &role)) != 0)
-		goto out;
-	if ((c = req_db(r)) == NULL) {
-		status = HTTP_SERVICE_UNAVAILABLE;
-		goto out;
-	}
-	change = json_pack("{s:s}", "role", role);
-	if ((status = member_write(r, c, change,
-	         "organizationMembership.updated", &org_id, &m)) != 0)
-		goto out;
+	if ((status = member_write(r, member_change,
+	         "organizationMembership.updated", &c, &org, &m)) != 0)
+		return status;
 	/* The entry of /members, as the mirror now holds it. */
-	switch (directory_org_member(c, org_id, m.clerk_id, &entry)) {
-	case 1:
-		status = resp_json(r, HTTP_OK, entry);
-		break;
-	case 0:
-		status = resp_detail(r, HTTP_NOT_FOUND, "User not found");
-		break;
-	default:
-		status = api_db_failed(r, c);
-	}
-out:
-	json_decref(change);
-	json_decref(body);
-	return status;
+	status = directory_org_member(c, org.id, m.clerk_id, &entry);
+	return api_found(r, c, status, entry, "User not found");
 }
 
 int
 api_org_member_delete(struct req *r)
 {
 	struct org_member m;
+	struct api_org    org;
 	struct db_conn   *c;
-	int64_t           org_id;
 	int               status;
 
-	if ((c = req_db(r)) == NULL)
-		return HTTP_SERVICE_UNAVAILABLE;
 	/* Clerk answers the removed membership (reference/clerk.md 7). */
-	if ((status = member_write(r, c, NULL, "organizationMembership.deleted",
-	         &org_id, &m)) != 0)
+	if ((status = member_write(r, NULL, "organizationMembership.deleted",
+	         &c, &org, &m)) != 0)
 		return status;
 	return resp_bytes(r, HTTP_NO_CONTENT, NULL, "", 0);
 }
