@@ -23,15 +23,21 @@
 #      long each slowloris lives, and the server's resident memory;
 #      then resident memory with 10,000 keep-alive connections that each
 #      made one request.
+#   7. the writes through Clerk against a Backend API on loopback that
+#      answers at once (bench/org-writes.mjs): what mysaas adds to
+#      POST .../invitations and PATCH .../members/{user_id} beyond the
+#      Backend API's own time (server time from the access log minus the
+#      Backend API's time for its call), median and p99 over 2,000 each,
+#      and Idempotency-Key repeats with wrk -t2 -c64; SQLite and PostgreSQL.
 # Usage: sh bench/run.sh [SECONDS] [SECTIONS]
 #   SECONDS per wrk run (default 10); SECTIONS a list such as "2 5"
-#   (default "1 2 3 4 5 6"; 4 runs with 3, whose database it reuses).
+#   (default "1 2 3 4 5 6 7"; 4 runs with 3, whose database it reuses).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BIN=${MYSAAS_BIN:-$ROOT/build/release/mysaas}
 DUR=${1:-10}
-SECTIONS=" ${2:-1 2 3 4 5 6} "
+SECTIONS=" ${2:-1 2 3 4 5 6 7} "
 want() { case "$SECTIONS" in *" $1 "*) return 0 ;; esac; return 1; }
 SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 tmp=$(mktemp -d)
@@ -283,4 +289,19 @@ else
 	grep '^done' "$tmp/conns.out"
 	stop_server
 fi
+fi
+
+if want 7; then
+echo "== 7. writes through Clerk (a Backend API on loopback answering at once):"
+echo "   the time mysaas adds beyond the Backend API's own, over 2,000 writes"
+echo "   each, one at a time; Idempotency-Key repeats, wrk -t2 -c64"
+echo "-- SQLite (synchronous=FULL)"
+node bench/org-writes.mjs "$BIN" "sqlite:$tmp/writes.db" 2000 "$DUR"
+pgdir=$tmp/pg/cluster
+url=$(sh scripts/pg-cluster.sh start "$pgdir" | tail -n 1)
+psql "$url" -qAt -c "CREATE DATABASE writes" >/dev/null
+echo "-- PostgreSQL (the test cluster: fsync off)"
+node bench/org-writes.mjs "$BIN" "${url%/postgres}/writes" 2000 "$DUR"
+sh scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true
+pgdir=
 fi

@@ -36,9 +36,15 @@ extern const size_t       app_nroutes;
 
 /*
  * The server's gate (server_config.gate) for the routes of app_routes:
- * dispatches on the route's flags: ROUTE_AUTH to the Clerk session gate,
- * the admin flags to the admin's.
+ * dispatches on the route's flags: ROUTE_AUTH to the Clerk session gate
+ * (then, with ROUTE_IDEMPOTENT, the Idempotency-Key's claim), the admin
+ * flags to the admin's.
  */
 int app_gate(struct req *r) MUST_CHECK;
+/*
+ * The server's "after" hook (server_config.after): completes what the
+ * gate began for the request (the answer of an Idempotency-Key).
+ */
+void app_after(struct req *r);
 
 #endif

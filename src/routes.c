@@ -4,7 +4,8 @@
  * here (and to the OpenAPI document kept beside it). A route's policy
  * (auth/policy.h) says what it requires beyond a session; the served
  * OpenAPI document shows it (docs_openapi_build). A route's flags say
- * which gate guards it: ROUTE_AUTH a Clerk session, ROUTE_ADMIN (with
+ * which gate guards it: ROUTE_AUTH a Clerk session (ROUTE_IDEMPOTENT adds
+ * the Idempotency-Key, auth/idempotent.h), ROUTE_ADMIN (with
  * ROUTE_ADMIN_ANY_POST for logout) an admin session, ROUTE_ADMIN_PUBLIC
  * the admin's context without a session (the login page);
  * tests/routes_test.c checks that every admin page has one of them.
@@ -14,11 +15,14 @@
 #include "admin/admin.h"
 #include "api/auth.h"
 #include "api/health.h"
+#include "api/org_manage.h"
 #include "api/organizations.h"
 #include "api/sessions.h"
 #include "api/users.h"
 #include "api/webhook.h"
 #include "auth/gate.h"
+#include "auth/idempotent.h"
+#include "auth/policy.h"
 #include "docs/docs.h"
 #include "http/metrics.h"
 #include "http/req.h"
@@ -27,6 +31,28 @@
 /* A route that requires nothing beyond its flags leaves out its last
  * field, policy (NULL): four fields, as before requirements existed. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+/* Organization management (DESIGN 12.2): the permission is checked
+ * against the caller's membership of {id}, read from the mirror. */
+static const struct route_policy profile_manage = {.permission =
+                                                       "org:sys_profile:manage",
+    .organization_param = "id"};
+static const struct route_policy profile_delete = {.permission =
+                                                       "org:sys_profile:delete",
+    .reverification = "strict",
+    .organization_param = "id"};
+static const struct route_policy memberships_read =
+    {.permission = "org:sys_memberships:read", .organization_param = "id"};
+static const struct route_policy memberships_manage =
+    {.permission = "org:sys_memberships:manage", .organization_param = "id"};
+/* A member may leave: removing oneself needs no permission. */
+static const struct route_policy member_remove =
+    {.permission = "org:sys_memberships:manage",
+        .organization_param = "id",
+        .allow_self_param = "user_id"};
+
+/* The writes under /api/v1 that a client may retry with a key. */
+#define ROUTE_WRITE (ROUTE_AUTH | ROUTE_IDEMPOTENT)
 
 const struct route app_routes[] = {
     {"GET", "/api/v1/health", api_health, 0},
@@ -41,6 +67,20 @@ const struct route app_routes[] = {
     {"GET", "/docs", docs_page, ROUTE_HTML},
     {"GET", "/docs/{file}", docs_asset, 0},
     {"GET", "/api/v1/organizations/{id}/members", api_org_members, ROUTE_AUTH},
+    {"PATCH", "/api/v1/organizations/{id}", api_org_patch, ROUTE_WRITE,
+        &profile_manage},
+    {"DELETE", "/api/v1/organizations/{id}", api_org_delete, ROUTE_WRITE,
+        &profile_delete},
+    {"GET", "/api/v1/organizations/{id}/invitations", api_org_invitations,
+        ROUTE_AUTH, &memberships_read},
+    {"POST", "/api/v1/organizations/{id}/invitations", api_org_invite,
+        ROUTE_WRITE, &memberships_manage},
+    {"POST", "/api/v1/organizations/{id}/invitations/{invitation_id}/revoke",
+        api_org_invitation_revoke, ROUTE_WRITE, &memberships_manage},
+    {"PATCH", "/api/v1/organizations/{id}/members/{user_id}",
+        api_org_member_patch, ROUTE_WRITE, &memberships_manage},
+    {"DELETE", "/api/v1/organizations/{id}/members/{user_id}",
+        api_org_member_delete, ROUTE_WRITE, &member_remove},
     {"GET", "/api/v1/auth/check", api_auth_check, ROUTE_AUTH},
     {"GET", "/", pages_landing, ROUTE_HTML},
     {"GET", "/sign-in", pages_sign_in, ROUTE_HTML},
@@ -91,7 +131,23 @@ const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);
 int
 app_gate(struct req *r)
 {
-	if ((r->match.route->flags & ROUTE_AUTH) != 0)
-		return auth_gate_session(r);
-	return admin_gate(r);
+	unsigned flags = r->match.route->flags;
+	int      rc;
+
+	if ((flags & ROUTE_AUTH) == 0)
+		return admin_gate(r);
+	if ((rc = auth_gate_session(r)) != 0)
+		return rc;
+	/* Once the caller is known and allowed: its key is its own. */
+	if ((flags & ROUTE_IDEMPOTENT) != 0)
+		return idempotent_begin(r);
+	return 0;
+}
+
+void
+app_after(struct req *r)
+{
+	if (r->match.route != NULL &&
+	    (r->match.route->flags & ROUTE_IDEMPOTENT) != 0)
+		idempotent_end(r);
 }

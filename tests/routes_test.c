@@ -158,6 +158,83 @@ every_admin_route_has_the_admin_gate(void **state)
 	}
 }
 
+/* True when the operation's parameters refer to the Idempotency-Key. */
+static bool
+takes_idempotency_key(const json_t *op)
+{
+	const json_t *p;
+	size_t        i;
+
+	json_array_foreach(json_object_get(op, "parameters"), i, p)
+	{
+		const char *ref = json_string_value(json_object_get(p, "$ref"));
+
+		if (ref != NULL &&
+		    strcmp(ref, "#/components/parameters/IdempotencyKey") == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Every write under /api/v1 takes an Idempotency-Key (DESIGN 12.4), but
+ * the webhook receiver (it de-duplicates by svix-id): the flag is on the
+ * route, the gate claims the key, and the served document shows the
+ * header and the 409 of each such route, generated from the flag.
+ */
+static void
+every_api_write_is_idempotent(void **state)
+{
+	json_t *doc = load_doc(), *paths = json_object_get(doc, "paths");
+	size_t  i;
+
+	(void)state;
+	for (i = 0; i < app_nroutes; i++) {
+		const struct route *rt = &app_routes[i];
+		bool                write = strcmp(rt->method, "POST") == 0 ||
+		    strcmp(rt->method, "PATCH") == 0 ||
+		    strcmp(rt->method, "PUT") == 0 ||
+		    strcmp(rt->method, "DELETE") == 0;
+		bool    flagged = (rt->flags & ROUTE_IDEMPOTENT) != 0;
+		char    method[16];
+		json_t *op;
+
+		if (strncmp(rt->pattern, "/api/v1/auth/clerk_webhook", 26) ==
+		    0) {
+			if (flagged)
+				fail_msg("%s %s: the webhook has its own "
+				         "de-duplication",
+				    rt->method, rt->pattern);
+			continue;
+		}
+		if (strncmp(rt->pattern, "/api/v1/", 8) == 0 && write &&
+		    !flagged)
+			fail_msg("%s %s: a write without ROUTE_IDEMPOTENT",
+			    rt->method, rt->pattern);
+		if (!flagged)
+			continue;
+		if ((rt->flags & ROUTE_AUTH) == 0)
+			fail_msg("%s %s: ROUTE_IDEMPOTENT needs ROUTE_AUTH (a "
+			         "principal)",
+			    rt->method, rt->pattern);
+		lower(rt->method, method, sizeof(method));
+		op = json_object_get(json_object_get(paths, rt->pattern),
+		    method);
+		if (!takes_idempotency_key(op))
+			fail_msg("%s %s: no Idempotency-Key in the document",
+			    rt->method, rt->pattern);
+		if (json_object_get(json_object_get(op, "responses"), "409") ==
+		    NULL)
+			fail_msg("%s %s: no 409 answer", rt->method,
+			    rt->pattern);
+	}
+	assert_non_null(
+	    json_object_get(json_object_get(json_object_get(doc, "components"),
+	                        "parameters"),
+	        "IdempotencyKey"));
+	json_decref(doc);
+}
+
 static int
 handler(struct req *r)
 {
@@ -234,6 +311,7 @@ check_requirements(const struct route *routes, size_t n, json_t *doc)
 		expect_member(req, "reverification", p->reverification, rt);
 		expect_member(req, "organization_param", p->organization_param,
 		    rt);
+		expect_member(req, "allow_self_param", p->allow_self_param, rt);
 		forbidden =
 		    json_object_get(json_object_get(op, "responses"), "403");
 		if (forbidden == NULL)
@@ -305,13 +383,17 @@ every_requirement_can_be_checked(void **state)
 		    !has_param(rt->pattern, p->organization_param))
 			fail_msg("%s %s has no parameter {%s}", rt->method,
 			    rt->pattern, p->organization_param);
+		if (p->allow_self_param != NULL &&
+		    !has_param(rt->pattern, p->allow_self_param))
+			fail_msg("%s %s has no parameter {%s}", rt->method,
+			    rt->pattern, p->allow_self_param);
 	}
 	check_requirements(app_routes, app_nroutes, doc);
 	json_decref(doc);
 }
 
 /*
- * The generator on a table with requirements (no route of today has one):
+ * The generator on a table with requirements:
  * each documented route gets its requirement and 403, others nothing.
  */
 static void
@@ -363,6 +445,7 @@ main(void)
 	    cmocka_unit_test(every_admin_route_has_the_admin_gate),
 	    cmocka_unit_test(every_requirement_can_be_checked),
 	    cmocka_unit_test(requirements_are_generated),
+	    cmocka_unit_test(every_api_write_is_idempotent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,25 +6,13 @@
 #include "accounts/directory.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "accounts/api_list.h"
+#include "accounts/membership_permissions.h"
 #include "accounts/tombstones.h"
 #include "core/str.h"
-
-/* A JSON string from column i, or null; invalid UTF-8 becomes null. */
-static json_t *
-col_str(struct db_rows *r, int i)
-{
-	size_t      len;
-	const char *p;
-	json_t     *s;
-
-	if (db_col_is_null(r, i))
-		return json_null();
-	p = db_col_text(r, i, &len);
-	s = json_stringn(p, len);
-	return s != NULL ? s : json_null();
-}
 
 static int
 one_int(struct db_conn *c, const char *sql, const struct db_param *p, size_t n,
@@ -70,12 +58,13 @@ org_rows(struct db_rows *r, json_t *arr, bool with_image)
 		json_t *o = json_object();
 
 		json_object_set_new(o, "id", json_integer(db_col_int(r, 0)));
-		json_object_set_new(o, "clerk_id", col_str(r, 1));
-		json_object_set_new(o, "name", col_str(r, 2));
-		json_object_set_new(o, "slug", col_str(r, 3));
+		json_object_set_new(o, "clerk_id", api_list_text(r, 1));
+		json_object_set_new(o, "name", api_list_text(r, 2));
+		json_object_set_new(o, "slug", api_list_text(r, 3));
 		if (with_image)
-			json_object_set_new(o, "image_url", col_str(r, 4));
-		json_object_set_new(o, "role", col_str(r, 5));
+			json_object_set_new(o, "image_url",
+			    api_list_text(r, 4));
+		json_object_set_new(o, "role", api_list_text(r, 5));
 		json_array_append_new(arr, o);
 	}
 	return rc;
@@ -112,12 +101,15 @@ profile_rows(struct db_rows *r, json_t **out)
 			u = json_object();
 			json_object_set_new(u, "id",
 			    json_integer(db_col_int(r, 0)));
-			json_object_set_new(u, "clerk_id", col_str(r, 1));
-			json_object_set_new(u, "email", col_str(r, 2));
-			json_object_set_new(u, "first_name", col_str(r, 3));
-			json_object_set_new(u, "last_name", col_str(r, 4));
-			json_object_set_new(u, "username", col_str(r, 5));
-			json_object_set_new(u, "image_url", col_str(r, 6));
+			json_object_set_new(u, "clerk_id", api_list_text(r, 1));
+			json_object_set_new(u, "email", api_list_text(r, 2));
+			json_object_set_new(u, "first_name",
+			    api_list_text(r, 3));
+			json_object_set_new(u, "last_name",
+			    api_list_text(r, 4));
+			json_object_set_new(u, "username", api_list_text(r, 5));
+			json_object_set_new(u, "image_url",
+			    api_list_text(r, 6));
 			orgs = json_array();
 			json_object_set_new(u, "organizations", orgs);
 		}
@@ -125,10 +117,10 @@ profile_rows(struct db_rows *r, json_t **out)
 			continue; /* no membership */
 		o = json_object();
 		json_object_set_new(o, "id", json_integer(db_col_int(r, 7)));
-		json_object_set_new(o, "clerk_id", col_str(r, 8));
-		json_object_set_new(o, "name", col_str(r, 9));
-		json_object_set_new(o, "slug", col_str(r, 10));
-		json_object_set_new(o, "role", col_str(r, 11));
+		json_object_set_new(o, "clerk_id", api_list_text(r, 8));
+		json_object_set_new(o, "name", api_list_text(r, 9));
+		json_object_set_new(o, "slug", api_list_text(r, 10));
+		json_object_set_new(o, "role", api_list_text(r, 11));
 		json_array_append_new(orgs, o);
 	}
 	db_rows_free(r);
@@ -317,6 +309,71 @@ directory_org_for_member(struct db_conn *c, int64_t user_id, const char *ref,
 	return 1;
 }
 
+/*
+ * A membership's permission keys: its own (the column's JSON array), else
+ * as the gate resolves them (membership_permissions.h: its role's in the
+ * catalog, or Clerk's defaults), read by statements of their own while
+ * the member's row is current (each backend allows it).
+ */
+static json_t *
+member_permissions(struct db_conn *c, struct db_rows *r, int64_t org_id)
+{
+	struct membership_permissions m;
+	struct arena                 *a;
+	char                          ref[24];
+	json_t                       *keys;
+	size_t                        len, i;
+	const char                   *text;
+
+	if (!db_col_is_null(r, 7)) {
+		text = db_col_text(r, 7, &len);
+		keys = json_loadb(text, len, 0, NULL);
+		if (json_is_array(keys))
+			return keys;
+		json_decref(keys);
+		return json_array(); /* unreadable: grants nothing */
+	}
+	keys = json_array();
+	a = arena_new();
+	(void)snprintf(ref, sizeof(ref), "%lld", (long long)org_id);
+	if (membership_permissions_of(c, db_col_int(r, 0), ref, a, &m) == 1) {
+		for (i = 0; i < m.n; i++)
+			json_array_append_new(keys, json_string(m.keys[i]));
+	}
+	arena_free(a);
+	return keys;
+}
+
+/* Every row of MEMBER_SELECT: {"user": {...}, "role", "permissions"}. */
+#define MEMBER_SELECT                                                         \
+	"SELECT u.id, u.clerk_id, u.email, u.first_name, u.last_name, "       \
+	"u.image_url, m.role, m.permissions FROM organization_memberships m " \
+	"JOIN users u ON u.id = m.user_id "
+
+static int
+member_rows(struct db_conn *c, struct db_rows *r, int64_t org_id, json_t *data)
+{
+	int rc;
+
+	while ((rc = db_rows_next(r)) == 1) {
+		json_t *u = json_object(), *m = json_object();
+
+		json_object_set_new(u, "id", json_integer(db_col_int(r, 0)));
+		json_object_set_new(u, "clerk_id", api_list_text(r, 1));
+		json_object_set_new(u, "email", api_list_text(r, 2));
+		json_object_set_new(u, "first_name", api_list_text(r, 3));
+		json_object_set_new(u, "last_name", api_list_text(r, 4));
+		json_object_set_new(u, "image_url", api_list_text(r, 5));
+		json_object_set_new(m, "user", u);
+		json_object_set_new(m, "role", api_list_text(r, 6));
+		json_object_set_new(m, "permissions",
+		    member_permissions(c, r, org_id));
+		json_array_append_new(data, m);
+	}
+	db_rows_free(r);
+	return rc;
+}
+
 int
 directory_org_members(struct db_conn *c, int64_t org_id, int64_t limit,
     int64_t offset, json_t **out)
@@ -325,15 +382,12 @@ directory_org_members(struct db_conn *c, int64_t org_id, int64_t limit,
 	    "SELECT count(*) FROM organization_memberships "
 	    "WHERE organization_id = $1";
 	static const char *const sql =
-	    "SELECT u.id, u.clerk_id, u.email, u.first_name, u.last_name, "
-	    "u.image_url, m.role FROM organization_memberships m "
-	    "JOIN users u ON u.id = m.user_id WHERE m.organization_id = $1 "
-	    "ORDER BY m.id LIMIT $2 OFFSET $3";
+	    MEMBER_SELECT "WHERE m.organization_id = $1 "
+	                  "ORDER BY m.id LIMIT $2 OFFSET $3";
 	struct db_param p[] = {DB_INT(org_id), DB_INT(limit), DB_INT(offset)};
 	struct db_rows *r;
 	json_t         *data;
 	int64_t         total = 0;
-	int             rc;
 
 	*out = NULL;
 	if (one_int(c, count, p, 1, &total) == -1)
@@ -341,26 +395,37 @@ directory_org_members(struct db_conn *c, int64_t org_id, int64_t limit,
 	if ((r = db_query(c, sql, p, 3)) == NULL)
 		return -1;
 	data = json_array();
-	while ((rc = db_rows_next(r)) == 1) {
-		json_t *u = json_object(), *m = json_object();
-
-		json_object_set_new(u, "id", json_integer(db_col_int(r, 0)));
-		json_object_set_new(u, "clerk_id", col_str(r, 1));
-		json_object_set_new(u, "email", col_str(r, 2));
-		json_object_set_new(u, "first_name", col_str(r, 3));
-		json_object_set_new(u, "last_name", col_str(r, 4));
-		json_object_set_new(u, "image_url", col_str(r, 5));
-		json_object_set_new(m, "user", u);
-		json_object_set_new(m, "role", col_str(r, 6));
-		json_array_append_new(data, m);
-	}
-	db_rows_free(r);
-	if (rc == -1) {
+	if (member_rows(c, r, org_id, data) == -1) {
 		json_decref(data);
 		return -1;
 	}
 	*out = json_object();
 	json_object_set_new(*out, "data", data);
 	json_object_set_new(*out, "total_count", json_integer(total));
+	return 1;
+}
+
+int
+directory_org_member(struct db_conn *c, int64_t org_id,
+    const char *clerk_user_id, json_t **out)
+{
+	static const char *const sql =
+	    MEMBER_SELECT "WHERE m.organization_id = $1 AND u.clerk_id = $2";
+	struct db_param p[] = {DB_INT(org_id), DB_TEXT(clerk_user_id)};
+	struct db_rows *r;
+	json_t         *data = json_array();
+
+	*out = NULL;
+	if ((r = db_query(c, sql, p, 2)) == NULL ||
+	    member_rows(c, r, org_id, data) == -1) {
+		json_decref(data);
+		return -1;
+	}
+	if (json_array_size(data) == 0) {
+		json_decref(data);
+		return 0;
+	}
+	*out = json_incref(json_array_get(data, 0));
+	json_decref(data);
 	return 1;
 }

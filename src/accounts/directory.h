@@ -79,8 +79,15 @@ struct db_rows *directory_org_query(struct db_conn *c,
  * *org_id gets its local id. */
 int directory_org_for_member(struct db_conn *c, int64_t user_id,
     const char *ref, json_t **out, int64_t *org_id) MUST_CHECK;
-/* {"data": [{"user": {...}, "role"}], "total_count"} of a local org id. */
+/*
+ * {"data": [{"user": {...}, "role", "permissions"}], "total_count"} of a
+ * local org id; permissions are the membership's keys (its own, else its
+ * role's, as the route requirements read them).
+ */
 int directory_org_members(struct db_conn *c, int64_t org_id, int64_t limit,
     int64_t offset, json_t **out) MUST_CHECK;
+/* One entry of that list: the member clerk_user_id of org_id. */
+int directory_org_member(struct db_conn *c, int64_t org_id,
+    const char *clerk_user_id, json_t **out) MUST_CHECK;
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "accounts/api_list.h"
 #include "core/timeutil.h"
 
 /*
@@ -139,23 +140,18 @@ session_refused_since(struct db_conn *c, int64_t since_ms, int64_t *now_ms,
 	return rc;
 }
 
-/* A JSON integer from column i, or null. */
+/* A session of the list; arg is the token's own session id, or NULL. */
 static json_t *
-col_ms(struct db_rows *r, int i)
+session_item(struct db_rows *r, const void *arg)
 {
-	return db_col_is_null(r, i) ? json_null()
-	                            : json_integer(db_col_int(r, i));
-}
+	const char *current_sid = arg;
+	const char *sid = db_col_text(r, 0, NULL);
 
-/* A JSON string from column i; invalid UTF-8 (never from Clerk) is null. */
-static json_t *
-col_text(struct db_rows *r, int i)
-{
-	size_t      len;
-	const char *p = db_col_text(r, i, &len);
-	json_t     *s = json_stringn(p, len);
-
-	return s != NULL ? s : json_null();
+	return json_pack("{s:o, s:o, s:o, s:o, s:b}", "clerk_id",
+	    api_list_text(r, 0), "status", api_list_text(r, 1),
+	    "last_active_at", api_list_int(r, 2), "expire_at",
+	    api_list_int(r, 3), "current",
+	    current_sid != NULL && strcmp(sid, current_sid) == 0);
 }
 
 int
@@ -164,38 +160,14 @@ session_list_of_user(struct db_conn *c, int64_t user_id,
 {
 	static const char *const count =
 	    "SELECT count(*) FROM sessions WHERE user_id = $1";
-	static const char *const sql =
-	    "SELECT clerk_id, status, last_active_at, expire_at FROM sessions "
-	    "WHERE user_id = $1 ORDER BY last_active_at DESC NULLS LAST, "
-	    "id DESC LIMIT $2 OFFSET $3";
+	static const struct db_sql list = {
+	    .sqlite = "SELECT clerk_id, status, last_active_at, expire_at "
+	              "FROM sessions WHERE user_id = $1 ORDER BY "
+	              "last_active_at DESC NULLS LAST, id DESC "
+	              "LIMIT $2 OFFSET $3",
+	};
 	struct db_param p[] = {DB_INT(user_id), DB_INT(limit), DB_INT(offset)};
-	struct db_rows *r;
-	json_t         *data;
-	int64_t         total = 0;
-	int             rc;
 
-	*out = NULL;
-	if (db_query_int(c, count, p, 1, &total, NULL) == -1)
-		return -1;
-	if ((r = db_query(c, sql, p, ARRAY_LEN(p))) == NULL)
-		return -1;
-	data = json_array();
-	while ((rc = db_rows_next(r)) == 1) {
-		const char *sid = db_col_text(r, 0, NULL);
-
-		json_array_append_new(data,
-		    json_pack("{s:o, s:o, s:o, s:o, s:b}", "clerk_id",
-		        col_text(r, 0), "status", col_text(r, 1),
-		        "last_active_at", col_ms(r, 2), "expire_at",
-		        col_ms(r, 3), "current",
-		        current_sid != NULL && strcmp(sid, current_sid) == 0));
-	}
-	db_rows_free(r);
-	if (rc == -1) {
-		json_decref(data);
-		return -1;
-	}
-	*out = json_pack("{s:o, s:I}", "data", data, "total_count",
-	    (json_int_t)total);
-	return 1;
+	return api_list_page(c, count, 1, &list, p, ARRAY_LEN(p), session_item,
+	    current_sid, out);
 }

@@ -89,3 +89,15 @@ api_db_failed(struct req *r, struct db_conn *c)
 	    r->id, db_errmsg(c));
 	return HTTP_SERVICE_UNAVAILABLE;
 }
+
+int
+api_found(struct req *r, struct db_conn *c, int rc, json_t *out,
+    const char *missing)
+{
+	if (rc == 1)
+		return resp_json(r, HTTP_OK, out);
+	json_decref(out);
+	if (rc == 0)
+		return resp_detail(r, HTTP_NOT_FOUND, missing);
+	return api_db_failed(r, c);
+}

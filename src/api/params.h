@@ -26,5 +26,11 @@ int api_query_int(struct req *r, const char *name, int64_t def, int64_t min,
 int api_pagination(struct req *r, int64_t *limit, int64_t *offset) MUST_CHECK;
 /* Logs the query that failed on c (its message) and returns 503. */
 int api_db_failed(struct req *r, struct db_conn *c) MUST_CHECK;
+/*
+ * The answer to a read that gave rc (1 found, 0 not, -1 failed): 200
+ * with out (stolen), 404 {"detail": missing}, or api_db_failed().
+ */
+int api_found(struct req *r, struct db_conn *c, int rc, json_t *out,
+    const char *missing) MUST_CHECK;
 
 #endif

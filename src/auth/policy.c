@@ -127,10 +127,27 @@ read_member(struct req *r, const struct route_policy *p,
 	return rc;
 }
 
+/* True when r's path parameter name is the caller: its local id or its
+ * Clerk id. */
+static bool
+names_caller(struct req *r, const char *name)
+{
+	struct str v = req_param(r, name);
+	int64_t    id;
+
+	if (v.p == NULL)
+		return false;
+	if (r->auth.clerk_user_id != NULL &&
+	    str_eq_cstr(v, r->auth.clerk_user_id))
+		return true;
+	return str_to_i64(v, 1, INT64_MAX, &id) == 0 && id == r->auth.user_id;
+}
+
 int
 policy_enforce(struct req *r)
 {
 	const struct route_policy    *p = r->match.route->policy;
+	struct route_policy           self;
 	struct membership_permissions m;
 	struct has_subject            s;
 	struct has_reverification     rv;
@@ -140,6 +157,12 @@ policy_enforce(struct req *r)
 
 	if (p == NULL)
 		return 0;
+	if (p->allow_self_param != NULL &&
+	    names_caller(r, p->allow_self_param)) {
+		self = *p;
+		self.permission = NULL;
+		p = &self;
+	}
 	if (p->organization_param != NULL &&
 	    (rc = read_member(r, p, &m, &status)) == -1)
 		return status;

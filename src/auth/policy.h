@@ -35,6 +35,13 @@ struct route_policy {
 	 * permission is then checked against that membership, not the token.
 	 */
 	const char *organization_param;
+	/*
+	 * A path parameter naming a user (local id or Clerk id): when it
+	 * names the caller, permission is not required (a member may leave
+	 * an organization without the right to remove others). The other
+	 * requirements still apply.
+	 */
+	const char *allow_self_param;
 };
 
 /* What a requirement check decided. */

@@ -172,8 +172,15 @@ bool
 clerk_api_first_error(const struct clerk_api_answer *a,
     struct clerk_api_error                          *e)
 {
+	return clerk_api_error_at(a, 0, e);
+}
+
+bool
+clerk_api_error_at(const struct clerk_api_answer *a, size_t i,
+    struct clerk_api_error *e)
+{
 	const json_t *err =
-	    json_array_get(json_object_get(a->json, "errors"), 0);
+	    json_array_get(json_object_get(a->json, "errors"), i);
 
 	if (!json_is_object(err))
 		return false;

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/mem.h"
 
@@ -64,5 +65,8 @@ struct clerk_api_error {
 /* Fills e from a's body; false when it holds no Clerk error. */
 bool clerk_api_first_error(const struct clerk_api_answer *a,
     struct clerk_api_error                               *e) MUST_CHECK;
+/* Likewise for the error at index i of the answer's list. */
+bool clerk_api_error_at(const struct clerk_api_answer *a, size_t i,
+    struct clerk_api_error *e) MUST_CHECK;
 
 #endif

@@ -108,6 +108,7 @@ requirement(const struct route_policy *p)
 	set_if(o, "plan", p->plan);
 	set_if(o, "reverification", p->reverification);
 	set_if(o, "organization_param", p->organization_param);
+	set_if(o, "allow_self_param", p->allow_self_param);
 	return o;
 }
 
@@ -134,11 +135,11 @@ forbidden_response(const struct route_policy *p)
 	        schema_ref("ReverificationError")));
 }
 
-/* Adds rt's requirement to its operation in paths, when documented. */
-static void
-document_policy(json_t *paths, const struct route *rt)
+/* rt's operation in paths, or NULL when it is not documented. */
+static json_t *
+operation_of(json_t *paths, const struct route *rt)
 {
-	json_t *op, *responses;
+	json_t *op;
 	char    method[16];
 	size_t  i;
 
@@ -146,13 +147,54 @@ document_policy(json_t *paths, const struct route *rt)
 		method[i] = (char)(rt->method[i] | 0x20); /* ASCII lower */
 	method[i] = '\0';
 	op = json_object_get(json_object_get(paths, rt->pattern), method);
-	if (!json_is_object(op))
+	return json_is_object(op) ? op : NULL;
+}
+
+/* The operation's member key, an object or an array made when absent. */
+static json_t *
+member_of(json_t *op, const char *key, bool array)
+{
+	json_t *v = json_object_get(op, key);
+
+	if (array ? json_is_array(v) : json_is_object(v))
+		return v;
+	v = array ? json_array() : json_object();
+	json_object_set_new(op, key, v);
+	return v;
+}
+
+/*
+ * A ROUTE_IDEMPOTENT route: the Idempotency-Key header and the 409 of a
+ * key still in use (the document may describe a 409 of its own).
+ */
+static void
+document_idempotent(json_t *paths, const struct route *rt)
+{
+	json_t *op = operation_of(paths, rt), *responses;
+
+	if (op == NULL)
+		return;
+	json_array_append_new(member_of(op, "parameters", true),
+	    json_pack("{s:s}", "$ref",
+	        "#/components/parameters/IdempotencyKey"));
+	responses = member_of(op, "responses", false);
+	if (json_object_get(responses, "409") == NULL)
+		json_object_set_new(responses, "409",
+		    json_response("A request with the same Idempotency-Key "
+		                  "is still running",
+		        schema_ref("HTTPError")));
+}
+
+/* Adds rt's requirement to its operation in paths, when documented. */
+static void
+document_policy(json_t *paths, const struct route *rt)
+{
+	json_t *op = operation_of(paths, rt), *responses;
+
+	if (op == NULL)
 		return;
 	json_object_set_new(op, "x-mysaas-requires", requirement(rt->policy));
-	if (!json_is_object(responses = json_object_get(op, "responses"))) {
-		responses = json_object();
-		json_object_set_new(op, "responses", responses);
-	}
+	responses = member_of(op, "responses", false);
 	json_object_set_new(responses, "403", forbidden_response(rt->policy));
 	if (rt->policy->organization_param != NULL &&
 	    json_object_get(responses, "404") == NULL)
@@ -177,6 +219,8 @@ docs_openapi_build(const struct route *routes, size_t n)
 	for (i = 0; i < n; i++) {
 		if (routes[i].policy != NULL)
 			document_policy(paths, &routes[i]);
+		if ((routes[i].flags & ROUTE_IDEMPOTENT) != 0)
+			document_idempotent(paths, &routes[i]);
 	}
 	return doc;
 }

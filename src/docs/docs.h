@@ -17,8 +17,10 @@ struct route;
 
 /*
  * The document for routes: the embedded file, with each route that has a
- * policy (auth/policy.h) given x-mysaas-requires and its 403 answer. A
- * new reference; NULL when the embedded file does not parse.
+ * policy (auth/policy.h) given x-mysaas-requires and its 403 answer, and
+ * each ROUTE_IDEMPOTENT route the Idempotency-Key header
+ * (#/components/parameters/IdempotencyKey) and a 409. A new reference;
+ * NULL when the embedded file does not parse.
  */
 json_t *docs_openapi_build(const struct route *routes, size_t n) MUST_CHECK;
 /*

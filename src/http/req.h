@@ -85,6 +85,8 @@ struct req {
 	/* What the route's gate built for its handler (the admin's struct
 	 * admin_ctx), NULL when none. */
 	void *gate_ctx;
+	/* What the gate left for the server's "after" hook, NULL when none. */
+	void *after_ctx;
 
 	/* The server running the request: its routes, gate and pool. */
 	const struct server_config *srv;
@@ -93,10 +95,14 @@ struct req {
 	int                  status;
 	struct MHD_Response *response;
 	size_t               response_bytes;
-	bool                 is_html;
-	const char          *csp; /* HTML only; NULL: the default policy */
-	size_t               nheaders;
-	struct req_header    headers[REQ_MAX_EXTRA_HEADERS];
+	/* Set before the answer is built: resp_*() keep a copy of its body
+	 * in the arena (answer_body), for the "after" hook. */
+	bool              keep_answer;
+	struct str        answer_body;
+	bool              is_html;
+	const char       *csp; /* HTML only; NULL: the default policy */
+	size_t            nheaders;
+	struct req_header headers[REQ_MAX_EXTRA_HEADERS];
 };
 
 /* A request header value (case-insensitive name), or NULL. Borrowed. */
@@ -135,7 +141,8 @@ struct str req_body(struct req *r);
 
 /* Adds a response header (both strings are copied into the arena). */
 void resp_header(struct req *r, const char *name, const char *value);
-/* Sets the response from bytes (copied); returns status. */
+/* Sets the response from bytes (copied); returns status. content_type
+ * NULL sends none (a 204). */
 int resp_bytes(struct req *r, int status, const char *content_type,
     const void *body, size_t len);
 /* Sets a JSON response; steals body. Returns status (500 if it fails). */

@@ -52,8 +52,12 @@ http_reason(int status)
 		return "Method Not Allowed";
 	case 408:
 		return "Request Timeout";
+	case 409:
+		return "Conflict";
 	case 413:
 		return "Request body too large";
+	case 415:
+		return "Unsupported Media Type";
 	case 422:
 		return "Unprocessable Entity";
 	case 429:
@@ -160,18 +164,26 @@ resp_header(struct req *r, const char *name, const char *value)
 	r->nheaders++;
 }
 
-/* Makes resp (len body bytes) the response; returns status. */
+/*
+ * Makes resp (the len bytes of body) the response; returns status. The
+ * body is copied into the arena only when the request asked for it.
+ */
 static int
 resp_set(struct req *r, int status, const char *content_type,
-    struct MHD_Response *resp, size_t len)
+    struct MHD_Response *resp, const void *body, size_t len)
 {
 	if (r->response != NULL)
 		MHD_destroy_response(r->response);
 	r->response = resp;
 	r->response_bytes = len;
 	r->status = status;
-	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    content_type);
+	if (r->keep_answer) {
+		r->answer_body.p = arena_strndup(r->arena, body, len);
+		r->answer_body.len = len;
+	}
+	if (content_type != NULL)
+		(void)MHD_add_response_header(resp,
+		    MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
 	return status;
 }
 
@@ -188,7 +200,7 @@ resp_bytes(struct req *r, int status, const char *content_type,
 	    MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
 		return HTTP_INTERNAL_ERROR;
-	return resp_set(r, status, content_type, resp, len);
+	return resp_set(r, status, content_type, resp, body, len);
 }
 
 /* Most answers fit: one pass of the encoder, no reallocation. */
@@ -244,7 +256,7 @@ resp_json(struct req *r, int status, json_t *body)
 		free(text);
 		return HTTP_INTERNAL_ERROR;
 	}
-	return resp_set(r, status, "application/json", resp, len);
+	return resp_set(r, status, "application/json", resp, text, len);
 }
 
 int

@@ -27,6 +27,12 @@
 #define ROUTE_ADMIN_PUBLIC 0x10
 /* A POST is allowed to view-only staff (logout). */
 #define ROUTE_ADMIN_ANY_POST 0x20
+/*
+ * With ROUTE_AUTH: the request may carry an Idempotency-Key, which the
+ * gate claims (or answers with the stored answer) and the server's
+ * "after" hook completes with the answer (DESIGN 12.4).
+ */
+#define ROUTE_IDEMPOTENT 0x40
 /* The routes whose gate runs before the handler (server_config.gate). */
 #define ROUTE_GATED \
 	(ROUTE_AUTH | ROUTE_ADMIN | ROUTE_ADMIN_PUBLIC | ROUTE_ADMIN_ANY_POST)

@@ -365,6 +365,8 @@ finish(struct req *r)
 	r->done = true;
 	if (r->response == NULL)
 		resp_default(r, r->status);
+	if (r->srv->after != NULL)
+		r->srv->after(r);
 	/*
 	 * The answer is built: its database connection goes back to the pool
 	 * now, not once the answer has been sent. A thread that has answered

@@ -29,6 +29,12 @@ struct server_config {
 	 * wrote none). NULL: gated routes answer 401.
 	 */
 	int (*gate)(struct req *r);
+	/*
+	 * Runs for every request once its answer is built (r->status, the
+	 * body kept when r->keep_answer was set), before the answer is sent
+	 * and while r still holds its database connection. NULL: nothing.
+	 */
+	void (*after)(struct req *r);
 	/* The application's context, handed to handlers as r->app; the
 	 * server never looks inside. */
 	const struct app *app;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { count, startWebhookServer } from './lib/webhook.mjs';
+import { count, fixture, startWebhookServer } from './lib/webhook.mjs';
 import {
   addMember, assertNotAuthenticated, assertStatus, call, createOrg, createUser, mint, newKey, pemEnv,
 } from './lib/clerk.mjs';
@@ -186,15 +186,19 @@ describe('organizations', () => {
     }
   });
 
+  // The membership's own keys, as its webhook sent them (addMember keeps
+  // fixture 05's list whatever the role).
+  const PERMS = fixture('05').data.permissions;
+
   test('GET /api/v1/organizations/{id}/members: users with their roles, paginated', T, async () => {
     const userJson = (u) => ({
       id: u.id, clerk_id: u.clerkId, email: u.email, first_name: u.first_name,
       last_name: u.last_name, image_url: u.image_url,
     });
     const want = [
-      { user: userJson(alice), role: 'org:admin' },
-      { user: userJson(bob), role: 'org:member' },
-      { user: userJson(carol), role: 'org:member' },
+      { user: userJson(alice), role: 'org:admin', permissions: PERMS },
+      { user: userJson(bob), role: 'org:member', permissions: PERMS },
+      { user: userJson(carol), role: 'org:member', permissions: PERMS },
     ];
     const byUser = (x, y) => x.user.id - y.user.id;
     for (const ref of [String(acme.id), acme.clerkId]) {
@@ -204,7 +208,7 @@ describe('organizations', () => {
         assert.deepEqual(Object.keys(r.json).sort(), ['data', 'total_count']);
         assert.equal(r.json.total_count, 3);
         for (const m of r.json.data) {
-          assert.deepEqual(Object.keys(m).sort(), ['role', 'user']);
+          assert.deepEqual(Object.keys(m).sort(), ['permissions', 'role', 'user']);
           assert.deepEqual(Object.keys(m.user).sort(), ['clerk_id', 'email', 'first_name', 'id', 'image_url', 'last_name']);
         }
         assert.deepEqual([...r.json.data].sort(byUser), [...want].sort(byUser));
@@ -226,7 +230,7 @@ describe('organizations', () => {
 
     const rg = await get(alice, `/api/v1/organizations/${gamma.clerkId}/members`);
     assertStatus(rg, 200, 'gamma');
-    assert.deepEqual(rg.json, { data: [{ user: userJson(alice), role: 'org:billing' }], total_count: 1 });
+    assert.deepEqual(rg.json, { data: [{ user: userJson(alice), role: 'org:billing', permissions: PERMS }], total_count: 1 });
   });
 
   test('members of an organization the caller is not in: 404', T, async () => {

@@ -32,7 +32,11 @@ test('/openapi.json is a valid OpenAPI 3.1 document of every API route', async (
     '/api/v1/organizations/{id}': ['get'],
     '/api/v1/organizations/{id}/members': ['get'],
     '/api/v1/auth/check': ['get'],
+    '/api/v1/organizations/{id}/invitations': ['get', 'post'],
+    '/api/v1/organizations/{id}/invitations/{invitation_id}/revoke': ['post'],
+    '/api/v1/organizations/{id}/members/{user_id}': ['patch', 'delete'],
   };
+  for (const m of ['patch', 'delete']) assert.ok(doc.paths['/api/v1/organizations/{id}'][m], `${m} organization`);
   for (const [path, methods] of Object.entries(ops)) {
     for (const m of methods) {
       const op = doc.paths[path]?.[m];
@@ -66,11 +70,37 @@ test('/openapi.json is a valid OpenAPI 3.1 document of every API route', async (
     clerk_error: { type: 'forbidden', reason: 'reverification-error',
       metadata: { reverification: { level: 'second_factor', afterMinutes: 10 } } },
   });
-  // The document is generated: no route of today declares a requirement.
+  // Generated from the route table: the requirements (and their 403), the
+  // Idempotency-Key of every write but the webhook's.
+  const org = '/api/v1/organizations/{id}';
+  const members = `${org}/members/{user_id}`;
+  const requires = {
+    [`patch ${org}`]: { permission: 'org:sys_profile:manage', organization_param: 'id' },
+    [`delete ${org}`]: { permission: 'org:sys_profile:delete', reverification: 'strict', organization_param: 'id' },
+    [`get ${org}/invitations`]: { permission: 'org:sys_memberships:read', organization_param: 'id' },
+    [`post ${org}/invitations`]: { permission: 'org:sys_memberships:manage', organization_param: 'id' },
+    [`post ${org}/invitations/{invitation_id}/revoke`]: { permission: 'org:sys_memberships:manage', organization_param: 'id' },
+    [`patch ${members}`]: { permission: 'org:sys_memberships:manage', organization_param: 'id' },
+    [`delete ${members}`]: { permission: 'org:sys_memberships:manage', organization_param: 'id', allow_self_param: 'user_id' },
+  };
+  const keyRef = '#/components/parameters/IdempotencyKey';
   for (const [path, item] of Object.entries(doc.paths)) {
-    for (const [m, op] of Object.entries(item))
-      assert.equal(op['x-mysaas-requires'], undefined, `${m} ${path} has no requirement`);
+    for (const [m, op] of Object.entries(item)) {
+      assert.deepEqual(op['x-mysaas-requires'], requires[`${m} ${path}`], `${m} ${path}: requirement`);
+      if (requires[`${m} ${path}`]) assert.ok(op.responses['403'], `${m} ${path}: 403`);
+      const write = m !== 'get' && !path.startsWith('/api/v1/auth/clerk_webhook');
+      const keyed = (op.parameters ?? []).some((p) => p.$ref === keyRef);
+      assert.equal(keyed, write, `${m} ${path}: Idempotency-Key ${write ? '' : 'not '}documented`);
+      if (write) {
+        for (const code of ['401', '404', '409', '422', '503']) assert.ok(op.responses[code], `${m} ${path}: ${code}`);
+        assert.ok(op.responses['503'].headers['Retry-After'], `${m} ${path}: Retry-After`);
+      }
+    }
   }
+  assert.deepEqual(doc.paths[org].delete.responses['403'].content['application/json'].schema.oneOf,
+    [{ $ref: '#/components/schemas/HTTPError' }, { $ref: '#/components/schemas/ReverificationError' }]);
+  assert.equal(doc.components.parameters.IdempotencyKey.in, 'header');
+  assert.match(doc.paths['/api/v1/auth/clerk_webhook/'].post.description, /no `Idempotency-Key`/);
 });
 
 test('/docs serves Swagger UI and its assets from this server', async () => {
