@@ -29,7 +29,8 @@ LOGS=$WORK/logs
 if [ $# -gt 0 ]; then
 	TARGETS=$*
 else
-	TARGETS=$(ls "$BIN" 2>/dev/null | grep -v '\.d$' | sort)
+	TARGETS=$(find "$BIN" -maxdepth 1 -type f -perm -u+x \
+	    -exec basename {} \; 2>/dev/null | sort)
 fi
 if [ -z "$TARGETS" ]; then
 	echo "FAILED: no fuzz target in $BIN (make MODE=fuzz fuzz-bins)"
