@@ -5,6 +5,8 @@
 #   make check      the unit and integration tests under ASan + UBSan only
 #   make check-layers  no #include in src/ points to a higher layer
 #   make lint       clang-format, clang-tidy and cppcheck report nothing
+#   make fuzz       build the libFuzzer targets of fuzz/ (clang) and run
+#                   each for FUZZ_SECONDS (default 60), two at a time
 #   make bench      wrk benchmarks against the real binary
 #   make clean
 
@@ -12,6 +14,10 @@ VERSION	:= $(shell cat VERSION)
 PKGS	:= libmicrohttpd jansson sqlite3 libpq libcrypto libsodium libcurl
 CC	?= cc
 MODE	?= release
+# The fuzzing build (make fuzz) is clang's: libFuzzer comes with it.
+ifeq ($(MODE),fuzz)
+CC	:= clang
+endif
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wmissing-declarations -Wpointer-arith \
@@ -30,6 +36,16 @@ BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 ifeq ($(MODE),asan)
 OPT_CFLAGS  := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 	       -fno-omit-frame-pointer
+OPT_LDFLAGS := -fsanitize=address,undefined
+else ifeq ($(MODE),fuzz)
+# Every object carries libFuzzer's coverage hooks; only the targets link
+# libFuzzer's main (-fsanitize=fuzzer below). Two warnings of clang's
+# that gcc does not give are off: a nested {x} inside a designated
+# initializer counted as missing fields, and a va_list passed on to
+# vsnprintf by a function without a format attribute (buf_vappendf).
+OPT_CFLAGS  := -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	       -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	       -Wno-missing-field-initializers -Wno-format-nonliteral
 OPT_LDFLAGS := -fsanitize=address,undefined
 else
 OPT_CFLAGS  := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
@@ -52,7 +68,7 @@ TEST_BINS := $(TEST_SRCS:%.c=$(OUT)/%)
 BIN	:= $(OUT)/mysaas
 
 .PHONY: all run test check check-layers unit-bins bench clean lint format \
-	bootstrap-run bootstrap-test
+	bootstrap-run bootstrap-test fuzz fuzz-bins
 
 all: build/mysaas
 
@@ -112,6 +128,31 @@ $(OUT)/tests/%: tests/%.c $(OUT)/libmysaas.a
 		$(LDLIBS) -lcmocka
 
 unit-bins: $(TEST_BINS)
+
+# Fuzzing (STYLE.md 4): one libFuzzer target per fuzz/*.c, with its seed
+# corpus in fuzz/corpus/<name>/ and its dictionary in fuzz/<name>.dict.
+# The targets link the library built with MODE=fuzz (build/fuzz/); make
+# fuzz runs each for FUZZ_SECONDS, two at a time (scripts/fuzz.sh).
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(sort $(wildcard fuzz/*.c))
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/bin/%)
+
+build/fuzz/bin/%: fuzz/%.c fuzz/fuzz.h fuzz/mhd.h build/fuzz/libmysaas.a
+	@mkdir -p $(dir $@)
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) -fsanitize=fuzzer -Ifuzz -o $@ $< \
+		build/fuzz/libmysaas.a $(LDFLAGS) -fsanitize=fuzzer $(LDLIBS)
+
+ifeq ($(MODE),fuzz)
+fuzz-bins: $(FUZZ_BINS)
+else
+fuzz-bins:
+	$(MAKE) MODE=fuzz fuzz-bins
+endif
+
+fuzz:
+	$(MAKE) MODE=fuzz fuzz-bins
+	sh scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Benchmark helpers (make bench).
 $(OUT)/bench/%: bench/%.c $(OUT)/libmysaas.a
@@ -173,7 +214,7 @@ bootstrap-test:
 # -D paths of the embedding files are given to every file, where the
 # others ignore them); one file per process, as a process that analyses
 # several reports va_list false positives after the first.
-FMT_SRCS    := $(shell find src tests -name '*.[ch]' 2>/dev/null | sort)
+FMT_SRCS    := $(shell find src tests fuzz -name '*.[ch]' 2>/dev/null | sort)
 LINT_CFLAGS = $(filter-out -g -MMD -MP -Isrc -Wduplicated-cond -Wlogical-op, \
 	$(BASE_CFLAGS)) -I$(CURDIR)/src $(DOCS_DEFS) $(HTML_DEFS) $(PAGES_DEFS)
 
@@ -182,7 +223,7 @@ lint:
 	@mkdir -p build/lint
 	@printf '%s\n' $(LINT_CFLAGS) $(PKG_CFLAGS) >build/lint/compile_flags.txt
 	@rc=0; \
-	echo "clang-format --dry-run --Werror (src/, tests/)"; \
+	echo "clang-format --dry-run --Werror (src/, tests/, fuzz/)"; \
 	clang-format --dry-run --Werror $(FMT_SRCS) || rc=1; \
 	echo "clang-tidy (.clang-tidy) src/"; \
 	printf '%s\n' $(SRCS) | xargs -P2 -n1 clang-tidy -p build/lint \

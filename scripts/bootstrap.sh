@@ -20,8 +20,10 @@ export DEBIAN_FRONTEND=noninteractive
 
 RUN_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev
 libsqlite3-dev libpq-dev libssl-dev libsodium-dev libcurl4-openssl-dev sqlite3"
+# clang and libclang-rt-14-dev (libFuzzer's runtime on Debian 12) build the
+# fuzz targets (make fuzz).
 TEST_PKGS="libcmocka-dev postgresql chromium wrk clang-format clang-tidy
-cppcheck nginx-light"
+cppcheck nginx-light clang libclang-rt-14-dev"
 
 if [ "$(id -u)" -eq 0 ]; then
 	SUDO=

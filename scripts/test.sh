@@ -8,7 +8,9 @@
 #                              auth and admin tests again through nginx
 #                              (deploy/nginx.conf, two instances), the
 #                              deployment tests (tests/deploy/); then unit
-#                              and integration tests under ASan + UBSan
+#                              and integration tests under ASan + UBSan;
+#                              last, each fuzz target (fuzz/) for
+#                              FUZZ_SECONDS (30), two at a time
 #   sh scripts/test.sh asan    only the ASan + UBSan part
 #
 # Exits non-zero when a test failed or a step broke (a build that fails, a
@@ -47,6 +49,7 @@ PG_URL=""
 START=$(date +%s)
 
 UNIT_TIMEOUT=300   # seconds, one unit test binary
+FUZZ_SECONDS=${FUZZ_SECONDS:-30} # seconds, one fuzz target
 SUITE_TIMEOUT=900  # seconds, one integration run (one backend, one build)
 DEPLOY_TIMEOUT=2700 # seconds, tests/deploy/ (Docker image builds download)
 BUILD_TIMEOUT=900
@@ -246,6 +249,40 @@ deployment() {
 	NODE_FLAGS=$node_flags_saved
 }
 
+# The fuzz targets (fuzz/, STYLE.md 4): built with clang (MODE=fuzz), each
+# run FUZZ_SECONDS on its seed corpus, two at a time (scripts/fuzz.sh); one
+# test per target, failed by a crash, a sanitizer report, a leak or a hang.
+fuzz() {
+	say "fuzzing (each target ${FUZZ_SECONDS} s, two at a time)"
+	if ! command -v clang >/dev/null 2>&1; then
+		echo "skipped: clang is not installed (sh scripts/bootstrap.sh test installs it)"
+		return 0
+	fi
+	t0=$(date +%s)
+	log=$LOGS/fuzz-build.log
+	if ! timeout -k 10 $BUILD_TIMEOUT make -j2 MODE=fuzz fuzz-bins \
+	    >"$log" 2>&1; then
+		tail -n 40 "$log"
+		broken "fuzz build, see $log"
+		return 1
+	fi
+	t1=$(date +%s)
+	log=$LOGS/fuzz.log
+	n=$(find fuzz -maxdepth 1 -name '*.c' | wc -l)
+	timeout -k 10 $((FUZZ_SECONDS * n + 600)) sh scripts/fuzz.sh \
+	    "$FUZZ_SECONDS" 2 >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(grep -c '^ok: ' "$log")
+	f=$(grep -c '^FAILED: ' "$log")
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		broken "fuzzing exited $rc without a verdict per target, see $log"
+	fi
+	echo "fuzzing step: $(($(date +%s) - t0)) s ($((t1 - t0)) s building)"
+}
+
 start_pg() {
 	[ -n "$PG_URL" ] && return 0
 	say "throwaway PostgreSQL cluster"
@@ -292,6 +329,9 @@ for mode in $MODES; do
 done
 
 cleanup
+if [ "$WHAT" = all ]; then
+	fuzz
+fi
 END=$(date +%s)
 say "summary ($((END - START)) s)"
 if [ -n "$BROKEN" ]; then

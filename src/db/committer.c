@@ -77,19 +77,39 @@ run_jobs(struct db_conn *c, struct job *batch)
 	return 0;
 }
 
-/* Runs a batch in one transaction; -1 when nothing of it committed. */
+static size_t
+batch_len(const struct job *batch)
+{
+	size_t n = 0;
+
+	for (; batch != NULL; batch = batch->next)
+		n++;
+	return n;
+}
+
+/*
+ * Runs a batch in one transaction; -1 when nothing of it committed. Every
+ * failure that is not a job's own (those the job reports itself) is
+ * logged here with the database's reason, read before the ROLLBACK that
+ * would replace it: a full disk shows as "database or disk is full
+ * (sqlite code 13)", not as an empty error.
+ */
 static int
 run_batch(struct committer *cm, struct job *batch)
 {
 	struct db_conn *c = db_acquire(cm->db);
 	int             rc = -1;
 
-	if (c == NULL)
+	if (c == NULL) {
+		log_error("component=committer msg=\"no database connection\" "
+		          "jobs=%zu",
+		    batch_len(batch));
 		return -1;
+	}
 	if (db_begin(c) == -1) {
-		log_error("component=committer msg=\"begin failed\" "
+		log_error("component=committer msg=\"begin failed\" jobs=%zu "
 		          "error=\"%s\"",
-		    db_errmsg(c));
+		    batch_len(batch), db_errmsg(c));
 		goto out;
 	}
 	if (run_jobs(c, batch) == -1) {
@@ -97,9 +117,11 @@ run_batch(struct committer *cm, struct job *batch)
 		goto out;
 	}
 	if (db_commit(c) == -1) {
-		log_error("component=committer msg=\"commit failed\" "
+		log_error("component=committer msg=\"commit failed\" jobs=%zu "
 		          "error=\"%s\"",
-		    db_errmsg(c));
+		    batch_len(batch), db_errmsg(c));
+		/* SQLite may have rolled back already (a full disk, an I/O
+		 * error): a failure here says nothing new. */
 		(void)!db_rollback(c);
 		goto out;
 	}

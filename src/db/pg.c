@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "db/backend.h"
 
 #define PG_MAX_PARAMS 64
@@ -65,6 +66,44 @@ set_error_res(struct pg_conn *c, const PGresult *res)
 	    res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL);
 }
 
+/* A notice field, or "" when the server did not send it. */
+static const char *
+notice_field(const PGresult *res, int field)
+{
+	const char *v = PQresultErrorField(res, field);
+
+	return v != NULL ? v : "";
+}
+
+/*
+ * Notices and warnings the server sends on a connection (a RAISE NOTICE,
+ * "terminating connection because of crash of another server process",
+ * the FATAL of a shutdown read while idle) become one log line: libpq's
+ * default receiver prints them to stderr as they come, several raw lines
+ * each. Warnings and worse at warn, the rest at info.
+ */
+static void
+on_notice(void *arg, const PGresult *res)
+{
+	const char *sev =
+	    PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char    *detail = notice_field(res, PG_DIAG_MESSAGE_DETAIL);
+	enum log_level level = LOG_INFO;
+
+	(void)arg;
+	if (sev == NULL)
+		sev = notice_field(res, PG_DIAG_SEVERITY);
+	if (strcmp(sev, "WARNING") == 0 || strcmp(sev, "ERROR") == 0 ||
+	    strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0)
+		level = LOG_WARN;
+	log_write(level,
+	    "component=db msg=\"postgres notice\" severity=%s sqlstate=%s "
+	    "message=\"%.1000s\" detail=\"%.1000s\" hint=\"%.500s\"",
+	    *sev != '\0' ? sev : "NOTICE", notice_field(res, PG_DIAG_SQLSTATE),
+	    notice_field(res, PG_DIAG_MESSAGE_PRIMARY), detail,
+	    notice_field(res, PG_DIAG_MESSAGE_HINT));
+}
+
 static PGconn *
 open_pg(const struct db_url *url)
 {
@@ -93,6 +132,13 @@ pg_connect(const struct db_url *url, char *err, size_t errlen)
 		free(c);
 		return NULL;
 	}
+	/*
+	 * Kept by PQreset. A notice sent during the connection's start-up
+	 * (rare: a collation version warning) still reaches libpq's default
+	 * receiver: the synchronous connect keeps libpq's per-host timeout
+	 * and its fallback to the next host of a list.
+	 */
+	(void)PQsetNoticeReceiver(c->h, on_notice, NULL);
 	return &c->base;
 }
 

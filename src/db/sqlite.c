@@ -45,11 +45,25 @@ sq(struct db_conn *c)
 	return (struct sqlite_conn *)c;
 }
 
+/*
+ * Keeps the reason with its extended result code ("database or disk is
+ * full (sqlite code 13)", "disk I/O error (sqlite code 778)"): the text
+ * alone does not tell a short write from a failed fsync.
+ */
 static void
 set_error(struct sqlite_conn *c, int rc)
 {
+	int code = sqlite3_extended_errcode(c->h);
+
 	c->last_rc = rc;
-	(void)snprintf(c->err, sizeof(c->err), "%s", sqlite3_errmsg(c->h));
+	/* The handle's own error is gone once another call succeeded (a
+	 * reset): then the code's generic text. */
+	if (code == SQLITE_OK)
+		(void)snprintf(c->err, sizeof(c->err),
+		    "%.200s (sqlite code %d)", sqlite3_errstr(rc), rc);
+	else
+		(void)snprintf(c->err, sizeof(c->err),
+		    "%.200s (sqlite code %d)", sqlite3_errmsg(c->h), code);
 }
 
 /* ASCII lowercase, as LIKE folds case (no locale, no call per byte). */

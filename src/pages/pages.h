@@ -25,8 +25,8 @@ int pages_script(struct req *r);
 /*
  * The redirect target of a redirect_url value: value itself when it is a
  * same-origin path ("/" then not "/" or "\", printable ASCII, no "\", at
- * most 512 bytes, and neither "/%2f..." nor "%5c" anywhere), else
- * "/dashboard". Borrowed; never NULL.
+ * most 512 bytes, neither "/%2f..." nor "%5c" nor an escaped control byte
+ * ("%09", "%0a", ...) anywhere), else "/dashboard". Borrowed; never NULL.
  */
 const char *pages_redirect_target(const char *value) MUST_CHECK;
 

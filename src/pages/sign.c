@@ -15,11 +15,31 @@
 #define REDIRECT_MAX     512
 #define DEFAULT_REDIRECT "/dashboard"
 
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * A percent-escape that one more decoding turns into a backslash or a
+ * control byte: browsers read "/\host" as "//host" and drop tabs and line
+ * breaks from URLs, so "/%09/host" would become "//host" too.
+ */
 static bool
-has_encoded_backslash(const char *v)
+has_encoded_unsafe(const char *v)
 {
 	for (; (v = strchr(v, '%')) != NULL; v++) {
-		if (strncasecmp(v, "%5c", 3) == 0)
+		int hi = hex_value(v[1]), lo = hi >= 0 ? hex_value(v[2]) : -1;
+		int c = hi * 16 + lo;
+
+		if (lo >= 0 && (c == '\\' || c < 0x20 || c == 0x7f))
 			return true;
 	}
 	return false;
@@ -33,7 +53,7 @@ pages_redirect_target(const char *v)
 	/* "//host" and "/\host" are protocol-relative in browsers; so are
 	 * they after one more percent-decoding, which a client may do. */
 	if (v == NULL || v[0] != '/' || v[1] == '/' || v[1] == '\\' ||
-	    strncasecmp(v + 1, "%2f", 3) == 0 || has_encoded_backslash(v))
+	    strncasecmp(v + 1, "%2f", 3) == 0 || has_encoded_unsafe(v))
 		return DEFAULT_REDIRECT;
 	for (i = 0; v[i] != '\0'; i++) {
 		unsigned char ch = (unsigned char)v[i];

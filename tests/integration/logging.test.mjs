@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { TEXT_LINE } from './lib/logs.mjs';
 import { freshDb, startServer } from './lib/server.mjs';
 import { SECRET, deliver, userEvent } from './lib/webhook.mjs';
 
@@ -120,11 +121,6 @@ test('LOG_LEVEL=error keeps the access log quiet', T, async () => {
   }
   assert.ok(!logs.includes(id), `info lines are not written at level error:\n${logs}`);
 });
-
-// A text line: "<ts> level=<level>" then fields key=value or key="value"
-// and bare words; a quoted value holds no raw quote (log_write escapes
-// them as \x22), so the line splits into fields one way only.
-const TEXT_LINE = /^\S+ level=(error|warn|info|debug)( (([A-Za-z_][A-Za-z0-9_.]*)=("[^"]*"|[^\s"]*)|[^\s="]+))*$/;
 
 // The database refuses every new user with an error whose message holds a
 // quote, a backslash and a newline (as PostgreSQL's DETAIL lines do): the

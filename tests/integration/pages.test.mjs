@@ -291,7 +291,7 @@ describe('pages with Clerk configured (ClerkJS stub)', () => {
     stub.reset();
     const attempts = ['https://evil.example', '//evil.example', '/\\evil.example', 'javascript:alert(1)',
       '/%5Cevil.example', '/%2F%2Fevil.example', '/a%5cb', '\\\\evil.example', ' /x', '/x\ty', 'http:/evil.example',
-      '/' + 'a'.repeat(600), '/caf\u00e9'];
+      '/' + 'a'.repeat(600), '/caf\u00e9', '/%09/evil.example', '/%0a/evil.example'];
     for (const a of attempts) {
       for (const base of ['/sign-in', '/sign-up/x']) {
         const r = await get(srv.url, `${base}?redirect_url=${encodeURIComponent(a)}`);
