@@ -54,8 +54,10 @@ SUITE_TIMEOUT=900  # seconds, one integration run (one backend, one build)
 DEPLOY_TIMEOUT=2700 # seconds, tests/deploy/ (Docker image builds download)
 BUILD_TIMEOUT=900
 
+# Each step's heading carries the seconds since the start, so a slow step
+# shows in the log.
 say() {
-	printf '\n==== %s\n' "$*"
+	printf '\n==== %s (+%d s)\n' "$*" $(($(date +%s) - START))
 }
 
 broken() {
