@@ -12,7 +12,8 @@
 #      GET /api/v1/auth/check?permission=... with 1,000 distinct v2 tokens
 #      (o and fea claims, decoded once per token) likewise, and the
 #      single-core verification rate without the token cache next to
-#      "openssl speed rsa2048";
+#      "openssl speed rsa2048", and how soon a second instance refuses a
+#      revoked session (bench/revocation.mjs, SQLite and PostgreSQL);
 #   4. the pages' server time (access log) and size, the dashboard with 50+
 #      organizations;
 #   5. the admin with 100,000 users on SQLite and on PostgreSQL: login POST
@@ -187,6 +188,12 @@ for round in 1 2 3 4 5; do
 	best_o=$(awk -v a="$best_o" -v b="$o" 'BEGIN {print (b > a ? b : a)}')
 done
 awk -v v="$best_v" -v o="$best_o" 'BEGIN {printf "verify_best=%d/s openssl_best=%d/s ratio=%.1f%%\n", v, o, 100 * v / o}'
+if want 3; then
+	echo "-- revocation seen by a second instance (bench/revocation.mjs): 50"
+	echo "   session.revoked deliveries to one instance, the other polled every 5 ms"
+	MYSAAS_BIN=$BIN node bench/revocation.mjs 50 "sqlite postgres" ||
+		echo "revocation: not measured (a build from before the sessions mirror?)"
+fi
 
 echo "== 4. pages: server time from the access log (200 requests each, one"
 echo "   keep-alive connection: a client on the same cores that opens a"
