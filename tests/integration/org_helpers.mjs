@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 
 import { startFakeClerk } from './lib/fake_clerk.mjs';
-import { assertOk, deliver, rows, sqlStr, startWebhookServer } from './lib/webhook.mjs';
+import { assertOk, deliver, rows, rowsMany, sqlStr, startWebhookServer } from './lib/webhook.mjs';
 import { mint, newKey, pemEnv } from './lib/clerk.mjs';
 
 export const T = { timeout: 180000 };
@@ -89,14 +89,14 @@ export function assertStatus(r, status, what = '') {
 // invitations (every column but the local bookkeeping of time, which a
 // no-op leaves alone anyway), and the tombstones.
 export function snapshot(db) {
-  return {
-    orgs: rows(db, 'SELECT id, clerk_id, name, slug, image_url, clerk_updated_at, updated_at FROM organizations ORDER BY id'),
-    memberships: rows(db, 'SELECT id, clerk_id, user_id, organization_id, role, permissions, clerk_updated_at, updated_at ' +
-      'FROM organization_memberships ORDER BY id'),
-    invitations: rows(db, 'SELECT * FROM organization_invitations ORDER BY id'),
-    users: rows(db, 'SELECT id, clerk_id, email, clerk_updated_at FROM users ORDER BY id'),
-    tombstones: rows(db, 'SELECT clerk_id, kind FROM clerk_tombstones ORDER BY clerk_id'),
-  };
+  return rowsMany(db, {
+    orgs: 'SELECT id, clerk_id, name, slug, image_url, clerk_updated_at, updated_at FROM organizations ORDER BY id',
+    memberships: 'SELECT id, clerk_id, user_id, organization_id, role, permissions, clerk_updated_at, updated_at ' +
+      'FROM organization_memberships ORDER BY id',
+    invitations: 'SELECT * FROM organization_invitations ORDER BY id',
+    users: 'SELECT id, clerk_id, email, clerk_updated_at FROM users ORDER BY id',
+    tombstones: 'SELECT clerk_id, kind FROM clerk_tombstones ORDER BY clerk_id',
+  });
 }
 
 export const orgRow = (db, clerkId) =>
