@@ -215,6 +215,7 @@ bootstrap-test:
 # others ignore them); one file per process, as a process that analyses
 # several reports va_list false positives after the first.
 FMT_SRCS    := $(shell find src tests fuzz -name '*.[ch]' 2>/dev/null | sort)
+LINT_JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 LINT_CFLAGS = $(filter-out -g -MMD -MP -Isrc -Wduplicated-cond -Wlogical-op, \
 	$(BASE_CFLAGS)) -I$(CURDIR)/src $(DOCS_DEFS) $(HTML_DEFS) $(PAGES_DEFS)
 
@@ -226,7 +227,7 @@ lint:
 	echo "clang-format --dry-run --Werror (src/, tests/, fuzz/)"; \
 	clang-format --dry-run --Werror $(FMT_SRCS) || rc=1; \
 	echo "clang-tidy (.clang-tidy) src/"; \
-	printf '%s\n' $(SRCS) | xargs -P2 -n1 clang-tidy -p build/lint \
+	printf '%s\n' $(SRCS) | xargs -P$(LINT_JOBS) -n1 clang-tidy -p build/lint \
 	    --quiet --header-filter='^$(CURDIR)/src/' \
 	    2>build/lint/clang-tidy.err || rc=1; \
 	grep -v ' generated\.$$' build/lint/clang-tidy.err >&2; \

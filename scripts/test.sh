@@ -10,7 +10,7 @@
 #                              deployment tests (tests/deploy/); then unit
 #                              and integration tests under ASan + UBSan;
 #                              last, each fuzz target (fuzz/) for
-#                              FUZZ_SECONDS (30), two at a time
+#                              FUZZ_SECONDS (30), one per core (2 to 4) at a time
 #   sh scripts/test.sh asan    only the ASan + UBSan part
 #
 # Exits non-zero when a test failed or a step broke (a build that fails, a
@@ -47,6 +47,13 @@ BROKEN=""
 PG_DIR=""
 PG_URL=""
 START=$(date +%s)
+# Parallel test files and fuzz targets: one per core, at least 2 (most
+# integration tests wait on sockets and timers more than they compute), at
+# most 4 (beyond that the timing tests share too little CPU).
+CORES=$(nproc 2>/dev/null || echo 2)
+PAR=$CORES
+[ "$PAR" -lt 2 ] && PAR=2
+[ "$PAR" -gt 4 ] && PAR=4
 
 UNIT_TIMEOUT=300   # seconds, one unit test binary
 FUZZ_SECONDS=${FUZZ_SECONDS:-30} # seconds, one fuzz target
@@ -88,8 +95,8 @@ build() {
 	mode=$1
 	say "build ($mode)"
 	log=$LOGS/build-$mode.log
-	if timeout -k 10 $BUILD_TIMEOUT make -j2 MODE="$mode" >"$log" 2>&1 &&
-	    timeout -k 10 $BUILD_TIMEOUT make -j2 MODE="$mode" unit-bins \
+	if timeout -k 10 $BUILD_TIMEOUT make -j"$CORES" MODE="$mode" >"$log" 2>&1 &&
+	    timeout -k 10 $BUILD_TIMEOUT make -j"$CORES" MODE="$mode" unit-bins \
 	    >>"$log" 2>&1; then
 		echo "ok: build/$mode/mysaas and the unit test binaries"
 		return 0
@@ -176,7 +183,7 @@ node_flags() {
 	# runners use their own defaults (every test also has its own timeout).
 	if node --test-concurrency=2 --test-timeout=1000 -e 0 >/dev/null 2>&1
 	then
-		NODE_FLAGS="--test-concurrency=2 --test-timeout=180000"
+		NODE_FLAGS="--test-concurrency=$PAR --test-timeout=180000"
 	fi
 }
 
@@ -252,17 +259,17 @@ deployment() {
 }
 
 # The fuzz targets (fuzz/, STYLE.md 4): built with clang (MODE=fuzz), each
-# run FUZZ_SECONDS on its seed corpus, two at a time (scripts/fuzz.sh); one
+# run FUZZ_SECONDS on its seed corpus, PAR at a time (scripts/fuzz.sh); one
 # test per target, failed by a crash, a sanitizer report, a leak or a hang.
 fuzz() {
-	say "fuzzing (each target ${FUZZ_SECONDS} s, two at a time)"
+	say "fuzzing (each target ${FUZZ_SECONDS} s, $PAR at a time)"
 	if ! command -v clang >/dev/null 2>&1; then
 		echo "skipped: clang is not installed (sh scripts/bootstrap.sh test installs it)"
 		return 0
 	fi
 	t0=$(date +%s)
 	log=$LOGS/fuzz-build.log
-	if ! timeout -k 10 $BUILD_TIMEOUT make -j2 MODE=fuzz fuzz-bins \
+	if ! timeout -k 10 $BUILD_TIMEOUT make -j"$CORES" MODE=fuzz fuzz-bins \
 	    >"$log" 2>&1; then
 		tail -n 40 "$log"
 		broken "fuzz build, see $log"
@@ -272,7 +279,7 @@ fuzz() {
 	log=$LOGS/fuzz.log
 	n=$(find fuzz -maxdepth 1 -name '*.c' | wc -l)
 	timeout -k 10 $((FUZZ_SECONDS * n + 600)) sh scripts/fuzz.sh \
-	    "$FUZZ_SECONDS" 2 >"$log" 2>&1
+	    "$FUZZ_SECONDS" "$PAR" >"$log" 2>&1
 	rc=$?
 	cat "$log"
 	p=$(grep -c '^ok: ' "$log")
