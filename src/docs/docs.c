@@ -217,7 +217,7 @@ docs_openapi_build(const struct route *routes, size_t n)
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
-		if (routes[i].policy != NULL)
+		if (policy_has_requirement(routes[i].policy))
 			document_policy(paths, &routes[i]);
 		if ((routes[i].flags & ROUTE_IDEMPOTENT) != 0)
 			document_idempotent(paths, &routes[i]);
