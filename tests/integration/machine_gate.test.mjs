@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { startFakeClerk } from './lib/fake_clerk.mjs';
-import { assertNotAuthenticated, assertStatus, call, createOrg, createUser, mint, newKey, pemEnv } from './lib/clerk.mjs';
+import {
+  CAT, assertNotAuthenticated, assertStatus, call, createOrg, createUser, mint, newKey, nowSec, pemEnv,
+} from './lib/clerk.mjs';
 import { startWebhookServer } from './lib/webhook.mjs';
 
 const T = { timeout: 120000 };
@@ -159,4 +161,63 @@ test('a session token on whoami', T, async () => {
     assert.deepEqual(r.json.scopes, []);
     assert.ok(r.json.session_id);
   });
+});
+
+const MCH = 'mch_2mBk5Rw8Tq1Xn4Lp7Zc3Vh6Jy9D';
+const USER = 'user_2m9XvB4nQ7rT2kL8pW5cY1zH6dJ';
+
+function m2mJwt(key, { claims = {}, header = {} } = {}) {
+  const iat = nowSec();
+  return mint(key, MCH, {
+    payload: { sub: MCH, iat, nbf: iat, exp: iat + 3600, jti: 'mt_0123456789abcdef0123456789abcdef', scopes: 'mch_a mch_b', job: 'sync', ...claims },
+    header: { cat: CAT.m2m, ...header },
+  });
+}
+
+function oauthJwt(key, { claims = {}, header = {} } = {}) {
+  const iat = nowSec();
+  return mint(key, USER, {
+    payload: { sub: USER, iat, nbf: iat, exp: iat + 3600, jti: 'oat_x', client_id: 'cid', scp: ['profile', 'email'], org_id: 'org_2m9ZcF5tW8qL1nR4vK7xB3pJ6sH', ...claims },
+    header: { typ: 'at+jwt', ...header },
+  });
+}
+
+test('M2M and OAuth JWTs, checked with CLERK_JWT_KEY', T, async () => {
+  await withMachineServer(async ({ srv, key, fake }) => {
+    let r = await whoami(srv, await m2mJwt(key));
+    assertStatus(r, 200, 'm2m jwt');
+    assert.deepEqual(r.json, { token_type: 'm2m_token', subject: MCH, session_id: null, org_id: null, scopes: ['mch_a', 'mch_b'], actor: null });
+    r = await whoami(srv, await m2mJwt(key, { header: { cat: undefined } }));
+    assertStatus(r, 200, 'm2m jwt without cat');
+    r = await whoami(srv, await oauthJwt(key));
+    assertStatus(r, 200, 'oauth jwt');
+    assert.deepEqual(r.json, { token_type: 'oauth_token', subject: USER, session_id: null, org_id: 'org_2m9ZcF5tW8qL1nR4vK7xB3pJ6sH', scopes: ['profile', 'email'], actor: null });
+    r = await whoami(srv, await oauthJwt(key, { header: { typ: 'application/at+jwt' }, claims: { scp: undefined, scope: 'a b' } }));
+    assertStatus(r, 200, 'oauth jwt, long typ');
+    assert.deepEqual(r.json.scopes, ['a', 'b']);
+
+    assertNotAuthenticated(await whoami(srv, await m2mJwt(key, { header: { cat: CAT.session } })), 'wrong cat');
+    assertNotAuthenticated(await whoami(srv, await m2mJwt(key, { claims: { exp: nowSec() - 60 } })), 'expired');
+    const other = await newKey(key.kid);
+    assertNotAuthenticated(await whoami(srv, await m2mJwt(other)), 'another key');
+    assertNotAuthenticated(await call(srv, '/api/v1/users/me', { token: await oauthJwt(key) }), 'an OAuth JWT on users/me');
+    assertNotAuthenticated(await call(srv, '/api/v1/organizations', { token: await m2mJwt(key) }), 'an M2M JWT on a session route');
+    assert.equal(fake.count('POST *'), 0, 'no Backend API call for a JWT');
+  });
+});
+
+test('M2M JWT checked with the JWKS', T, async () => {
+  const fake = await startFakeClerk();
+  const key = await newKey();
+  fake.setJwks([key.jwk]);
+  let srv;
+  try {
+    srv = await startWebhookServer({ env: { ...fake.env() } });
+    const r = await whoami(srv, await m2mJwt(key));
+    assertStatus(r, 200, 'm2m jwt via JWKS');
+    assert.equal(r.json.subject, MCH);
+  } finally {
+    if (srv) await srv.stop();
+    await fake.close();
+  }
 });
