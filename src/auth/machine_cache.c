@@ -67,7 +67,7 @@ machine_cache_new(size_t max_entries)
 		pthread_mutex_init(&s->mu, NULL);
 		s->cap = cap;
 		s->mask = pow2_at_least(cap * 2) - 1;
-		s->buckets = xcalloc(s->mask + 1, sizeof(*s->buckets));
+		s->buckets = xcalloc(s->mask + 1, sizeof(struct entry *));
 	}
 	return c;
 }

@@ -319,16 +319,21 @@ machine_verify_opaque(const char *api_url, const char *secret_key,
 
 /* The payload's members that are not registered claims, or NULL. */
 static const char *
-extra_claims(struct arena *a, const json_t *payload)
+extra_claims(struct arena *a, json_t *payload)
 {
 	static const char *const registered[] = {"iss", "sub", "exp", "nbf",
 	    "iat", "jti"};
-	json_t                  *copy = json_copy((json_t *)(uintptr_t)payload);
-	const char              *out = NULL;
+	json_t                  *copy = json_object();
+	const char              *out = NULL, *name;
+	json_t                  *v;
 	size_t                   i;
 
-	if (copy == NULL)
-		return NULL;
+	json_object_foreach(payload, name, v)
+	{
+		/* Borrowed: json_object_set (not _new) takes a reference of
+		 * its own. */
+		(void)json_object_set(copy, name, v);
+	}
 	for (i = 0; i < ARRAY_LEN(registered); i++)
 		(void)json_object_del(copy, registered[i]);
 	if (json_object_size(copy) > 0)
@@ -340,7 +345,7 @@ extra_claims(struct arena *a, const json_t *payload)
 /* M2MToken.fromJwtPayload and the OAuth mapping (reference/clerk.md
  * 10.3). */
 static void
-verdict_from_payload(const json_t *p, struct machine_kind k, int64_t exp,
+verdict_from_payload(json_t *p, struct machine_kind k, int64_t exp,
     struct arena *a, struct machine_verdict *v)
 {
 	const char *words;

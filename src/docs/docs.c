@@ -234,6 +234,16 @@ static const struct scheme {
         "checked with the instance's keys"},
 };
 
+/* The names of the AUTH_SUBJECT_* bits in x-mysaas-subjects. */
+static const struct subject_name {
+	unsigned    bit;
+	const char *name;
+} subject_names[] = {
+    {AUTH_SUBJECT_USER, "user"},
+    {AUTH_SUBJECT_ORG, "organization"},
+    {AUTH_SUBJECT_MACHINE, "machine"},
+};
+
 /* components.securitySchemes: one scheme per token form. */
 static void
 document_schemes(json_t *doc)
@@ -280,13 +290,6 @@ append_unique(json_t *arr, const char *s)
 static void
 document_security(json_t *paths, const struct route *rt)
 {
-	static const struct {
-		unsigned    bit;
-		const char *name;
-	} subjects[] = {{AUTH_SUBJECT_USER, "user"},
-	    {AUTH_SUBJECT_ORG, "organization"},
-	    {AUTH_SUBJECT_MACHINE, "machine"}};
-
 	json_t  *op = operation_of(paths, rt), *security, *types, *subj;
 	unsigned accepts = policy_accepts(rt->policy);
 	size_t   i;
@@ -308,10 +311,10 @@ document_security(json_t *paths, const struct route *rt)
 	    (accepts & ~(unsigned)AUTH_ACCEPT_SESSION) == 0)
 		return;
 	subj = json_array();
-	for (i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
-		if ((rt->policy->subjects & subjects[i].bit) != 0)
+	for (i = 0; i < sizeof(subject_names) / sizeof(subject_names[0]); i++) {
+		if ((rt->policy->subjects & subject_names[i].bit) != 0)
 			json_array_append_new(subj,
-			    json_string(subjects[i].name));
+			    json_string(subject_names[i].name));
 	}
 	json_object_set_new(op, "x-mysaas-subjects", subj);
 }
