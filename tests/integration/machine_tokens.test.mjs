@@ -106,7 +106,21 @@ function samples(text, name) {
   return out;
 }
 
-const sum = (list, pred = () => true) => list.filter(pred).reduce((a, s) => a + s.value, 0);
+// The labels of a sample, {"{a=\"b\"}"} → {a: 'b'}.
+function parseLabels(text) {
+  const out = {};
+  for (const m of text.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) out[m[1]] = m[2];
+  return out;
+}
+
+// The value of the sample `name` whose labels are exactly `labels`, or 0
+// when absent (a series appears once it is non-zero).
+function metricValue(text, name, labels = {}) {
+  const want = JSON.stringify(Object.entries(labels).sort());
+  const hit = samples(text, new RegExp(`^${name}$`))
+    .find((x) => JSON.stringify(Object.entries(parseLabels(x.labels)).sort()) === want);
+  return hit ? hit.value : 0;
+}
 
 describe('machine tokens, key by CLERK_JWT_KEY', () => {
   let ctx;
@@ -533,25 +547,45 @@ describe('machine tokens, key by CLERK_JWT_KEY', () => {
 
   // ------------------------------------------------------------ metrics
 
-  test('/metrics counts machine verifications by type and outcome, cache hits and Clerk calls', ONE, async () => {
-    const before = await metricsText(srv);
-    const machine = /machine/;
-    const k = fake.addApiKey({ subject: alice.id });
-    assertStatus(await who(k.secret), 200, 'accepted');
-    assertStatus(await who(k.secret), 200, 'cache hit');
-    assertNotAuthenticated(await who(`ak_${hexId('x').slice(2)}`), 'refused');
-    assertStatus(await who(fake.addM2MToken({}).token), 200, 'mt_');
-    assertStatus(await who(fake.addOAuthToken({ subject: alice.id }).token), 200, 'oat_');
-    const after = await metricsText(srv);
-    const b = samples(before, machine);
-    const a = samples(after, machine);
-    assert.ok(a.length > 0, `machine metrics in /metrics:\n${after}`);
-    assert.ok(sum(a) > sum(b), 'the machine counters moved');
-    for (const type of ['api_key', 'm2m_token', 'oauth_token']) {
-      const has = (s) => s.labels.includes(type);
-      assert.ok(sum(a, has) > sum(b, has), `a counter labelled ${type} moved`);
-    }
-  });
+  test('/metrics counts machine verifications by type, form and outcome, cache lookups, Clerk calls and their time',
+    ONE, async () => {
+      const before = await metricsText(srv);
+      const k = fake.addApiKey({ subject: alice.id });
+      assertStatus(await who(k.secret), 200, 'accepted');
+      assertStatus(await who(k.secret), 200, 'accepted, cached');
+      assertNotAuthenticated(await who(`ak_${hexId('x').slice(2)}`), 'refused');
+      assertStatus(await who(fake.addM2MToken({}).token), 200, 'mt_');
+      assertStatus(await who(fake.addOAuthToken({ subject: alice.id }).token), 200, 'oat_');
+      assertStatus(await who(await m2mJwt(ctx.key)), 200, 'M2M JWT');
+      assertNotAuthenticated(await req(srv, ME, { token: fake.addM2MToken({}).token }), 'mt_ on users/me');
+      assertUnavailable(await who(fake.addApiKey({ subject: alice.id, fault: { status: 500 } }).secret), 'Clerk 500');
+      const after = await metricsText(srv);
+      const delta = (name, labels) => metricValue(after, name, labels) - metricValue(before, name, labels);
+      const V = 'mysaas_machine_verifications_total';
+      for (const [labels, n] of [
+        [{ type: 'api_key', form: 'opaque', outcome: 'accepted' }, 2],
+        [{ type: 'api_key', form: 'opaque', outcome: 'refused' }, 1],
+        [{ type: 'api_key', form: 'opaque', outcome: 'unavailable' }, 1],
+        [{ type: 'm2m_token', form: 'opaque', outcome: 'accepted' }, 1],
+        [{ type: 'm2m_token', form: 'opaque', outcome: 'not_accepted' }, 1],
+        [{ type: 'oauth_token', form: 'opaque', outcome: 'accepted' }, 1],
+        [{ type: 'm2m_token', form: 'jwt', outcome: 'accepted' }, 1],
+      ]) assert.equal(delta(V, labels), n, `${V}${JSON.stringify(labels)}:\n${after}`);
+      assert.equal(delta('mysaas_machine_cache_total', { result: 'hit' }), 1, 'one cache hit');
+      assert.ok(delta('mysaas_machine_cache_total', { result: 'miss' }) >= 5, 'a miss for each first use');
+      assert.match(after, /^mysaas_machine_cache_total\{result="wait"\} \d+$/m, 'the cache counters are always printed');
+      const C = 'mysaas_clerk_verify_calls_total';
+      for (const [labels, n] of [
+        [{ type: 'api_key', status: '200' }, 1], [{ type: 'api_key', status: '404' }, 1],
+        [{ type: 'api_key', status: '500' }, 1], [{ type: 'm2m_token', status: '200' }, 1],
+        [{ type: 'oauth_token', status: '200' }, 1],
+      ]) assert.equal(delta(C, labels), n, `${C}${JSON.stringify(labels)}`);
+      assert.equal(delta('mysaas_clerk_verify_duration_seconds_count', { type: 'api_key' }), 3, 'api_key call times');
+      assert.equal(delta('mysaas_clerk_verify_duration_seconds_bucket', { type: 'api_key', le: '+Inf' }), 3);
+      assert.ok(delta('mysaas_clerk_verify_duration_seconds_sum', { type: 'api_key' }) > 0);
+      assert.match(after, /^# TYPE mysaas_clerk_verify_duration_seconds histogram$/m);
+      assert.match(after, /^# TYPE mysaas_machine_verifications_total counter$/m);
+    });
 });
 
 describe('machine tokens without CLERK_SECRET_KEY, with a secret key Clerk refuses', () => {
