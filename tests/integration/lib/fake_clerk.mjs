@@ -1716,9 +1716,13 @@ export async function startFakeClerk({
     const c = await readCall(req);
     log.push(c);
     // The call's own time, from its arrival to the end of its answer (or
-    // its cut connection): c.ms, and c.doneAt (Date.now() then).
+    // its cut connection): c.ms, and c.doneAt (Date.now() then), c.startNs
+    // and c.doneNs (process.hrtime.bigint(), to compare with a client in
+    // this process).
+    c.startNs = t0;
     const finish = () => {
-      c.ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      c.doneNs = process.hrtime.bigint();
+      c.ms = Number(c.doneNs - t0) / 1e6;
       c.doneAt = Date.now();
     };
     const d = takeRule(delays, c);
