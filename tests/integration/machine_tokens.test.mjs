@@ -592,7 +592,7 @@ describe('machine tokens without CLERK_SECRET_KEY, with a secret key Clerk refus
   test('no CLERK_SECRET_KEY: opaque machine tokens → 401 without any call', T, async () => {
     const { fake, key, srv } = await startWithFake({ env: { CLERK_SECRET_KEY: undefined } });
     try {
-      const user = fake.addUser({});
+      const user = await person(srv, fake, {});
       for (const t of [fake.addApiKey({ subject: user.id }), fake.addM2MToken({}),
         fake.addOAuthToken({ subject: user.id })]) {
         assertNotAuthenticated(await req(srv, WHOAMI, { token: tokenOf(t) }), `${tokenOf(t).slice(0, 4)} without a secret key`);
