@@ -51,6 +51,23 @@ static const struct route_policy member_remove =
         .organization_param = "id",
         .allow_self_param = "user_id"};
 
+/*
+ * Token types (DESIGN 13): a route takes session tokens only unless its
+ * policy's accepts says more; subjects narrows the machine tokens it
+ * takes to those standing for a user (the route then acts as that user)
+ * or for an organization.
+ */
+static const struct route_policy any_token = {.accepts = AUTH_ACCEPT_ANY};
+/* An OAuth JWT is no key to users/me, as a session JWT of that form is
+ * refused there (DESIGN 6). */
+static const struct route_policy as_user = {.accepts = AUTH_ACCEPT_SESSION |
+        AUTH_ACCEPT_API_KEY | AUTH_ACCEPT_OAUTH,
+    .subjects = AUTH_SUBJECT_USER};
+/* An organization's own API key reads that organization (api/organizations). */
+static const struct route_policy as_org = {.accepts = AUTH_ACCEPT_SESSION |
+        AUTH_ACCEPT_API_KEY,
+    .subjects = AUTH_SUBJECT_ORG};
+
 /* The writes under /api/v1 that a client may retry with a key. */
 #define ROUTE_WRITE (ROUTE_AUTH | ROUTE_IDEMPOTENT)
 
@@ -58,15 +75,17 @@ const struct route app_routes[] = {
     {"GET", "/api/v1/health", api_health, 0},
     {"POST", "/api/v1/auth/clerk_webhook/", api_clerk_webhook, 0},
     {"POST", "/api/v1/auth/clerk_webhook", api_clerk_webhook, 0},
-    {"GET", "/api/v1/users/me", api_users_me, ROUTE_AUTH | ROUTE_AUTH_PROFILE},
+    {"GET", "/api/v1/users/me", api_users_me, ROUTE_AUTH | ROUTE_AUTH_PROFILE,
+        &as_user},
     {"GET", "/api/v1/users/me/sessions", api_users_me_sessions, ROUTE_AUTH},
     {"GET", "/api/v1/organizations", api_orgs_list, ROUTE_AUTH},
-    {"GET", "/api/v1/organizations/{id}", api_org_get, ROUTE_AUTH},
+    {"GET", "/api/v1/organizations/{id}", api_org_get, ROUTE_AUTH, &as_org},
     {"GET", "/openapi.json", docs_openapi, 0},
     {"GET", "/metrics", metrics_handler, 0},
     {"GET", "/docs", docs_page, ROUTE_HTML},
     {"GET", "/docs/{file}", docs_asset, 0},
-    {"GET", "/api/v1/organizations/{id}/members", api_org_members, ROUTE_AUTH},
+    {"GET", "/api/v1/organizations/{id}/members", api_org_members, ROUTE_AUTH,
+        &as_org},
     {"PATCH", "/api/v1/organizations/{id}", api_org_patch, ROUTE_WRITE,
         &profile_manage},
     {"DELETE", "/api/v1/organizations/{id}", api_org_delete, ROUTE_WRITE,
@@ -82,6 +101,7 @@ const struct route app_routes[] = {
     {"DELETE", "/api/v1/organizations/{id}/members/{user_id}",
         api_org_member_delete, ROUTE_WRITE, &member_remove},
     {"GET", "/api/v1/auth/check", api_auth_check, ROUTE_AUTH},
+    {"GET", "/api/v1/auth/whoami", api_auth_whoami, ROUTE_AUTH, &any_token},
     {"GET", "/", pages_landing, ROUTE_HTML},
     {"GET", "/sign-in", pages_sign_in, ROUTE_HTML},
     {"GET", "/sign-in/{a}", pages_sign_in, ROUTE_HTML},

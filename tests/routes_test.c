@@ -295,7 +295,8 @@ check_requirements(const struct route *routes, size_t n, json_t *doc)
 		char                       method[16], refs[256];
 		bool                       other;
 
-		if (p == NULL)
+		/* A policy that only names token types requires nothing. */
+		if (!policy_has_requirement(p))
 			continue;
 		lower(rt->method, method, sizeof(method));
 		op = json_object_get(json_object_get(paths, rt->pattern),
@@ -436,6 +437,86 @@ requirements_are_generated(void **state)
 	json_decref(doc);
 }
 
+/* The schemes of the security alternatives of op, joined by ' '. */
+static void
+schemes_of(const json_t *op, char *out, size_t len)
+{
+	const json_t *alt;
+	size_t        i, n = 0;
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(op, "security"), i, alt)
+	{
+		const char *name;
+		json_t     *v;
+
+		json_object_foreach((json_t *)(uintptr_t)alt, name, v)
+		{
+			(void)v;
+			n += (size_t)snprintf(out + n, len - n, "%s%s",
+			    n > 0 ? " " : "", name);
+		}
+	}
+}
+
+/*
+ * The token types a route accepts (DESIGN 13) are in the served document,
+ * generated from the route table: one security alternative per form, each
+ * a declared scheme; a route without a policy takes sessions only.
+ */
+static void
+security_follows_accepted_types(void **state)
+{
+	json_t *doc = load_doc(), *paths = json_object_get(doc, "paths");
+	json_t *defined = json_object_get(json_object_get(doc, "components"),
+	    "securitySchemes");
+	char    got[512];
+	size_t  i;
+
+	(void)state;
+	for (i = 0; i < app_nroutes; i++) {
+		const struct route *rt = &app_routes[i];
+		char                method[16];
+		json_t             *op;
+		const json_t       *alt;
+		size_t              j;
+
+		if ((rt->flags & ROUTE_AUTH) == 0)
+			continue;
+		lower(rt->method, method, sizeof(method));
+		op = json_object_get(json_object_get(paths, rt->pattern),
+		    method);
+		schemes_of(op, got, sizeof(got));
+		json_array_foreach(json_object_get(op, "security"), j, alt)
+		{
+			const char *name = json_object_iter_key(
+			    json_object_iter((json_t *)(uintptr_t)alt));
+
+			if (json_object_get(defined, name) == NULL)
+				fail_msg("%s %s: scheme %s is not declared",
+				    rt->method, rt->pattern, name);
+		}
+		if (policy_accepts(rt->policy) == AUTH_ACCEPT_SESSION &&
+		    strcmp(got, "bearerAuth cookieAuth") != 0)
+			fail_msg("%s %s: a session-only route documents %s",
+			    rt->method, rt->pattern, got);
+	}
+	schemes_of(json_object_get(json_object_get(paths,
+	                               "/api/v1/auth/whoami"),
+	               "get"),
+	    got, sizeof(got));
+	assert_string_equal(got,
+	    "bearerAuth cookieAuth apiKeyAuth "
+	    "m2mTokenAuth m2mJwtAuth oauthTokenAuth "
+	    "oauthJwtAuth");
+	schemes_of(json_object_get(json_object_get(paths, "/api/v1/users/me"),
+	               "get"),
+	    got, sizeof(got));
+	assert_string_equal(got,
+	    "bearerAuth cookieAuth apiKeyAuth oauthTokenAuth");
+	json_decref(doc);
+}
+
 int
 main(void)
 {
@@ -446,6 +527,7 @@ main(void)
 	    cmocka_unit_test(every_requirement_can_be_checked),
 	    cmocka_unit_test(requirements_are_generated),
 	    cmocka_unit_test(every_api_write_is_idempotent),
+	    cmocka_unit_test(security_follows_accepted_types),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -199,8 +199,9 @@ directory_user_me_text(struct db_conn *c, const char *clerk_user_id,
 	                       db_text_or_null(a->org_id), db_text_or_null(a->role),
 	                       db_text_or_null(a->slug),
 	                       db_text_or_null(a->org_id != NULL ? a->permissions_json : NULL),
-	                       DB_INT(1), DB_TEXT(m->session_id), db_text_or_null(m->actor),
-	                       DB_TEXT(m->features_json), DB_TEXT(m->plans_json)};
+	                       DB_INT(1), db_text_or_null(m->session_id),
+	                       db_text_or_null(m->actor), DB_TEXT(m->features_json),
+	                       DB_TEXT(m->plans_json)};
 	struct db_rows                    *r;
 	const char                        *body;
 	int                                rc;
@@ -271,6 +272,33 @@ directory_org_query(struct db_conn *c, const struct directory_org_sql *sql,
 	return NULL;
 }
 
+/* The one organization of a query of directory_org_query's, as
+ * directory_org_for_member answers. */
+static int
+org_one(struct db_conn *c, const struct directory_org_sql *sql, const char *ref,
+    struct db_param *p, size_t n, json_t **out, int64_t *org_id)
+{
+	struct db_rows *r;
+	json_t         *arr;
+	bool            unknown;
+	int             rc;
+
+	*out = NULL;
+	if ((r = directory_org_query(c, sql, ref, p, n, &unknown)) == NULL)
+		return unknown ? 0 : -1;
+	arr = json_array();
+	rc = org_rows(r, arr, true);
+	db_rows_free(r);
+	if (rc == -1 || json_array_size(arr) == 0) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = json_incref(json_array_get(arr, 0));
+	*org_id = json_integer_value(json_object_get(*out, "id"));
+	json_decref(arr);
+	return 1;
+}
+
 int
 directory_org_for_member(struct db_conn *c, int64_t user_id, const char *ref,
     json_t **out, int64_t *org_id)
@@ -288,25 +316,25 @@ directory_org_for_member(struct db_conn *c, int64_t user_id, const char *ref,
 	        "WHERE o.id = $2",
 	};
 	struct db_param p[2] = {DB_INT(user_id), DB_NULLP};
-	struct db_rows *r;
-	json_t         *arr;
-	bool            unknown;
-	int             rc;
 
-	*out = NULL;
-	if ((r = directory_org_query(c, &sql, ref, p, 2, &unknown)) == NULL)
-		return unknown ? 0 : -1;
-	arr = json_array();
-	rc = org_rows(r, arr, true);
-	db_rows_free(r);
-	if (rc == -1 || json_array_size(arr) == 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = json_incref(json_array_get(arr, 0));
-	*org_id = json_integer_value(json_object_get(*out, "id"));
-	json_decref(arr);
-	return 1;
+	return org_one(c, &sql, ref, p, 2, out, org_id);
+}
+
+int
+directory_org_as_itself(struct db_conn *c, const char *clerk_org_id,
+    const char *ref, json_t **out, int64_t *org_id)
+{
+	static const struct directory_org_sql sql = {
+	    .by_clerk = "SELECT o.id, o.clerk_id, o.name, o.slug, o.image_url, "
+	                "CAST(NULL AS TEXT) FROM organizations o "
+	                "WHERE o.clerk_id = $1 AND o.clerk_id = $2",
+	    .by_id = "SELECT o.id, o.clerk_id, o.name, o.slug, o.image_url, "
+	             "CAST(NULL AS TEXT) FROM organizations o "
+	             "WHERE o.clerk_id = $1 AND o.id = $2",
+	};
+	struct db_param p[2] = {DB_TEXT(clerk_org_id), DB_NULLP};
+
+	return org_one(c, &sql, ref, p, 2, out, org_id);
 }
 
 /*

@@ -80,6 +80,13 @@ struct db_rows *directory_org_query(struct db_conn *c,
 int directory_org_for_member(struct db_conn *c, int64_t user_id,
     const char *ref, json_t **out, int64_t *org_id) MUST_CHECK;
 /*
+ * The organization ref names when it is clerk_org_id itself (an
+ * organization's own API key, DESIGN 13), as directory_org_for_member
+ * answers it, with a null role; 0 for any other organization.
+ */
+int directory_org_as_itself(struct db_conn *c, const char *clerk_org_id,
+    const char *ref, json_t **out, int64_t *org_id) MUST_CHECK;
+/*
  * {"data": [{"user": {...}, "role", "permissions"}], "total_count"} of a
  * local org id; permissions are the membership's keys (its own, else its
  * role's, as the route requirements read them).

@@ -1,7 +1,8 @@
 /*
- * The authorization check. Runs behind the Clerk session gate, which
- * keeps the token's decoded claims in r->auth.claims; the answer needs no
- * database and allocates nothing.
+ * The authorization check and whoami. Both run behind the Clerk session
+ * gate, which keeps the token's decoded claims in r->auth.claims (a
+ * session) and fills r->auth for any token type (whoami); neither needs
+ * the database.
  */
 #include "api/auth.h"
 
@@ -48,4 +49,37 @@ api_auth_check(struct req *r)
 		return resp_bytes(r, HTTP_OK, "application/json", yes,
 		    sizeof(yes) - 1);
 	return resp_bytes(r, HTTP_OK, "application/json", no, sizeof(no) - 1);
+}
+
+static json_t *
+text_or_null(const char *s)
+{
+	json_t *v = s != NULL ? json_string(s) : NULL;
+
+	return v != NULL ? v : json_null();
+}
+
+int
+api_auth_whoami(struct req *r)
+{
+	const struct req_auth *a = &r->auth;
+	json_t                *scopes = json_array(), *body;
+	size_t                 i;
+
+	for (i = 0; i < a->scopes_len; i++) {
+		json_t *v = json_string(a->scopes[i]);
+
+		if (v != NULL)
+			(void)json_array_append_new(scopes, v);
+	}
+	body = json_object();
+	(void)json_object_set_new(body, "token_type",
+	    text_or_null(a->token_type));
+	(void)json_object_set_new(body, "subject", text_or_null(a->subject));
+	(void)json_object_set_new(body, "session_id",
+	    text_or_null(a->machine ? NULL : a->session_id));
+	(void)json_object_set_new(body, "org_id", text_or_null(a->org_id));
+	(void)json_object_set_new(body, "scopes", scopes);
+	(void)json_object_set_new(body, "actor", text_or_null(a->actor));
+	return resp_json(r, HTTP_OK, body);
 }

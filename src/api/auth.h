@@ -1,6 +1,7 @@
 /*
  * GET /api/v1/auth/check: the session token's claims evaluated like
- * Clerk's has() (DESIGN 11.2).
+ * Clerk's has() (DESIGN 11.2). GET /api/v1/auth/whoami: who the token
+ * stands for, whatever its type (DESIGN 13).
  */
 #ifndef API_AUTH_H
 #define API_AUTH_H
@@ -12,5 +13,10 @@ struct req;
  * and reverification (all that are given must pass); 422 when none is.
  */
 int api_auth_check(struct req *r);
+/*
+ * 200 {"token_type", "subject", "session_id", "org_id", "scopes",
+ * "actor"} of the token the gate accepted (r->auth).
+ */
+int api_auth_whoami(struct req *r);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * The organizations resource, behind the Clerk session gate. "{id}" is the
- * local id or the Clerk id ("org_...").
+ * local id or the Clerk id ("org_..."). An organization's own API key
+ * reads that organization and its members (r->auth.machine).
  */
 #include "api/organizations.h"
 
@@ -24,13 +25,26 @@ api_orgs_list(struct req *r)
 	return resp_json(r, HTTP_OK, out);
 }
 
-/* The organization named by the path, if the caller is a member. */
+/*
+ * The organization named by the path, if the caller is a member, or, for
+ * an organization's own API key (DESIGN 13), if it is that organization:
+ * any other answers 404, as for a session of a non-member.
+ */
 static int
 find_org(struct req *r, struct db_conn *c, json_t **org, int64_t *org_id)
 {
 	struct str  ref = req_param(r, "id");
 	const char *id = arena_strndup(r->arena, ref.p, ref.len);
-	int rc = directory_org_for_member(c, r->auth.user_id, id, org, org_id);
+	int         rc;
+
+	if (r->auth.machine)
+		rc = r->auth.org_id != NULL
+		    ? directory_org_as_itself(c, r->auth.org_id, id, org,
+		          org_id)
+		    : 0;
+	else
+		rc = directory_org_for_member(c, r->auth.user_id, id, org,
+		    org_id);
 
 	if (rc == -1)
 		return api_db_failed(r, c);

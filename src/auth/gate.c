@@ -14,9 +14,11 @@
 #include "accounts/clerk_sync.h"
 #include "accounts/directory.h"
 #include "app.h"
+#include "auth/machine_gate.h"
 #include "auth/policy.h"
 #include "auth/revocations.h"
 #include "clerk/backend_api.h"
+#include "clerk/machine.h"
 #include "clerk/pubkey.h"
 #include "clerk/session.h"
 #include "core/log.h"
@@ -30,6 +32,7 @@ struct auth_gate {
 	char                 *cookie_suffix; /* NULL: no publishable key */
 	char                 *api_url;
 	char                 *secret_key; /* NULL: no just-in-time fetch */
+	struct machine_gate  *machine;    /* machine tokens (DESIGN 13) */
 };
 
 int
@@ -62,6 +65,7 @@ auth_gate_new(const struct config *cfg, struct auth_gate **gate, char *err,
 	g->api_url = xstrdup(cfg->clerk_api_url);
 	if (cfg->clerk_secret_key != NULL)
 		g->secret_key = xstrdup(cfg->clerk_secret_key);
+	g->machine = machine_gate_new(cfg);
 	*gate = g;
 	return 0;
 }
@@ -75,6 +79,7 @@ auth_gate_free(struct auth_gate *g)
 	free(g->cookie_suffix);
 	free(g->api_url);
 	free(g->secret_key);
+	machine_gate_free(g->machine);
 	free(g);
 }
 
@@ -326,6 +331,7 @@ or_null(const char *s)
 static void
 fill_auth(struct req *r, const struct clerk_session_claims *sc, int64_t user_id)
 {
+	r->auth.subject = sc->sub;
 	r->auth.user_id = user_id;
 	r->auth.clerk_user_id = sc->sub;
 	r->auth.session_id = sc->sid;
@@ -396,7 +402,7 @@ read_profile(struct req *r, struct db_conn *c,
 	struct directory_me_claims m;
 
 	memset(&m, 0, sizeof(m));
-	m.session_id = sc->sid;
+	m.session_id = or_null(sc->sid);
 	m.actor = or_null(sc->actor);
 	m.features_json = *sc->fea == '\0'
 	    ? "[]"
@@ -446,6 +452,146 @@ find_user(struct req *r, struct auth_gate *g,
 	return rc;
 }
 
+/* The AUTH_ACCEPT_* bit of a machine token kind. */
+static unsigned
+accept_bit(struct machine_kind k)
+{
+	switch (k.type) {
+	case MACHINE_API_KEY:
+		return AUTH_ACCEPT_API_KEY;
+	case MACHINE_M2M:
+		return k.is_jwt ? AUTH_ACCEPT_M2M_JWT : AUTH_ACCEPT_M2M;
+	case MACHINE_OAUTH:
+		return k.is_jwt ? AUTH_ACCEPT_OAUTH_JWT : AUTH_ACCEPT_OAUTH;
+	case MACHINE_NONE:
+	default:
+		return AUTH_ACCEPT_SESSION;
+	}
+}
+
+/* The AUTH_SUBJECT_* bit of a machine token's subject, 0 when none. */
+static unsigned
+subject_bit(const char *subject)
+{
+	if (strncmp(subject, "user_", 5) == 0)
+		return AUTH_SUBJECT_USER;
+	if (strncmp(subject, "org_", 4) == 0)
+		return AUTH_SUBJECT_ORG;
+	if (strncmp(subject, "mch_", 4) == 0)
+		return AUTH_SUBJECT_MACHINE;
+	return 0;
+}
+
+/* The auth context of an accepted machine token (strings in the arena
+ * already): its subject, its organization, no session. */
+static void
+fill_machine(struct req *r, const struct machine_verdict *v)
+{
+	r->auth.machine = true;
+	r->auth.subject = v->subject;
+	r->auth.machine_id = v->id;
+	r->auth.scopes = v->scopes;
+	r->auth.scopes_len = v->nscopes;
+	r->auth.machine_claims = v->claims_json;
+	r->auth.client_id = v->client_id;
+	r->auth.org_id = v->org_id;
+	r->auth.clerk_user_id =
+	    strncmp(v->subject, "user_", 5) == 0 ? v->subject : NULL;
+	r->auth.user_id = 0;
+	r->auth.session_id = NULL;
+	r->auth.actor = NULL;
+	r->auth.features = "";
+	r->auth.plans = "";
+	r->auth.org_role = NULL;
+	r->auth.org_slug = NULL;
+	r->auth.org_permissions = NULL;
+	r->auth.org_permissions_len = 0;
+	r->auth.claims = NULL;
+}
+
+/* The local user a user-subject machine token acts as (users/me), as a
+ * session's: mirrored, or fetched just in time; else 404. */
+static int
+machine_user(struct req *r, struct auth_gate *g, const char *subject)
+{
+	struct clerk_session_claims *sc = arena_alloc(r->arena, sizeof(*sc));
+	struct req_auth              kept = r->auth;
+	bool                         no_db;
+	int                          rc;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->sub = subject;
+	sc->sid = sc->sts = sc->actor = sc->org_id = sc->org_role =
+	    sc->org_slug = sc->fea = sc->pla = "";
+	rc = find_user(r, g, sc,
+	    (r->match.route->flags & ROUTE_AUTH_PROFILE) != 0, &no_db);
+	if (rc == -1 && no_db)
+		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
+		    "Database unavailable");
+	if (rc == -1)
+		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
+		    "Service temporarily unavailable");
+	if (rc == 0)
+		return resp_detail(r, HTTP_NOT_FOUND, "User not synced yet");
+	/* find_user filled a session's context: keep the machine's, with
+	 * the user and the profile it found. */
+	kept.user_id = r->auth.user_id;
+	kept.profile_json = r->auth.profile_json;
+	kept.profile_json_len = r->auth.profile_json_len;
+	r->auth = kept;
+	return 0;
+}
+
+/*
+ * A machine token from the Authorization header (DESIGN 13): the route
+ * must accept its type, Clerk (or the keys) must accept it, and the route
+ * its subject; then the context is filled as for a session.
+ */
+static int
+authenticate_machine(struct req *r, struct auth_gate *g, const char *token,
+    struct machine_kind k, unsigned accepts)
+{
+	const struct route_policy *p = r->match.route->policy;
+	const char                *type = machine_type_name(k.type), *why = "";
+	unsigned                   subjects = p != NULL ? p->subjects : 0;
+	struct machine_verdict     v;
+	int                        rc;
+
+	r->auth.token_type = type;
+	if ((accepts & accept_bit(k)) == 0) {
+		metrics_machine_verdict(type, k.is_jwt, "not_accepted");
+		return unauthorized(r, "token-type-not-accepted");
+	}
+	switch (machine_gate_verify(r, g->machine, g->verifier, token, k, &v,
+	    &why)) {
+	case MACHINE_GATE_OK:
+		break;
+	case MACHINE_GATE_SUSPENDED:
+		return HTTP_SUSPENDED;
+	case MACHINE_GATE_UNAVAILABLE:
+		metrics_machine_verdict(type, k.is_jwt, "unavailable");
+		log_info("req=%s component=auth outcome=unavailable reason=%s",
+		    r->id, why);
+		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
+		    "Authentication is temporarily unavailable");
+	case MACHINE_GATE_REFUSED:
+	default:
+		metrics_machine_verdict(type, k.is_jwt, "refused");
+		return unauthorized(r, why);
+	}
+	if (subjects != 0 && (subject_bit(v.subject) & subjects) == 0) {
+		metrics_machine_verdict(type, k.is_jwt, "refused");
+		return unauthorized(r, "token-subject-not-accepted");
+	}
+	metrics_machine_verdict(type, k.is_jwt, "accepted");
+	fill_machine(r, &v);
+	/* A route that acts as the user finds the local user. */
+	if (subjects == AUTH_SUBJECT_USER &&
+	    (rc = machine_user(r, g, v.subject)) != 0)
+		return rc;
+	return policy_enforce(r);
+}
+
 int
 auth_gate_session(struct req *r)
 {
@@ -454,12 +600,28 @@ auth_gate_session(struct req *r)
 	enum clerk_jwt_error               why;
 	const char                        *token, *refusal;
 	bool                               bearer, azp_optional, no_db;
+	unsigned                           accepts;
 	int                                rc;
 
 	if (g == NULL)
 		return unauthorized(r, "clerk-not-configured");
 	if ((token = find_token(r, g, &bearer)) == NULL || *token == '\0')
 		return unauthorized(r, "no-token");
+	accepts = policy_accepts(r->match.route->policy);
+	/* Machine tokens come from the Authorization header only: a cookie
+	 * holds a session token, whatever it looks like. The JWT forms are
+	 * told apart only where a route takes them. */
+	if (bearer) {
+		struct machine_kind k = machine_classify(token, strlen(token),
+		    (accepts & (AUTH_ACCEPT_M2M_JWT | AUTH_ACCEPT_OAUTH_JWT)) !=
+		        0);
+
+		if (k.type != MACHINE_NONE)
+			return authenticate_machine(r, g, token, k, accepts);
+	}
+	r->auth.token_type = "session_token";
+	if ((accepts & AUTH_ACCEPT_SESSION) == 0)
+		return unauthorized(r, "token-type-not-accepted");
 	if (!bearer && (refusal = cookie_signed_out(r, g)) != NULL)
 		return unauthorized(r, refusal);
 	/* Browsers omit azp on top-level navigations: a cookie token without

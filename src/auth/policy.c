@@ -143,6 +143,21 @@ names_caller(struct req *r, const char *name)
 	return str_to_i64(v, 1, INT64_MAX, &id) == 0 && id == r->auth.user_id;
 }
 
+unsigned
+policy_accepts(const struct route_policy *p)
+{
+	return p != NULL && p->accepts != 0 ? p->accepts : AUTH_ACCEPT_SESSION;
+}
+
+bool
+policy_has_requirement(const struct route_policy *p)
+{
+	return p != NULL &&
+	    (p->role != NULL || p->permission != NULL || p->feature != NULL ||
+	        p->plan != NULL || p->reverification != NULL ||
+	        p->organization_param != NULL);
+}
+
 int
 policy_enforce(struct req *r)
 {
@@ -155,8 +170,16 @@ policy_enforce(struct req *r)
 	char                          body[HAS_BODY_MAX];
 	int                           len, status = 0, rc = 0;
 
-	if (p == NULL)
+	if (!policy_has_requirement(p))
 		return 0;
+	/* A machine token never passes has() (reference/clerk.md 10.4):
+	 * a route that requires anything refuses it. */
+	if (r->auth.machine || r->auth.claims == NULL) {
+		log_info("req=%s component=auth outcome=forbidden "
+		         "reason=machine-token-has-no-claims",
+		    r->id);
+		return resp_detail(r, HTTP_FORBIDDEN, "Forbidden");
+	}
 	if (p->allow_self_param != NULL &&
 	    names_caller(r, p->allow_self_param)) {
 		self = *p;

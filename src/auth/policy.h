@@ -20,8 +20,32 @@
 struct req;
 struct membership_permissions;
 
+/*
+ * The token types a route accepts (DESIGN 13), bits of route_policy's
+ * accepts. A route without a policy, or whose accepts is 0, takes session
+ * tokens only; any other type is refused (401).
+ */
+#define AUTH_ACCEPT_SESSION   0x01 /* Clerk session tokens (DESIGN 6) */
+#define AUTH_ACCEPT_API_KEY   0x02 /* ak_ */
+#define AUTH_ACCEPT_M2M       0x04 /* mt_ */
+#define AUTH_ACCEPT_M2M_JWT   0x08 /* a JWT with an mch_ subject */
+#define AUTH_ACCEPT_OAUTH     0x10 /* oat_ */
+#define AUTH_ACCEPT_OAUTH_JWT 0x20 /* a JWT of typ at+jwt */
+#define AUTH_ACCEPT_ANY       0x3f
+/* The subjects a machine token may have on a route (route_policy's
+ * subjects; 0 = any). */
+#define AUTH_SUBJECT_USER    0x1 /* user_...: the route acts as that user */
+#define AUTH_SUBJECT_ORG     0x2 /* org_... */
+#define AUTH_SUBJECT_MACHINE 0x4 /* mch_... */
+
 /* Each field NULL when not required; all that are set must pass. */
 struct route_policy {
+	/* AUTH_ACCEPT_* bits; 0 = AUTH_ACCEPT_SESSION alone. */
+	unsigned accepts;
+	/* AUTH_SUBJECT_* bits a machine token's subject must be one of;
+	 * 0 = any. With AUTH_SUBJECT_USER alone, the gate finds the local
+	 * user, as for a session. */
+	unsigned    subjects;
 	const char *role; /* of the active organization: "org:admin" */
 	const char
 	    *permission;     /* "org:invoices:read"; see organization_param */
@@ -71,6 +95,12 @@ enum policy_verdict policy_decide(const struct route_policy *p,
  */
 int policy_answer(enum policy_verdict v, const struct has_reverification *rv,
     char *buf, size_t size, int *status) MUST_CHECK;
+
+/* The AUTH_ACCEPT_* bits of a route's policy (p may be NULL). */
+unsigned policy_accepts(const struct route_policy *p) MUST_CHECK;
+/* True when p requires something beyond the caller's identity (a role, a
+ * permission, a feature, a plan, a reverification or a membership). */
+bool policy_has_requirement(const struct route_policy *p) MUST_CHECK;
 
 /*
  * The gate's requirement step for r (authenticated: r->auth filled):

@@ -1019,3 +1019,156 @@ clerk_jwt_error_str(enum clerk_jwt_error e)
 	}
 	return "invalid";
 }
+
+/* The header checks of a machine JWT form (reference/clerk.md 10.3). */
+static enum clerk_jwt_error
+check_machine_header(const json_t *h, enum clerk_jwt_form form,
+    const char **kid)
+{
+	const json_t *v;
+
+	*kid = NULL;
+	if (!json_str_is(json_object_get(h, "alg"), ALG_RS256))
+		return CLERK_JWT_ALG;
+	v = json_object_get(h, "typ");
+	if (form == CLERK_JWT_FORM_OAUTH) {
+		if (!json_str_is(v, "at+jwt") &&
+		    !json_str_is(v, "application/at+jwt"))
+			return CLERK_JWT_TYP;
+	} else {
+		if (v != NULL && !json_str_is(v, "JWT"))
+			return CLERK_JWT_TYP;
+		/* Absent is allowed while Clerk rolls the category out. */
+		v = json_object_get(h, "cat");
+		if (v != NULL && !json_str_is(v, CLERK_CATEGORY_M2M))
+			return CLERK_JWT_CATEGORY;
+	}
+	if (json_object_get(h, "crit") != NULL)
+		return CLERK_JWT_MALFORMED;
+	v = json_object_get(h, "kid");
+	if (v != NULL && !json_is_string(v))
+		return CLERK_JWT_MALFORMED;
+	if (v != NULL)
+		*kid = json_string_value(v);
+	return CLERK_JWT_OK;
+}
+
+/* The payload's compact JSON text, malloc'd; NULL when it cannot be. */
+static char *
+payload_text(const json_t *p)
+{
+	size_t n = json_dumpb(p, NULL, 0, JSON_COMPACT);
+	char  *s;
+
+	if (n == 0)
+		return NULL;
+	s = xmalloc(n + 1);
+	if (json_dumpb(p, s, n, JSON_COMPACT) != n) {
+		free(s);
+		return NULL;
+	}
+	s[n] = '\0';
+	return s;
+}
+
+enum clerk_jwt_error
+clerk_jwt_verify_machine(const char *token, size_t len,
+    enum clerk_jwt_form form, const struct clerk_jwt_opts *o, char **payload,
+    int64_t *exp)
+{
+	struct token         t;
+	struct verifier     *v;
+	struct clerk_claims  times;
+	const char          *kid = NULL, *sub;
+	EVP_PKEY            *pk;
+	enum clerk_jwt_error rc;
+
+	*payload = NULL;
+	*exp = 0;
+	memset(&times, 0, sizeof(times));
+	scratch.active = true;
+	scratch.used = 0;
+	if (token_parse(token, len, &t) == -1) {
+		rc = CLERK_JWT_MALFORMED;
+		goto out;
+	}
+	rc = CLERK_JWT_MALFORMED;
+	if ((t.header = decode_object(t.header_part)) == NULL)
+		goto out;
+	if ((rc = check_machine_header(t.header, form, &kid)) != CLERK_JWT_OK)
+		goto out;
+	rc = CLERK_JWT_INTERNAL;
+	if ((v = verifier_get()) == NULL)
+		goto out;
+	rc = CLERK_JWT_KID_UNKNOWN;
+	if (o->lookup == NULL || (pk = o->lookup(kid, o->lookup_ctx)) == NULL)
+		goto out;
+	/* The signature first: no claim is read from an unverified token. */
+	if ((rc = check_signature(v, pk, &t)) != CLERK_JWT_OK)
+		goto out;
+	rc = CLERK_JWT_NO_SUB;
+	if ((sub = get_str(t.payload, "sub")) == NULL ||
+	    (form == CLERK_JWT_FORM_M2M && strncmp(sub, "mch_", 4) != 0))
+		goto out;
+	if ((rc = check_times(t.payload, o->now, &times)) != CLERK_JWT_OK)
+		goto out;
+	/* Made outside the scratch buffer: it outlives the verification. */
+	scratch.active = false;
+	rc = CLERK_JWT_INTERNAL;
+	if ((*payload = payload_text(t.payload)) == NULL)
+		goto out;
+	*exp = times.exp;
+	rc = CLERK_JWT_OK;
+out:
+	token_cleanup(&t);
+	scratch.active = false;
+	return rc;
+}
+
+/* True when s is one or more base64url characters. */
+static bool
+is_b64url_part(struct str s)
+{
+	size_t i;
+
+	for (i = 0; i < s.len; i++) {
+		if (b64url_value((unsigned char)s.p[i]) < 0)
+			return false;
+	}
+	return s.len > 0;
+}
+
+void
+clerk_jwt_peek(const char *token, size_t len, struct clerk_jwt_peek *out)
+{
+	struct str    rest = {token, len}, part[3];
+	json_t       *h = NULL, *p = NULL;
+	const json_t *typ;
+	const char   *sub;
+	size_t        i;
+
+	memset(out, 0, sizeof(*out));
+	if (token == NULL || len == 0 || len > CLERK_JWT_MAX_LEN)
+		return;
+	for (i = 0; i < 3; i++) {
+		if (!str_split_next(&rest, '.', &part[i]) ||
+		    !is_b64url_part(part[i]))
+			return;
+	}
+	if (rest.p != NULL)
+		return;
+	out->is_jwt = true;
+	scratch.active = true;
+	scratch.used = 0;
+	if ((p = decode_object(part[1])) != NULL &&
+	    (sub = get_str(p, "sub")) != NULL)
+		out->sub_is_machine = strncmp(sub, "mch_", 4) == 0;
+	if ((h = decode_object(part[0])) != NULL) {
+		typ = json_object_get(h, "typ");
+		out->typ_is_access = json_str_is(typ, "at+jwt") ||
+		    json_str_is(typ, "application/at+jwt");
+	}
+	json_decref(h);
+	json_decref(p);
+	scratch.active = false;
+}

@@ -19,6 +19,7 @@
 #define CLERK_JWT_LEEWAY_S     5     /* clock skew allowed on exp/nbf/iat */
 #define CLERK_CATEGORY_SESSION "cl_B7d4PD111AAA"
 #define CLERK_CATEGORY_IGNORE  "cl_I7d4PD111III"
+#define CLERK_CATEGORY_M2M     "cl_B7d4PD333AAA"
 
 /*
  * Returns a borrowed key for kid (NULL when the header has no kid), or NULL
@@ -119,6 +120,39 @@ void clerk_jwt_use_scratch(void);
  */
 bool clerk_sha256(const void *a, size_t a_len, const void *b, size_t b_len,
     unsigned char out[32]) MUST_CHECK;
+
+/* The two machine JWT forms (reference/clerk.md 10.3). */
+enum clerk_jwt_form {
+	CLERK_JWT_FORM_M2M,   /* sub "mch_...", cat absent or the M2M one */
+	CLERK_JWT_FORM_OAUTH, /* typ "at+jwt" or "application/at+jwt" */
+};
+
+/*
+ * Verifies a machine JWT of form as Clerk's SDK does (verifyM2MJwt,
+ * verifyOAuthJwt): alg RS256, the form's typ and cat, the key by kid, the
+ * signature first, then a string sub (M2M: "mch_..."), exp, nbf and iat
+ * with CLERK_JWT_LEEWAY_S; no sid, azp or iss rule (o's issuer and
+ * authorized parties are not read). On CLERK_JWT_OK, *payload gets the
+ * payload as compact JSON text (malloc'd: the caller frees it) and *exp
+ * its exp; else *payload is NULL.
+ */
+enum clerk_jwt_error clerk_jwt_verify_machine(const char *token, size_t len,
+    enum clerk_jwt_form form, const struct clerk_jwt_opts *o, char **payload,
+    int64_t *exp) MUST_CHECK;
+
+/* What a token's unverified parts say about its kind (clerk.md 10.1). */
+struct clerk_jwt_peek {
+	bool is_jwt;         /* three base64url parts */
+	bool sub_is_machine; /* the payload's sub starts with "mch_" */
+	bool typ_is_access;  /* the header's typ is at+jwt or
+	                      * application/at+jwt */
+};
+
+/*
+ * Reads token's header typ and payload sub without verifying anything,
+ * only to tell a machine JWT from a session token; out is always set.
+ */
+void clerk_jwt_peek(const char *token, size_t len, struct clerk_jwt_peek *out);
 
 /* Frees the strings of c and zeroes it. */
 void clerk_claims_cleanup(struct clerk_claims *c);

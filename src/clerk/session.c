@@ -339,6 +339,31 @@ clerk_session_verify(struct clerk_session *s,
 	return out->verdict;
 }
 
+enum clerk_session_verdict
+clerk_session_verify_machine(struct clerk_session *s,
+    const struct clerk_machine_jwt *t, struct clerk_machine_jwt_result *out)
+{
+	struct lookup_ctx     l = {s, NULL, JWKS_FOUND, 0};
+	struct clerk_jwt_opts o;
+
+	memset(out, 0, sizeof(*out));
+	memset(&o, 0, sizeof(o));
+	o.lookup = lookup_key;
+	o.lookup_ctx = &l;
+	o.now = t->now;
+	out->why = clerk_jwt_verify_machine(t->text, strlen(t->text), t->form,
+	    &o, &out->payload, &out->exp);
+	EVP_PKEY_free(l.held);
+	if (out->why == CLERK_JWT_OK)
+		return CLERK_SESSION_OK;
+	if (l.result == JWKS_PENDING) {
+		out->ticket = l.ticket;
+		return CLERK_SESSION_PENDING;
+	}
+	return l.result == JWKS_UNAVAILABLE ? CLERK_SESSION_UNAVAILABLE
+	                                    : CLERK_SESSION_REFUSED;
+}
+
 bool
 clerk_session_is_pending(const struct clerk_session_claims *c)
 {

@@ -100,6 +100,31 @@ enum clerk_session_verdict clerk_session_verify(struct clerk_session *s,
 void clerk_session_on_keys(struct clerk_session *s, uint64_t ticket,
     void (*ready)(void *arg), void                          *arg);
 
+/* A machine JWT to verify with the session's key source. */
+struct clerk_machine_jwt {
+	const char         *text; /* NUL-terminated */
+	enum clerk_jwt_form form;
+	int64_t             now; /* Unix seconds */
+};
+
+/* What clerk_session_verify_machine() found. */
+struct clerk_machine_jwt_result {
+	char                *payload; /* OK: JSON text, malloc'd (free it) */
+	int64_t              exp;     /* OK */
+	enum clerk_jwt_error why;     /* REFUSED */
+	uint64_t             ticket;  /* PENDING */
+};
+
+/*
+ * Verifies a machine JWT (reference/clerk.md 10.3) with the same key
+ * source as session tokens (CLERK_JWT_KEY, else the JWKS): OK, REFUSED,
+ * PENDING while the JWKS is read (clerk_session_on_keys), or UNAVAILABLE.
+ * Nothing is cached here. Never waits on the network.
+ */
+enum clerk_session_verdict clerk_session_verify_machine(struct clerk_session *s,
+    const struct clerk_machine_jwt                                           *t,
+    struct clerk_machine_jwt_result *out) MUST_CHECK;
+
 /* True when the session is pending (an open task): signed out. */
 bool clerk_session_is_pending(const struct clerk_session_claims *c) MUST_CHECK;
 /*

@@ -204,6 +204,118 @@ document_policy(json_t *paths, const struct route *rt)
 		        schema_ref("HTTPError")));
 }
 
+/* The security schemes of the token types (DESIGN 13), by accepts bit. */
+static const struct scheme {
+	unsigned    bit;
+	const char *name;
+	const char *type; /* whoami's token_type */
+	const char *format;
+	const char *description;
+} schemes[] = {
+    {AUTH_ACCEPT_SESSION, "bearerAuth", "session_token", "JWT",
+        "A Clerk session token"},
+    {AUTH_ACCEPT_SESSION, "cookieAuth", "session_token", NULL,
+        "The session cookie set by ClerkJS"},
+    {AUTH_ACCEPT_API_KEY, "apiKeyAuth", "api_key", "ak_...",
+        "A Clerk API key (`ak_...`), verified by Clerk's Backend API; "
+        "verdicts are cached (accepted up to 60 s, refused 10 s)"},
+    {AUTH_ACCEPT_M2M, "m2mTokenAuth", "m2m_token", "mt_...",
+        "A Clerk M2M token (`mt_...`), verified by Clerk's Backend API; "
+        "verdicts are cached (accepted up to 60 s, refused 10 s)"},
+    {AUTH_ACCEPT_M2M_JWT, "m2mJwtAuth", "m2m_token", "JWT",
+        "A Clerk M2M token in its JWT form (`sub` `mch_...`), checked "
+        "with the instance's keys"},
+    {AUTH_ACCEPT_OAUTH, "oauthTokenAuth", "oauth_token", "oat_...",
+        "A Clerk OAuth access token (`oat_...`), verified by Clerk's "
+        "Backend API; verdicts are cached (accepted up to 60 s, refused "
+        "10 s)"},
+    {AUTH_ACCEPT_OAUTH_JWT, "oauthJwtAuth", "oauth_token", "JWT",
+        "A Clerk OAuth access token in its JWT form (`typ` `at+jwt`), "
+        "checked with the instance's keys"},
+};
+
+/* components.securitySchemes: one scheme per token form. */
+static void
+document_schemes(json_t *doc)
+{
+	json_t *components = member_of(doc, "components", false);
+	json_t *all = member_of(components, "securitySchemes", false);
+	size_t  i;
+
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		const struct scheme *s = &schemes[i];
+		json_t              *o;
+
+		if (s->format == NULL)
+			o = json_pack("{s:s, s:s, s:s, s:s}", "type", "apiKey",
+			    "in", "cookie", "name", "__session", "description",
+			    s->description);
+		else
+			o = json_pack("{s:s, s:s, s:s, s:s}", "type", "http",
+			    "scheme", "bearer", "bearerFormat", s->format,
+			    "description", s->description);
+		json_object_set_new(all, s->name, o);
+	}
+}
+
+static void
+append_unique(json_t *arr, const char *s)
+{
+	size_t  i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+	{
+		if (strcmp(json_string_value(v), s) == 0)
+			return;
+	}
+	json_array_append_new(arr, json_string(s));
+}
+
+/*
+ * A ROUTE_AUTH route's security, from the token types its policy accepts:
+ * one alternative per scheme, x-mysaas-accepts (the token types) and,
+ * when the route narrows them, x-mysaas-subjects.
+ */
+static void
+document_security(json_t *paths, const struct route *rt)
+{
+	static const struct {
+		unsigned    bit;
+		const char *name;
+	} subjects[] = {{AUTH_SUBJECT_USER, "user"},
+	    {AUTH_SUBJECT_ORG, "organization"},
+	    {AUTH_SUBJECT_MACHINE, "machine"}};
+
+	json_t  *op = operation_of(paths, rt), *security, *types, *subj;
+	unsigned accepts = policy_accepts(rt->policy);
+	size_t   i;
+
+	if (op == NULL)
+		return;
+	security = json_array();
+	types = json_array();
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		if ((accepts & schemes[i].bit) == 0)
+			continue;
+		json_array_append_new(security,
+		    json_pack("{s:[]}", schemes[i].name));
+		append_unique(types, schemes[i].type);
+	}
+	json_object_set_new(op, "security", security);
+	json_object_set_new(op, "x-mysaas-accepts", types);
+	if (rt->policy == NULL || rt->policy->subjects == 0 ||
+	    (accepts & ~(unsigned)AUTH_ACCEPT_SESSION) == 0)
+		return;
+	subj = json_array();
+	for (i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
+		if ((rt->policy->subjects & subjects[i].bit) != 0)
+			json_array_append_new(subj,
+			    json_string(subjects[i].name));
+	}
+	json_object_set_new(op, "x-mysaas-subjects", subj);
+}
+
 json_t *
 docs_openapi_build(const struct route *routes, size_t n)
 {
@@ -216,8 +328,11 @@ docs_openapi_build(const struct route *routes, size_t n)
 		json_decref(doc);
 		return NULL;
 	}
+	document_schemes(doc);
 	for (i = 0; i < n; i++) {
-		if (routes[i].policy != NULL)
+		if ((routes[i].flags & ROUTE_AUTH) != 0)
+			document_security(paths, &routes[i]);
+		if (policy_has_requirement(routes[i].policy))
 			document_policy(paths, &routes[i]);
 		if ((routes[i].flags & ROUTE_IDEMPOTENT) != 0)
 			document_idempotent(paths, &routes[i]);

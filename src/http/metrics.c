@@ -37,6 +37,20 @@ static const char *const outcomes[] = {"applied", "ignored", "duplicate",
     "failed", "rejected", "error"};
 #define NOUTCOMES (sizeof(outcomes) / sizeof(outcomes[0]))
 
+static const char *const machine_types[] = {"api_key", "m2m_token",
+    "oauth_token"};
+#define NMTYPES (sizeof(machine_types) / sizeof(machine_types[0]))
+static const char *const machine_outcomes[] = {"accepted", "refused",
+    "unavailable", "not_accepted"};
+#define NMOUTCOMES (sizeof(machine_outcomes) / sizeof(machine_outcomes[0]))
+static const char *const machine_cache_results[] = {"hit", "miss", "wait"};
+#define NMCACHE \
+	(sizeof(machine_cache_results) / sizeof(machine_cache_results[0]))
+/* The statuses of verify calls kept apart; then "other" and "none". */
+static const long verify_statuses[] = {200, 400, 401, 403, 404, 422, 429, 500,
+    502, 503, 504};
+#define NVSTATUS (sizeof(verify_statuses) / sizeof(verify_statuses[0]) + 2)
+
 struct route_stats {
 	atomic_ulong by_status[NSTATUS];
 	atomic_ulong buckets[NBUCKETS];
@@ -51,6 +65,11 @@ static const char         *bearer_token; /* NULL: loopback clients only */
 static struct route_stats stats[MAX_ROUTES + 1];
 static atomic_ulong       webhooks[NTYPES][NOUTCOMES];
 static atomic_ulong       cache_hits, cache_misses;
+static atomic_ulong       machine_verdicts[NMTYPES][2][NMOUTCOMES];
+static atomic_ulong       machine_cache[NMCACHE];
+static atomic_ulong       verify_calls[NMTYPES][NVSTATUS];
+static atomic_ulong       verify_buckets[NMTYPES][NBUCKETS];
+static atomic_ulong       verify_count[NMTYPES], verify_sum_us[NMTYPES];
 
 void
 metrics_init(const struct route *routes, size_t nroutes, const char *token)
@@ -118,6 +137,68 @@ void
 metrics_token_cache(bool hit)
 {
 	atomic_fetch_add_explicit(hit ? &cache_hits : &cache_misses, 1,
+	    memory_order_relaxed);
+}
+
+/* The index of s in names (n of them), or n. */
+static size_t
+index_of(const char *const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < n; i++) {
+		if (strcmp(names[i], s) == 0)
+			return i;
+	}
+	return n;
+}
+
+static void
+bump(atomic_ulong *a)
+{
+	atomic_fetch_add_explicit(a, 1, memory_order_relaxed);
+}
+
+void
+metrics_machine_verdict(const char *type, bool jwt, const char *outcome)
+{
+	size_t t = index_of(machine_types, NMTYPES, type);
+	size_t o = index_of(machine_outcomes, NMOUTCOMES, outcome);
+
+	if (t < NMTYPES && o < NMOUTCOMES)
+		bump(&machine_verdicts[t][jwt ? 1 : 0][o]);
+}
+
+void
+metrics_machine_cache(const char *result)
+{
+	size_t i = index_of(machine_cache_results, NMCACHE, result);
+
+	if (i < NMCACHE)
+		bump(&machine_cache[i]);
+}
+
+void
+metrics_clerk_verify(const char *type, long status, uint64_t ns)
+{
+	size_t t = index_of(machine_types, NMTYPES, type), i;
+	double ms = (double)ns / 1e6;
+
+	if (t == NMTYPES)
+		return;
+	for (i = 0; i < NVSTATUS - 2 && verify_statuses[i] != status; i++)
+		;
+	if (status == 0)
+		i = NVSTATUS - 1;
+	bump(&verify_calls[t][i]);
+	for (i = 0; i < NBUCKETS; i++) {
+		if (ms <= buckets_ms[i]) {
+			bump(&verify_buckets[t][i]);
+			break;
+		}
+	}
+	bump(&verify_count[t]);
+	atomic_fetch_add_explicit(&verify_sum_us[t], ns / 1000,
 	    memory_order_relaxed);
 }
 
@@ -225,6 +306,101 @@ render_others(struct buf *b)
 	    get(&cache_hits), get(&cache_misses));
 }
 
+static void
+render_verify_calls(struct buf *b)
+{
+	size_t t, i;
+
+	(void)!buf_append_cstr(b,
+	    "# HELP mysaas_clerk_verify_calls_total Backend API verify calls "
+	    "by token type and status (none: no answer).\n"
+	    "# TYPE mysaas_clerk_verify_calls_total counter\n");
+	for (t = 0; t < NMTYPES; t++) {
+		for (i = 0; i < NVSTATUS; i++) {
+			unsigned long n = get(&verify_calls[t][i]);
+
+			if (n == 0)
+				continue;
+			if (i < NVSTATUS - 2)
+				(void)!buf_appendf(b,
+				    "mysaas_clerk_verify_calls_total{type=\"%"
+				    "s\""
+				    ",status=\"%ld\"} %lu\n",
+				    machine_types[t], verify_statuses[i], n);
+			else
+				(void)!buf_appendf(b,
+				    "mysaas_clerk_verify_calls_total{type=\"%"
+				    "s\""
+				    ",status=\"%s\"} %lu\n",
+				    machine_types[t],
+				    i == NVSTATUS - 1 ? "none" : "other", n);
+		}
+	}
+	(void)!buf_append_cstr(b,
+	    "# HELP mysaas_clerk_verify_duration_seconds Time of a Backend "
+	    "API verify call, by token type.\n"
+	    "# TYPE mysaas_clerk_verify_duration_seconds histogram\n");
+	for (t = 0; t < NMTYPES; t++) {
+		unsigned long cum = 0, count = get(&verify_count[t]);
+
+		if (count == 0)
+			continue;
+		for (i = 0; i < NBUCKETS; i++) {
+			cum += get(&verify_buckets[t][i]);
+			(void)!buf_appendf(b,
+			    "mysaas_clerk_verify_duration_seconds_bucket{type="
+			    "\"%s\",le=\"%g\"} %lu\n",
+			    machine_types[t], buckets_ms[i] / 1000, cum);
+		}
+		(void)!buf_appendf(b,
+		    "mysaas_clerk_verify_duration_seconds_bucket{type=\"%s\","
+		    "le=\"+Inf\"} %lu\n"
+		    "mysaas_clerk_verify_duration_seconds_sum{type=\"%s\"} "
+		    "%.6f\n"
+		    "mysaas_clerk_verify_duration_seconds_count{type=\"%s\"} "
+		    "%lu\n",
+		    machine_types[t], count, machine_types[t],
+		    (double)get(&verify_sum_us[t]) / 1e6, machine_types[t],
+		    count);
+	}
+}
+
+static void
+render_machine(struct buf *b)
+{
+	size_t t, f, o;
+
+	(void)!buf_append_cstr(b,
+	    "# HELP mysaas_machine_verifications_total Machine-token verdicts "
+	    "by type, form and outcome.\n"
+	    "# TYPE mysaas_machine_verifications_total counter\n");
+	for (t = 0; t < NMTYPES; t++) {
+		for (f = 0; f < 2; f++) {
+			for (o = 0; o < NMOUTCOMES; o++) {
+				unsigned long n =
+				    get(&machine_verdicts[t][f][o]);
+
+				if (n > 0)
+					(void)!buf_appendf(b,
+					    "mysaas_machine_verifications_"
+					    "total{type=\"%s\",form=\"%s\","
+					    "outcome=\"%s\"} %lu\n",
+					    machine_types[t],
+					    f == 1 ? "jwt" : "opaque",
+					    machine_outcomes[o], n);
+			}
+		}
+	}
+	(void)!buf_append_cstr(b,
+	    "# HELP mysaas_machine_cache_total Machine-verdict cache "
+	    "lookups.\n# TYPE mysaas_machine_cache_total counter\n");
+	for (o = 0; o < NMCACHE; o++)
+		(void)!buf_appendf(b,
+		    "mysaas_machine_cache_total{result=\"%s\"} %lu\n",
+		    machine_cache_results[o], get(&machine_cache[o]));
+	render_verify_calls(b);
+}
+
 /* Loopback clients, or "Authorization: Bearer <MYSAAS_METRICS_TOKEN>". */
 static bool
 allowed(struct req *r)
@@ -269,6 +445,7 @@ metrics_handler(struct req *r)
 	render_requests(&b);
 	render_latency(&b);
 	render_others(&b);
+	render_machine(&b);
 	status = resp_bytes(r, HTTP_OK, "text/plain; version=0.0.4",
 	    b.data != NULL ? b.data : "", b.len);
 	buf_cleanup(&b);

@@ -37,13 +37,35 @@ struct req_header {
  * request's arena.
  */
 struct req_auth {
-	int64_t     user_id; /* local users.id */
-	const char *clerk_user_id;
-	const char *session_id; /* the token's sid */
-	const char *actor;      /* act.sub, the impersonator; NULL when none */
-	const char *features;   /* the raw fea claim, "" when absent */
-	const char *plans;      /* the raw pla claim, "" when absent */
-	const char *org_id;     /* active organization, NULL when none */
+	/*
+	 * The token's type as whoami names it: "session_token", "api_key",
+	 * "m2m_token" or "oauth_token" (a static string), set as soon as
+	 * the token is classified, also when it is then refused (for the
+	 * access line). NULL when no token was looked at.
+	 */
+	const char *token_type;
+	bool        machine; /* a machine token authenticated the request */
+	/* Whom the token stands for: user_..., org_... or mch_... */
+	const char *subject;
+	/* A machine token's id (ak_/mt_/oat_, or a JWT's jti; "" when
+	 * none), its scopes, its claims (JSON text, NULL when none) and its
+	 * OAuth client (NULL when none). */
+	const char        *machine_id;
+	const char *const *scopes;
+	size_t             scopes_len;
+	const char        *machine_claims;
+	const char        *client_id;
+	/* local users.id; 0 for a machine token that does not act as a
+	 * user */
+	int64_t     user_id;
+	const char *clerk_user_id; /* user_..., NULL when no user */
+	const char *session_id;    /* the token's sid */
+	const char *actor;    /* act.sub, the impersonator; NULL when none */
+	const char *features; /* the raw fea claim, "" when absent */
+	const char *plans;    /* the raw pla claim, "" when absent */
+	/* The active organization, or a machine token's organization (its
+	 * org_ subject, an OAuth JWT's org_id); NULL when none. */
+	const char *org_id;
 	const char *org_role;
 	const char *org_slug;
 	/* The active organization's permissions, from the token. */
@@ -82,6 +104,9 @@ struct req {
 	void           *state; /* the handler's, across a suspension */
 	struct req_auth auth;
 	int             auth_waits; /* suspensions for signing keys */
+	/* The machine gate's wait for another request's verification
+	 * (auth/machine_gate.c), across the suspension; NULL when none. */
+	void *auth_wait;
 	/* What the route's gate built for its handler (the admin's struct
 	 * admin_ctx), NULL when none. */
 	void *gate_ctx;

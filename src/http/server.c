@@ -100,10 +100,11 @@ now_ns(void)
  */
 #define ACCESS_QUOTED_MAX 512 /* bytes of a method or path kept */
 #define ACCESS_ACTOR_MAX  128 /* bytes of an actor (a Clerk user id) kept */
+#define ACCESS_TYPE_MAX   32  /* bytes of a token type kept */
 
 struct line {
 	char   data[160 + 2 * (4 * ACCESS_QUOTED_MAX + 2) +
-            (8 + 4 * ACCESS_ACTOR_MAX + 2)];
+            (8 + 4 * ACCESS_ACTOR_MAX + 2) + ACCESS_TYPE_MAX + 12];
 	size_t len;
 };
 
@@ -161,6 +162,12 @@ log_access(const struct req *r)
 	line_put_u64(&line, us / 1000, 1);
 	line_put(&line, ".", 1);
 	line_put_u64(&line, us % 1000, 3);
+	/* The kind of token presented, never the token (DESIGN 13). */
+	if (r->auth.token_type != NULL) {
+		line_put(&line, " token_type=", 12);
+		line_put(&line, r->auth.token_type,
+		    strnlen(r->auth.token_type, ACCESS_TYPE_MAX));
+	}
 	/* Who acted for the user (impersonation, DESIGN 6). */
 	if (r->auth.actor != NULL) {
 		line_put(&line, " actor=", 7);
