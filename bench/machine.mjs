@@ -151,6 +151,7 @@ try {
   for (let b = 0; b < BURSTS; b++) {
     const key = fake.addApiKey({ subject: `user_bench${b + 1}`, delayMs: DELAY });
     const before = readLog().length;
+    const t0 = process.hrtime.bigint();
     const rs = await Promise.all(Array.from({ length: CONC }, () => get(WHOAMI, key.secret)));
     bad += rs.filter((r) => r.status !== 200).length;
     const calls = fake.verifyCalls(key);
@@ -161,7 +162,12 @@ try {
     await sleep(100); // the last access lines
     const lines = [...readLog().slice(before).matchAll(/path="\/api\/v1\/auth\/whoami" status=(\d+) .*?ms=([0-9.]+)/g)];
     if (lines.length !== CONC) throw new Error(`burst ${b}: ${lines.length} access lines`);
-    for (const m of lines) serverAdded.push(Number(m[2]) - call.ms);
+    const added = lines.map((m) => Number(m[2]) - call.ms);
+    serverAdded.push(...added);
+    const after = rs.map((r) => Number(r.at - call.doneNs) / 1e6);
+    console.log(`   burst ${String(b + 1).padStart(2)}: call_ms=${f3(call.ms)} call_began_after_ms=` +
+      `${f3(Number(call.startNs - t0) / 1e6)} server_minus_call_max_ms=${f3(Math.max(...added))} ` +
+      `client_after_answer_max_ms=${f3(Math.max(...after))}`);
   }
   serverAdded.sort((a, c) => a - c);
   clientAfter.sort((a, c) => a - c);
