@@ -32,6 +32,7 @@ test('/openapi.json is a valid OpenAPI 3.1 document of every API route', async (
     '/api/v1/organizations/{id}': ['get'],
     '/api/v1/organizations/{id}/members': ['get'],
     '/api/v1/auth/check': ['get'],
+    '/api/v1/auth/whoami': ['get'],
     '/api/v1/organizations/{id}/invitations': ['get', 'post'],
     '/api/v1/organizations/{id}/invitations/{invitation_id}/revoke': ['post'],
     '/api/v1/organizations/{id}/members/{user_id}': ['patch', 'delete'],
@@ -44,9 +45,24 @@ test('/openapi.json is a valid OpenAPI 3.1 document of every API route', async (
       assert.ok(Object.keys(op.responses).length > 0, `${path} has responses`);
     }
   }
-  assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['bearerAuth', 'cookieAuth']);
+  // A scheme per token form (DESIGN §13), all bearer but the cookie.
+  assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), [
+    'apiKeyAuth', 'bearerAuth', 'cookieAuth', 'm2mJwtAuth', 'm2mTokenAuth', 'oauthJwtAuth', 'oauthTokenAuth']);
   assert.equal(doc.components.securitySchemes.bearerAuth.scheme, 'bearer');
   assert.equal(doc.components.securitySchemes.cookieAuth.name, '__session');
+  assert.equal(doc.components.securitySchemes.apiKeyAuth.scheme, 'bearer');
+  // Which routes take which, generated from the route table.
+  const schemesOf = (op) => op.security.map((alt) => Object.keys(alt)[0]);
+  assert.deepEqual(schemesOf(doc.paths['/api/v1/auth/whoami'].get), ['bearerAuth', 'cookieAuth', 'apiKeyAuth',
+    'm2mTokenAuth', 'm2mJwtAuth', 'oauthTokenAuth', 'oauthJwtAuth']);
+  assert.deepEqual(doc.paths['/api/v1/auth/whoami'].get['x-mysaas-accepts'],
+    ['session_token', 'api_key', 'm2m_token', 'oauth_token']);
+  assert.deepEqual(schemesOf(doc.paths['/api/v1/users/me'].get), ['bearerAuth', 'cookieAuth', 'apiKeyAuth', 'oauthTokenAuth']);
+  assert.deepEqual(doc.paths['/api/v1/users/me'].get['x-mysaas-subjects'], ['user']);
+  assert.deepEqual(schemesOf(doc.paths['/api/v1/organizations/{id}'].get), ['bearerAuth', 'cookieAuth', 'apiKeyAuth']);
+  assert.deepEqual(doc.paths['/api/v1/organizations/{id}'].get['x-mysaas-subjects'], ['organization']);
+  assert.deepEqual(schemesOf(doc.paths['/api/v1/organizations'].get), ['bearerAuth', 'cookieAuth']);
+  assert.deepEqual(doc.paths['/api/v1/organizations'].get['x-mysaas-accepts'], ['session_token']);
   for (const path of ['/api/v1/users/me', '/api/v1/organizations']) {
     assert.ok(doc.paths[path].get.responses['401'], `${path} documents 401`);
     assert.ok(Array.isArray(doc.paths[path].get.security));
