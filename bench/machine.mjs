@@ -147,6 +147,7 @@ try {
   const callMs = [];
   const serverAdded = [];
   const clientAfter = [];
+  const burstMax = [];
   let bad = 0;
   for (let b = 0; b < BURSTS; b++) {
     const key = fake.addApiKey({ subject: `user_bench${b + 1}`, delayMs: DELAY });
@@ -164,6 +165,7 @@ try {
     if (lines.length !== CONC) throw new Error(`burst ${b}: ${lines.length} access lines`);
     const added = lines.map((m) => Number(m[2]) - call.ms);
     serverAdded.push(...added);
+    burstMax.push(Math.max(...added));
     const after = rs.map((r) => Number(r.at - call.doneNs) / 1e6);
     console.log(`   burst ${String(b + 1).padStart(2)}: call_ms=${f3(call.ms)} call_began_after_ms=` +
       `${f3(Number(call.startNs - t0) / 1e6)} server_minus_call_max_ms=${f3(Math.max(...added))} ` +
@@ -177,6 +179,9 @@ try {
   console.log(`verify_call_own_ms median=${f3(pct(callMs, 0.5))} max=${f3(callMs.at(-1))}`);
   console.log(`server_ms_minus_call_ms (n=${serverAdded.length}) median=${f3(pct(serverAdded, 0.5))} ` +
     `p99=${f3(pct(serverAdded, 0.99))} max=${f3(serverAdded.at(-1))} (target max <= 1 ms)`);
+  burstMax.sort((a, c) => a - c);
+  console.log(`server_ms_minus_call_ms_per_burst_max: best=${f3(burstMax[0])} median=${f3(pct(burstMax, 0.5))} ` +
+    '(noise on a shared machine only adds: the best burst is the closest to the code\'s own cost)');
   console.log(`client_received_after_call_answer_ms median=${f3(pct(clientAfter, 0.5))} ` +
     `p99=${f3(pct(clientAfter, 0.99))} max=${f3(clientAfter.at(-1))}`);
 } finally {
