@@ -101,7 +101,7 @@ function wrk(tokensFile, seconds) {
 const rps = (out) => Number(/Requests\/sec:\s+([0-9.]+)/.exec(out)?.[1] ?? 0);
 const non2xx = (out) => Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
 const summary = (out) => out.split('\n')
-  .filter((l) => /Requests\/sec|Latency |50%|99%|Non-2xx|Socket errors/.test(l)).map((l) => `   ${l.trim()}`).join('\n');
+  .filter((l) => /^\s*(Requests\/sec|Latency |50%|99%|Non-2xx|Socket errors)/.test(l)).map((l) => `   ${l.trim()}`).join('\n');
 
 try {
   for (let i = 0; ; i++) {
