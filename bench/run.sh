@@ -30,15 +30,21 @@
 #      Backend API's own time (server time from the access log minus the
 #      Backend API's time for its call), median and p99 over 2,000 each,
 #      and Idempotency-Key repeats with wrk -t2 -c64; SQLite and PostgreSQL.
+#   8. machine tokens on GET /api/v1/auth/whoami (bench/machine.mjs, a
+#      Backend API on loopback): 1,000 distinct cached API keys vs 1,000
+#      cached session tokens, wrk -t2 -c64, one server, the ratio; then
+#      bursts of 64 concurrent first uses of one new API key whose verify
+#      call takes 50 ms: verify calls per burst (1) and what the requests'
+#      server time adds beyond the verify call's own time.
 # Usage: sh bench/run.sh [SECONDS] [SECTIONS]
 #   SECONDS per wrk run (default 10); SECTIONS a list such as "2 5"
-#   (default "1 2 3 4 5 6 7"; 4 runs with 3, whose database it reuses).
+#   (default "1 2 3 4 5 6 7 8"; 4 runs with 3, whose database it reuses).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BIN=${MYSAAS_BIN:-$ROOT/build/release/mysaas}
 DUR=${1:-10}
-SECTIONS=" ${2:-1 2 3 4 5 6 7} "
+SECTIONS=" ${2:-1 2 3 4 5 6 7 8} "
 want() { case "$SECTIONS" in *" $1 "*) return 0 ;; esac; return 1; }
 SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 tmp=$(mktemp -d)
@@ -329,4 +335,16 @@ echo "-- PostgreSQL (the test cluster: fsync off)"
 node bench/org-writes.mjs "$BIN" "${url%/postgres}/writes" 2000 "$DUR"
 sh scripts/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true
 pgdir=
+fi
+
+if want 8; then
+echo "== 8. machine tokens on GET /api/v1/auth/whoami (SQLite; a Backend API on"
+echo "   loopback, in the load generator's process, idle during the wrk runs)"
+mdir=$tmp/machine
+mkdir -p "$mdir"
+node bench/api-gen.mjs 1000 "$mdir"
+db="sqlite:$mdir/machine.db"
+DATABASE_URL=$db "$BIN" migrate >/dev/null
+sqlite3 "$mdir/machine.db" <"$mdir/seed.sql"
+node bench/machine.mjs "$BIN" "$db" "$mdir" "$DUR" 20 50
 fi

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import {
   CLERK_ERRORS, FAKE_CLERK_ROUTES, INSTANCE_ID, buildApiKey, buildDomain, buildInvitation, buildM2MToken,
   buildMembership, buildOAuthToken, buildOrganization, buildPermission, buildRole, buildSession, buildUser,
-  clerkErrorBody, membershipKey, startFakeClerk, webhookEvent, withFakeClerk,
+  VERIFY_PATHS, clerkErrorBody, membershipKey, startFakeClerk, verifyMatcher, webhookEvent, withFakeClerk,
 } from './lib/fake_clerk.mjs';
 
 const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'clerk');
@@ -749,6 +749,92 @@ test('machine-token verification: the shapes of bapi.*.verify.json, revoked and 
     assertClerkError(await api(fake, 'POST', '/v1/oauth_applications/access_tokens/verify',
       { body: { access_token: 'oat_nope' } }), 404, 'resource_not_found');
     assert.equal(fake.count('POST /v1/api_keys/verify'), 6);
+  });
+});
+
+test('verify: the Authorization header must be Bearer <sk_...>; subjects user_, org_, mch_; expiration from state', async () => {
+  await withFakeClerk({ secretKey: 'sk_test_verify' }, async (fake) => {
+    const user = fake.addApiKey({ subject: 'user_2m9XvB4nQ7rT2kL8pW5cY1zH6dJ', scopes: ['a', 'b'] });
+    const org = fake.addApiKey({ subject: 'org_2m9ZcF5tW8qL1nR4vK7xB3pJ6sH' });
+    const mch = fake.addApiKey({ subject: 'mch_2mBk5Rw8Tq1Xn4Lp7Zc3Vh6Jy9D', expiration: Date.now() + 60000 });
+    for (const k of [user, org, mch]) {
+      const r = await api(fake, 'POST', VERIFY_PATHS.api_key, { body: { secret: k.secret } });
+      assert.equal(r.status, 200);
+      assert.deepEqual(Object.keys(r.json), API_KEY_KEYS);
+      assert.deepEqual([r.json.id, r.json.subject, r.json.scopes, r.json.expiration, r.json.expired],
+        [k.id, k.subject, k.scopes, k.expiration, false]);
+    }
+    assertClerkError(await api(fake, 'POST', VERIFY_PATHS.api_key, { body: { secret: user.secret }, key: 'sk_test_other' }),
+      401, 'clerk_key_invalid');
+    assertClerkError(await api(fake, 'POST', VERIFY_PATHS.m2m_token, { body: { token: 'mt_x' }, key: null }), 401,
+      'authorization_header_format_invalid');
+    assertClerkError(await api(fake, 'POST', VERIFY_PATHS.oauth_token, { body: { access_token: 'oat_x' },
+      headers: { authorization: 'Basic c2tfdGVzdA==' }, key: null }), 401, 'authorization_header_format_invalid');
+    const c = fake.calls(verifyMatcher(user))[0];
+    assert.equal(c.headers.authorization, 'Bearer sk_test_verify');
+    assert.deepEqual(c.body, { secret: user.secret });
+  });
+});
+
+test('verify: per-token faults (401, 404, 422, 429 with Retry-After, 500, reset), delays and {"active":false}; counters by path, type and token', async () => {
+  await withFakeClerk({}, async (fake) => {
+    const sub = 'user_2m9XvB4nQ7rT2kL8pW5cY1zH6dJ';
+    const ok = fake.addApiKey({ subject: sub });
+    const limited = fake.addApiKey({ subject: sub, fault: { status: 429, retryAfter: 7 } });
+    const broken = fake.addM2MToken({ fault: { status: 500 } });
+    const badKey = fake.addOAuthToken({ subject: sub, fault: { status: 401 } });
+    const gone = fake.addApiKey({ subject: sub, fault: { status: 404 } });
+    const invalid = fake.addM2MToken({ fault: { status: 422 } });
+    const cut = fake.addApiKey({ subject: sub, fault: { reset: true } });
+    const slow = fake.addOAuthToken({ subject: sub, delayMs: 150 });
+    const inactive = fake.addOAuthToken({ subject: sub, active: false });
+    const revoked = fake.addApiKey({ subject: sub, revoked: true, revocation_reason: 'leaked' });
+    const expired = fake.addM2MToken({ expired: true });
+
+    assert.equal((await api(fake, 'POST', VERIFY_PATHS.api_key, { body: { secret: ok.secret } })).status, 200);
+    let r = await api(fake, 'POST', VERIFY_PATHS.api_key, { body: { secret: limited.secret } });
+    assertClerkError(r, 429, 'too_many_requests');
+    assert.equal(r.headers.get('retry-after'), '7');
+    assertClerkError(await api(fake, 'POST', VERIFY_PATHS.m2m_token, { body: { token: broken.token } }), 500,
+      'internal_clerk_error');
+    assertClerkError(await api(fake, 'POST', VERIFY_PATHS.oauth_token, { body: { access_token: badKey.token } }), 401,
+      'clerk_key_invalid');
+    const e = assertClerkError(await api(fake, 'POST', VERIFY_PATHS.api_key, { body: { secret: gone.secret } }), 404,
+      'resource_not_found');
+    assert.equal(e.long_message, 'API key not found');
+    assertClerkError(await api(fake, 'POST', VERIFY_PATHS.m2m_token, { body: { token: invalid.token } }), 422,
+      'form_param_value_invalid', 'token');
+    await assert.rejects(api(fake, 'POST', VERIFY_PATHS.api_key, { body: { secret: cut.secret } }));
+    const t0 = Date.now();
+    r = await api(fake, 'POST', VERIFY_PATHS.oauth_token, { body: { access_token: slow.token } });
+    assert.equal(r.status, 200);
+    assert.ok(Date.now() - t0 >= 140, 'answered late');
+    assert.ok(fake.lastCall(verifyMatcher(slow)).ms >= 140, 'the call\'s own time is recorded');
+    r = await api(fake, 'POST', VERIFY_PATHS.oauth_token, { body: { access_token: inactive.token } });
+    assert.deepEqual([r.status, r.json], [200, { active: false }]);
+    r = await api(fake, 'POST', VERIFY_PATHS.api_key, { body: { secret: revoked.secret } });
+    assert.deepEqual([r.status, r.json.revoked, r.json.revocation_reason], [200, true, 'leaked']);
+    r = await api(fake, 'POST', VERIFY_PATHS.m2m_token, { body: { token: expired.token } });
+    assert.deepEqual([r.status, r.json.expired], [200, true]);
+    // The faults are per token: another token of the same type is served.
+    assert.equal((await api(fake, 'POST', VERIFY_PATHS.m2m_token, { body: { token: expired.token } })).status, 200);
+    fake.failToken(ok, { status: 503, times: 1 });
+    assertClerkError(await api(fake, 'POST', VERIFY_PATHS.api_key, { body: { secret: ok.secret } }), 503, 'maintenance_mode');
+    assert.equal((await api(fake, 'POST', VERIFY_PATHS.api_key, { body: { secret: ok.secret } })).status, 200);
+
+    assert.deepEqual(fake.verifyCounts(), { api_key: 7, m2m_token: 4, oauth_token: 3 });
+    assert.equal(fake.verifyCount(), 14);
+    assert.equal(fake.verifyCount('api_key'), 7);
+    assert.equal(fake.verifyCount(ok), 3);
+    assert.equal(fake.verifyCount(ok.secret), 3);
+    assert.equal(fake.verifyCount(expired.token), 2);
+    assert.equal(fake.counts()['POST /v1/api_keys/verify'], 7);
+    assert.equal(fake.counts()['POST /v1/oauth_applications/access_tokens/verify'], 3);
+    fake.clearFaults();
+    assert.equal((await api(fake, 'POST', VERIFY_PATHS.api_key, { body: { secret: limited.secret } })).status, 200,
+      'clearFaults() drops a token\'s own fault');
+    fake.clearCalls();
+    assert.deepEqual(fake.counts(), {});
   });
 });
 

@@ -16,7 +16,15 @@
 //   list endpoints page with limit (1-500, default 10) and offset, /v1/users
 //   also with the starting_after cursor;
 // - records every request (method, path, query, headers, parsed JSON body,
-//   time): fake.calls(match), fake.count(match);
+//   arrival time, and the call's own time in ms once answered):
+//   fake.calls(match), fake.count(match), per-path fake.counts();
+// - verifies machine tokens (POST /v1/api_keys/verify {"secret"},
+//   /v1/m2m_tokens/verify {"token"}, /v1/oauth_applications/access_tokens/
+//   verify {"access_token"}) seeded with fake.addApiKey() etc.: accepted,
+//   revoked, expired (flag or past expiration), {"active":false}, unknown →
+//   404; a token can have its own fault (401, 422, 429 + Retry-After, 5xx)
+//   or delay (fake.failToken(), fake.delayToken(), or `fault` / `delayMs`
+//   when added); fake.verifyCount(type | token) counts its calls;
 // - injects faults: fake.fail(match, {status, ...}) answers an error (429
 //   with Retry-After, 5xx, a given Clerk error, a reset connection),
 //   fake.delay(match, ms) answers late (close() and down() cut it short),
@@ -1385,6 +1393,13 @@ function revokeSession(s, { params }) {
 // A verify endpoint: body {<key>} (or a deprecated alias), the token looked
 // up by its secret; unknown → 404 with `notFound`. Revoked and expired
 // tokens answer 200 with the flags set (reference/clerk.md §10.2 [U]).
+// The long_message of a verify endpoint's 404 for a token (by its prefix).
+function verifyNotFound(secret) {
+  if (secret.startsWith('mt_')) return 'Machine token not found';
+  if (secret.startsWith('oat_')) return 'OAuth token not found';
+  return 'API key not found';
+}
+
 function verifyMachine(map, key, aliases, notFound) {
   return (s, { body }) => {
     onlyKeys(body, [key, ...aliases]);
@@ -1396,6 +1411,44 @@ function verifyMachine(map, key, aliases, notFound) {
     if (t.active === false) return { active: false };
     return s.renderMachine(t);
   };
+}
+
+/**
+ * The verify endpoint of each machine-token type (reference/clerk.md §10.2)
+ * and the body member that carries the token.
+ */
+export const VERIFY_PATHS = {
+  api_key: '/v1/api_keys/verify',
+  m2m_token: '/v1/m2m_tokens/verify',
+  oauth_token: '/v1/oauth_applications/access_tokens/verify',
+};
+export const VERIFY_BODY_KEYS = { api_key: 'secret', m2m_token: 'token', oauth_token: 'access_token' };
+
+const VERIFY_TYPE_OF_PATH = new Map(Object.entries(VERIFY_PATHS).map(([t, p]) => [p, t]));
+
+/** The token type a recorded call verifies, or null when it is no verify call. */
+export function verifyType(c) {
+  return c.method === 'POST' ? VERIFY_TYPE_OF_PATH.get(c.path) ?? null : null;
+}
+
+/** The token a recorded verify call carries (whatever the body member), or undefined. */
+export function verifiedToken(c) {
+  const b = c.body;
+  if (!b || typeof b !== 'object') return undefined;
+  return b.secret ?? b.token ?? b.access_token;
+}
+
+/**
+ * A call matcher for verify calls: of one token type (api_key, m2m_token,
+ * oauth_token), of every type ("*" or nothing), or of one token (its secret,
+ * ak_/mt_/oat_..., or a token object the fake made).
+ * @returns {(call: object) => boolean}
+ */
+export function verifyMatcher(what = '*') {
+  if (what === '*') return (c) => verifyType(c) !== null;
+  if (typeof what === 'string' && VERIFY_PATHS[what]) return (c) => verifyType(c) === what;
+  const token = typeof what === 'object' ? what.secret ?? what.token : what;
+  return (c) => verifyType(c) !== null && verifiedToken(c) === token;
 }
 
 // ---------------------------------------------------------------- routes
@@ -1659,21 +1712,33 @@ export async function startFakeClerk({
   }
 
   async function onRequest(req, res) {
+    const t0 = process.hrtime.bigint();
     const c = await readCall(req);
     log.push(c);
+    // The call's own time, from its arrival to the end of its answer (or
+    // its cut connection): c.ms, and c.doneAt (Date.now() then), c.startNs
+    // and c.doneNs (process.hrtime.bigint(), to compare with a client in
+    // this process).
+    c.startNs = t0;
+    const finish = () => {
+      c.doneNs = process.hrtime.bigint();
+      c.ms = Number(c.doneNs - t0) / 1e6;
+      c.doneAt = Date.now();
+    };
     const d = takeRule(delays, c);
-    if (d && !(await hold(d.ms, res))) return;
+    if (d && !(await hold(d.ms, res))) return finish();
     if (closed || isDown) {
       req.socket.destroy();
-      return;
+      return finish();
     }
     const f = takeRule(faults, c);
     if (f) {
       answerFault(req, res, f);
-      return;
+      return finish();
     }
     const a = dispatch(c);
-    send(res, a.status, a.body);
+    send(res, a.status, a.body, a.headers);
+    return finish();
   }
 
   const server = http.createServer((req, res) => {
@@ -1700,6 +1765,15 @@ export async function startFakeClerk({
       });
       server.closeAllConnections();
     });
+  }
+
+  // add*() of a machine token; `fault` (failToken options) and `delayMs`
+  // (delayToken) give the token its own behaviour at the verify endpoint.
+  function addMachine(map, build, { fault, delayMs, ...fields } = {}) {
+    const t = state.addMachine(map, build, fields);
+    if (delayMs !== undefined) fake.delayToken(t, delayMs);
+    if (fault !== undefined) fake.failToken(t, fault);
+    return t;
   }
 
   /** @typedef {object} FakeClerk */
@@ -1733,6 +1807,36 @@ export async function startFakeClerk({
     count(match) { return fake.calls(match).length; },
     /** The latest call matching `match`, or undefined. */
     lastCall(match) { return fake.calls(match).at(-1); },
+    /**
+     * Per-path call counters: {"METHOD /path": n} over the recorded calls
+     * (answered, failed or cut alike), e.g.
+     * counts()['POST /v1/api_keys/verify'].
+     */
+    counts() {
+      const out = {};
+      for (const c of log) {
+        const k = `${c.method} ${c.path}`;
+        out[k] = (out[k] ?? 0) + 1;
+      }
+      return out;
+    },
+    /**
+     * The recorded verify calls (verifyMatcher): of a type ('api_key',
+     * 'm2m_token', 'oauth_token'), of one token (its secret or the object
+     * the fake made), or all ('*', the default).
+     */
+    verifyCalls(what = '*') { return log.filter(verifyMatcher(what)); },
+    /** The number of verifyCalls(what). */
+    verifyCount(what = '*') { return fake.verifyCalls(what).length; },
+    /** Verify calls per type: {api_key, m2m_token, oauth_token}. */
+    verifyCounts() {
+      const out = { api_key: 0, m2m_token: 0, oauth_token: 0 };
+      for (const c of log) {
+        const t = verifyType(c);
+        if (t) out[t] += 1;
+      }
+      return out;
+    },
     /** Forgets the recorded calls (the data stays). */
     clearCalls() { log.length = 0; },
 
@@ -1763,6 +1867,32 @@ export async function startFakeClerk({
      * @returns {{used: number, remove(): void}}
      */
     delay(match, ms, { times } = {}) { return addRule(delays, match, { ms }, times); },
+
+    /**
+     * Answers the verify calls of one token (its secret, or the object the
+     * fake made) with an error: fail() restricted to that token. Shortcuts
+     * by status: 401 clerk_key_invalid (as if our secret key were wrong),
+     * 404 "not found" (as for an unknown token), 422 form_param_value_invalid
+     * on the token's member, 429 (retryAfter: seconds), 500, 503; or
+     * {reset: true}. Options as fail().
+     */
+    failToken(token, opts = {}) {
+      const o = { ...opts };
+      const secret = typeof token === 'object' ? token.secret ?? token.token : token;
+      if (o.error === undefined && o.body === undefined && !o.reset) {
+        const status = o.status ?? 500;
+        if (status === 422) {
+          const type = secret.startsWith('ak_') ? 'api_key' : secret.startsWith('mt_') ? 'm2m_token' : 'oauth_token';
+          o.error = CLERK_ERRORS.paramValue(VERIFY_BODY_KEYS[type]);
+        } else if (status === 404) {
+          o.error = CLERK_ERRORS.notFound(verifyNotFound(secret));
+        }
+      }
+      return fake.fail(verifyMatcher(secret), o);
+    },
+
+    /** Answers the verify calls of one token `ms` late: delay() restricted to that token. */
+    delayToken(token, ms, opts = {}) { return fake.delay(verifyMatcher(token), ms, opts); },
 
     /** Drops every fail() and delay() rule. */
     clearFaults() {
@@ -1864,15 +1994,17 @@ export async function startFakeClerk({
     /**
      * Adds an API key (buildApiKey): {subject, scopes?, claims?, revoked?,
      * expired?, expiration?, secret?, ...}. The stored object; its `secret`
-     * is what a client sends.
+     * is what a client sends. For this and the next two: `fault` (failToken
+     * options, e.g. {status: 429, retryAfter: 2}) and `delayMs` (delayToken)
+     * make its verify calls fail or answer late until clearFaults().
      */
-    addApiKey(opts) { return state.addMachine(state.apiKeys, buildApiKey, opts); },
+    addApiKey(opts) { return addMachine(state.apiKeys, buildApiKey, opts); },
 
     /** Adds an M2M token (buildM2MToken); its `token` is what a client sends. */
-    addM2MToken(opts) { return state.addMachine(state.m2mTokens, buildM2MToken, opts); },
+    addM2MToken(opts) { return addMachine(state.m2mTokens, buildM2MToken, opts); },
 
     /** Adds an OAuth access token (buildOAuthToken); its `token` is what a client sends. */
-    addOAuthToken(opts) { return state.addMachine(state.oauthTokens, buildOAuthToken, opts); },
+    addOAuthToken(opts) { return addMachine(state.oauthTokens, buildOAuthToken, opts); },
 
     /** Sets the keys GET /v1/jwks answers ({keys}). */
     setJwks(keys) { state.jwks = [...keys]; },
