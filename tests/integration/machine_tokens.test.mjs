@@ -257,7 +257,7 @@ describe('machine tokens, key by CLERK_JWT_KEY', () => {
     const tampered = `${h}.${Buffer.from(JSON.stringify({ sub: clerkId('mch'), exp: now + 60 })).toString('base64url')}.${good.split('.')[2]}`;
     assertNotAuthenticated(await who(tampered), 'M2M JWT with another payload');
     // Leeway: 5 s on the times.
-    assertStatus(await who(await m2mJwt(ctx.key, { sub: mch, claims: { exp: now - 2 } })), 200,
+    assertStatus(await who(await m2mJwt(ctx.key, { sub: mch, claims: { exp: nowSec() - 2 } })), 200,
       'expired 2 s ago: within the leeway');
   });
 
