@@ -28,12 +28,14 @@ function connect(port, { localAddress } = {}) {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ port, host: '127.0.0.1', localAddress });
     let data = '';
-    const c = { sock, closedAt: null, data: () => data, closed: () => c.closedAt !== null };
+    const c = {
+      sock, openedAt: null, closedAt: null, data: () => data, closed: () => c.closedAt !== null,
+    };
     sock.setEncoding('latin1');
     sock.on('data', (d) => { data += d; });
     sock.on('error', () => {});
     sock.on('close', () => { c.closedAt = Date.now(); });
-    sock.once('connect', () => resolve(c));
+    sock.once('connect', () => { c.openedAt = Date.now(); resolve(c); });
     sock.once('error', reject);
   });
 }
@@ -250,8 +252,13 @@ test('2,000 idle and 1,100 slowloris connections: every new client gets health w
     }
     const late = checks.filter((c) => c.status !== 200 || c.ms >= 1000);
     assert.deepEqual(late, [], `${late.length} of ${checks.length} health checks not answered in 1 s`);
+    // Idle connections are closed at the 30 s idle timeout, not before (on
+    // a loaded machine the setup alone can take the first ones near it).
+    const early = conns.slice(0, idleCount).filter((c) => c.closed() && c.closedAt - c.openedAt < 29000);
+    assert.deepEqual(early.map((c) => c.closedAt - c.openedAt), [],
+      'no idle connection is closed before the idle timeout (30 s)');
     const idleOpen = conns.slice(0, idleCount).filter((c) => !c.closed()).length;
-    assert.equal(idleOpen, idleCount, 'the idle connections stay open (under 30 s)');
+    assert.ok(idleOpen > 0, 'the idle connections stay open');
     assert.ok(lives.length >= slowCount, `every slowloris was cut once (${lives.length})`);
     // As this process sees it: over a thousand closes come at once, and
     // the last is handled a while after the server sent it (the deadline
