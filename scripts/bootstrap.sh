@@ -20,10 +20,12 @@ export DEBIAN_FRONTEND=noninteractive
 
 RUN_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev
 libsqlite3-dev libpq-dev libssl-dev libsodium-dev libcurl4-openssl-dev sqlite3"
-# clang and libclang-rt-14-dev (libFuzzer's runtime on Debian 12) build the
-# fuzz targets (make fuzz).
+# clang and libclang-rt-N-dev (libFuzzer's runtime; N is the version the
+# clang package installs, 14 on Debian 12) build the fuzz targets (make fuzz).
+CLANG_V=$(apt-cache show clang 2>/dev/null |
+    sed -n 's/^Depends: .*clang-\([0-9][0-9]*\).*/\1/p' | head -n 1)
 TEST_PKGS="libcmocka-dev postgresql chromium wrk clang-format clang-tidy
-cppcheck nginx-light clang libclang-rt-14-dev"
+cppcheck nginx-light clang libclang-rt-${CLANG_V:-14}-dev"
 
 if [ "$(id -u)" -eq 0 ]; then
 	SUDO=
