@@ -6,9 +6,11 @@
  */
 #include "db/committer.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/log.h"
 
@@ -25,11 +27,62 @@ struct committer {
 	pthread_mutex_t mu;
 	pthread_cond_t  more;
 	struct job     *head, *tail;
+	size_t          queued; /* jobs between head and tail */
 	bool            stopping;
 	size_t          max_batch;
-	int             nthreads;
-	pthread_t      *threads;
+	long            linger_us;
+	/* The size of the batch taken last (any writer): under mu. */
+	size_t     last_batch;
+	int        nthreads;
+	pthread_t *threads;
 };
+
+/* The absolute CLOCK_REALTIME time us microseconds from now. */
+static struct timespec
+deadline_in(long us)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_nsec += (us % 1000000) * 1000;
+	t.tv_sec += us / 1000000 + t.tv_nsec / 1000000000;
+	t.tv_nsec %= 1000000000;
+	return t;
+}
+
+/*
+ * Under load (the last batch held several jobs), waits for the queue to
+ * fill a batch: a burst's requests arrive one after the other while the
+ * previous batch commits, and taking each as it comes makes batches of
+ * two or three, each paying a commit (an fsync) and rewriting the same
+ * index pages. The wait ends with a full batch, when no job arrived for a
+ * quarter of linger_us (the burst's wave has arrived), or after linger_us
+ * in all. A lone delivery on an idle server (last batch of one) never
+ * waits. Called with mu held.
+ */
+static void
+linger(struct committer *cm)
+{
+	struct timespec until = deadline_in(cm->linger_us), gap;
+	size_t          seen = cm->queued;
+
+	if (cm->linger_us <= 0 || cm->last_batch < 2)
+		return;
+	while (cm->queued < cm->max_batch && !cm->stopping) {
+		gap = deadline_in(cm->linger_us / 4);
+		if (gap.tv_sec > until.tv_sec ||
+		    (gap.tv_sec == until.tv_sec && gap.tv_nsec > until.tv_nsec))
+			gap = until;
+		if (pthread_cond_timedwait(&cm->more, &cm->mu, &gap) ==
+		    ETIMEDOUT) {
+			if (cm->queued == seen ||
+			    (gap.tv_sec == until.tv_sec &&
+			        gap.tv_nsec == until.tv_nsec))
+				break;
+		}
+		seen = cm->queued;
+	}
+}
 
 /* Takes up to max jobs; NULL when stopping and the queue is empty. */
 static struct job *
@@ -39,8 +92,16 @@ take_batch(struct committer *cm)
 	size_t      n = 1;
 
 	pthread_mutex_lock(&cm->mu);
-	while (cm->head == NULL && !cm->stopping)
-		pthread_cond_wait(&cm->more, &cm->mu);
+	for (;;) {
+		while (cm->head == NULL && !cm->stopping)
+			pthread_cond_wait(&cm->more, &cm->mu);
+		if (cm->head == NULL)
+			break; /* stopping, and nothing left */
+		linger(cm);
+		/* Another writer may have taken the queue meanwhile. */
+		if (cm->head != NULL)
+			break;
+	}
 	batch = cm->head;
 	if (batch != NULL) {
 		last = batch;
@@ -52,6 +113,8 @@ take_batch(struct committer *cm)
 		if (cm->head == NULL)
 			cm->tail = NULL;
 		last->next = NULL;
+		cm->queued -= n;
+		cm->last_batch = n;
 	}
 	pthread_mutex_unlock(&cm->mu);
 	return batch;
@@ -163,7 +226,7 @@ writer_main(void *arg)
 }
 
 struct committer *
-committer_new(struct db *db, int nthreads, size_t max_batch)
+committer_new(struct db *db, int nthreads, size_t max_batch, long linger_us)
 {
 	struct committer *cm = xcalloc(1, sizeof(*cm));
 	int               i;
@@ -171,6 +234,7 @@ committer_new(struct db *db, int nthreads, size_t max_batch)
 	cm->db = db;
 	cm->max_batch = max_batch < 1 ? 1 : max_batch;
 	cm->nthreads = nthreads < 1 ? 1 : nthreads;
+	cm->linger_us = linger_us;
 	pthread_mutex_init(&cm->mu, NULL);
 	pthread_cond_init(&cm->more, NULL);
 	cm->threads = xcalloc((size_t)cm->nthreads, sizeof(*cm->threads));
@@ -200,6 +264,7 @@ committer_submit(struct committer *cm, void *arg, committer_job_fn run,
 	else
 		cm->head = j;
 	cm->tail = j;
+	cm->queued++;
 	pthread_cond_signal(&cm->more);
 	pthread_mutex_unlock(&cm->mu);
 }
