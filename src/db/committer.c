@@ -33,6 +33,7 @@ struct committer {
 	long            linger_us;
 	/* The size of the batch taken last (any writer): under mu. */
 	size_t     last_batch;
+	int        lingering; /* writers in linger(): under mu */
 	int        nthreads;
 	pthread_t *threads;
 };
@@ -53,35 +54,42 @@ deadline_in(long us)
 /*
  * Under load (the last batch held several jobs), waits for the queue to
  * fill a batch: a burst's requests arrive one after the other while the
- * previous batch commits, and taking each as it comes makes batches of
- * two or three, each paying a commit (an fsync) and rewriting the same
- * index pages. The wait ends with a full batch, when no job arrived for a
+ * previous batch commits, and taking each as it comes makes small
+ * batches, each paying a commit (an fsync) and rewriting the same index
+ * pages. The wait ends with a full batch, when no job arrived for a
  * quarter of linger_us (the burst's wave has arrived), or after linger_us
  * in all. A lone delivery on an idle server (last batch of one) never
- * waits. Called with mu held.
+ * waits. The queue is looked at once per quarter: a submit wakes a
+ * lingering writer only when the batch is full (committer_submit), not
+ * once per job. Called with mu held.
  */
 static void
 linger(struct committer *cm)
 {
-	struct timespec until = deadline_in(cm->linger_us), gap;
+	struct timespec until, gap;
 	size_t          seen = cm->queued;
 
 	if (cm->linger_us <= 0 || cm->last_batch < 2)
 		return;
+	until = deadline_in(cm->linger_us);
+	cm->lingering++;
 	while (cm->queued < cm->max_batch && !cm->stopping) {
+		bool last;
+
 		gap = deadline_in(cm->linger_us / 4);
-		if (gap.tv_sec > until.tv_sec ||
-		    (gap.tv_sec == until.tv_sec && gap.tv_nsec > until.tv_nsec))
+		last = gap.tv_sec > until.tv_sec ||
+		    (gap.tv_sec == until.tv_sec &&
+		        gap.tv_nsec >= until.tv_nsec);
+		if (last)
 			gap = until;
-		if (pthread_cond_timedwait(&cm->more, &cm->mu, &gap) ==
-		    ETIMEDOUT) {
-			if (cm->queued == seen ||
-			    (gap.tv_sec == until.tv_sec &&
-			        gap.tv_nsec == until.tv_nsec))
-				break;
-		}
+		if (pthread_cond_timedwait(&cm->more, &cm->mu, &gap) !=
+		    ETIMEDOUT)
+			continue; /* full, or stopping */
+		if (last || cm->queued == seen)
+			break;
 		seen = cm->queued;
 	}
+	cm->lingering--;
 }
 
 /* Takes up to max jobs; NULL when stopping and the queue is empty. */
@@ -265,7 +273,8 @@ committer_submit(struct committer *cm, void *arg, committer_job_fn run,
 		cm->head = j;
 	cm->tail = j;
 	cm->queued++;
-	pthread_cond_signal(&cm->more);
+	if (cm->lingering == 0 || cm->queued >= cm->max_batch)
+		pthread_cond_signal(&cm->more);
 	pthread_mutex_unlock(&cm->mu);
 }
 
