@@ -163,10 +163,11 @@ batch_len(const struct job *batch)
  * failure that is not a job's own (those the job reports itself) is
  * logged here with the database's reason, read before the ROLLBACK that
  * would replace it: a full disk shows as "database or disk is full
- * (sqlite code 13)", not as an empty error.
+ * (sqlite code 13)", not as an empty error. *ckpt is set when the commit
+ * filled SQLite's WAL: the caller checkpoints once the batch is answered.
  */
 static int
-run_batch(struct committer *cm, struct job *batch)
+run_batch(struct committer *cm, struct job *batch, bool *ckpt)
 {
 	struct db_conn *c = db_acquire(cm->db);
 	int             rc = -1;
@@ -177,6 +178,7 @@ run_batch(struct committer *cm, struct job *batch)
 		    batch_len(batch));
 		return -1;
 	}
+	db_checkpoint_defer(c, true);
 	if (db_begin(c) == -1) {
 		log_error("component=committer msg=\"begin failed\" jobs=%zu "
 		          "error=\"%s\"",
@@ -198,8 +200,32 @@ run_batch(struct committer *cm, struct job *batch)
 	}
 	rc = 0;
 out:
+	if (db_checkpoint_due(c))
+		*ckpt = true;
+	db_checkpoint_defer(c, false);
 	db_release(cm->db, c);
 	return rc;
+}
+
+/*
+ * The checkpoint a batch's commit left for later, run by the same writer
+ * before its next batch: the WAL stays as bounded as with SQLite's own
+ * (no other write of ours runs meanwhile, so it copies the whole WAL back
+ * and the next commit starts it again from the beginning), but the
+ * batch's answers no longer wait for it.
+ */
+static void
+checkpoint(struct committer *cm)
+{
+	struct db_conn *c = db_acquire(cm->db);
+
+	if (c == NULL)
+		return; /* the next commit past the threshold asks again */
+	if (db_checkpoint(c) == -1)
+		log_warn("component=committer msg=\"checkpoint failed\" "
+		         "error=\"%s\"",
+		    db_errmsg(c));
+	db_release(cm->db, c);
 }
 
 /*
@@ -214,8 +240,8 @@ writer_main(void *arg)
 	struct job       *batch, *j, *next;
 
 	while ((batch = take_batch(cm)) != NULL) {
-		bool several = batch->next != NULL;
-		int  rc = run_batch(cm, batch);
+		bool several = batch->next != NULL, ckpt = false;
+		int  rc = run_batch(cm, batch, &ckpt);
 
 		for (j = batch; j != NULL; j = next) {
 			int status = rc == -1 ? -1 : 0;
@@ -223,12 +249,15 @@ writer_main(void *arg)
 			next = j->next;
 			if (status == -1 && several) {
 				j->next = NULL;
-				status =
-				    run_batch(cm, j) == -1 ? -1 : j->status;
+				status = run_batch(cm, j, &ckpt) == -1
+				    ? -1
+				    : j->status;
 			}
 			j->done(j->arg, status);
 			free(j);
 		}
+		if (ckpt)
+			checkpoint(cm);
 	}
 	return NULL;
 }

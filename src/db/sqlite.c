@@ -19,6 +19,8 @@
 #define STMT_CACHE_SIZE 64
 #define BUSY_TIMEOUT_MS 5000
 #define MAPPED_PARAMS   64
+/* SQLite's own default for wal_autocheckpoint: about 4 MiB of WAL. */
+#define CHECKPOINT_PAGES 1000
 
 /*
  * A prepared statement and where its parameters are: SQLite numbers
@@ -37,6 +39,7 @@ struct sqlite_conn {
 	sqlite3           *h;
 	char               err[256];
 	int                last_rc;
+	bool               checkpoint_due;
 	size_t             ncached;
 	struct cached_stmt cache[STMT_CACHE_SIZE];
 };
@@ -170,6 +173,23 @@ contains_any(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static const char *const setup_sql = "PRAGMA journal_mode=WAL;"
                                      "PRAGMA synchronous=FULL;"
                                      "PRAGMA foreign_keys=ON;";
+
+/*
+ * While a connection defers its checkpoints (db_checkpoint_defer), this
+ * hook stands in for SQLite's automatic checkpoint: it notes that the WAL
+ * passed the threshold instead of copying it back inside the commit.
+ */
+static int
+note_wal_commit(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	struct sqlite_conn *c = arg;
+
+	(void)h;
+	(void)name;
+	if (pages >= CHECKPOINT_PAGES)
+		c->checkpoint_due = true;
+	return SQLITE_OK;
+}
 
 static struct db_conn *
 sqlite_connect(const struct db_url *url, char *err, size_t errlen)
@@ -489,6 +509,43 @@ sqlite_is_unique_violation(struct db_conn *c)
 	    rc == SQLITE_CONSTRAINT_PRIMARYKEY;
 }
 
+/* SQLite's own automatic checkpoint again when defer is false. */
+static void
+sqlite_checkpoint_defer(struct db_conn *base, bool defer)
+{
+	struct sqlite_conn *c = sq(base);
+
+	if (defer)
+		(void)sqlite3_wal_hook(c->h, note_wal_commit, c);
+	else
+		(void)sqlite3_wal_autocheckpoint(c->h, CHECKPOINT_PAGES);
+}
+
+static bool
+sqlite_checkpoint_due(struct db_conn *base)
+{
+	struct sqlite_conn *c = sq(base);
+	bool                due = c->checkpoint_due;
+
+	c->checkpoint_due = false;
+	return due;
+}
+
+/* SQLITE_BUSY: another connection is checkpointing; it does the work. */
+static int
+sqlite_checkpoint(struct db_conn *base)
+{
+	struct sqlite_conn *c = sq(base);
+	int                 rc = sqlite3_wal_checkpoint_v2(c->h, NULL,
+	                    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+		set_error(c, rc);
+		return -1;
+	}
+	return 0;
+}
+
 const struct db_backend db_sqlite_backend = {
     .name = "sqlite",
     .connect = sqlite_connect,
@@ -506,5 +563,8 @@ const struct db_backend db_sqlite_backend = {
     .rows_free = sqlite_rows_free,
     .errmsg = sqlite_errmsg,
     .is_unique_violation = sqlite_is_unique_violation,
+    .checkpoint_defer = sqlite_checkpoint_defer,
+    .checkpoint_due = sqlite_checkpoint_due,
+    .checkpoint = sqlite_checkpoint,
     .begin_sql = "BEGIN IMMEDIATE",
 };
