@@ -7,7 +7,8 @@
 #      PostgreSQL cluster with fsync on, in three shapes: full-size
 #      user.created (2.9 KB, as Clerk sends them), a mixed sign-up burst
 #      (users, organizations, memberships) and the old 400-byte user.created;
-#      with the server's CPU per delivery and its peak resident memory;
+#      with the server's CPU per delivery, its peak resident memory and
+#      (SQLite) the WAL's largest size;
 #   3. GET /api/v1/users/me with 1,000 distinct tokens at 64 connections,
 #      GET /api/v1/auth/check?permission=... with 1,000 distinct v2 tokens
 #      (o and fea claims, decoded once per token) likewise, and the
@@ -114,25 +115,42 @@ node bench/startup.mjs "$BIN" "$db" "$port" 20
 fi
 
 if want 2; then
-# webhook_run LABEL DATABASE_URL SHAPE COUNT_CMD: fresh signed deliveries of
-# SHAPE (bench/webhook-gen.mjs) at 32 connections; then the server's CPU per
-# delivery (user + system time from /proc, over the 2xx answers), its peak
-# resident memory (VmHWM) and the rows the database holds as applied.
+# webhook_run LABEL DATABASE_URL SHAPE COUNT_CMD [WAL]: fresh signed
+# deliveries of SHAPE (bench/webhook-gen.mjs) at 32 connections; then the
+# server's CPU per delivery (user + system time from /proc, over the 2xx
+# answers), its peak resident memory (VmHWM), the rows the database holds
+# as applied and, given SQLite's WAL file, the WAL's largest size during
+# the run (sampled every 50 ms).
 webhook_run() {
-	label=$1 wdb=$2 shape=$3 count_cmd=$4
+	label=$1 wdb=$2 shape=$3 count_cmd=$4 wal=${5:-}
 	echo "-- $label"
 	node bench/webhook-gen.mjs "$SECRET" "$n" "$tmp/deliveries.tsv" "$shape" 2>&1
 	port=$(free_port)
 	start_server "$port" DATABASE_URL="$wdb" CLERK_WEBHOOK_SIGNING_SECRET="$SECRET"
+	echo 0 >"$tmp/walmax"
+	walpid=
+	if [ -n "$wal" ]; then
+		(
+			m=0 i=0
+			while kill -0 "$pid" 2>/dev/null && [ $i -lt $((DUR * 40)) ]; do
+				s=$(stat -c %s "$wal" 2>/dev/null || echo 0)
+				if [ "$s" -gt "$m" ]; then m=$s; echo "$m" >"$tmp/walmax"; fi
+				i=$((i + 1))
+				sleep 0.05
+			done
+		) &
+		walpid=$!
+	fi
 	ticks0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 	wrk -t2 -c32 -d"${DUR}s" --latency -s bench/webhook.lua "http://127.0.0.1:$port" -- "$tmp/deliveries.tsv" 2 >"$tmp/wrk.out"
 	ticks1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 	summary <"$tmp/wrk.out"
 	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
 	stop_server
+	if [ -n "$walpid" ]; then wait "$walpid" 2>/dev/null || true; fi
 	applied=$(eval "$count_cmd")
-	awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" -v a="$applied" -v h="$hwm" \
-		'BEGIN {printf "rows_applied=%d server_cpu_us_per_delivery=%.1f peak_rss_kb=%d\n", a, (a > 0 ? t / hz * 1e6 / a : 0), h}'
+	awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" -v a="$applied" -v h="$hwm" -v w="$(cat "$tmp/walmax")" \
+		'BEGIN {printf "rows_applied=%d server_cpu_us_per_delivery=%.1f peak_rss_kb=%d wal_max_kb=%d\n", a, (a > 0 ? t / hz * 1e6 / a : 0), h, w / 1024}'
 	rm -f "$tmp/deliveries.tsv"
 }
 n=$((DUR * 25000))
@@ -140,7 +158,8 @@ echo "== 2a. webhooks on SQLite (durable: synchronous=FULL, group commit), wrk -
 for shape in full mixed small; do
 	rm -f "$tmp"/webhooks-$shape.db*
 	webhook_run "SQLite, $shape" "sqlite:$tmp/webhooks-$shape.db" "$shape" \
-		"sqlite3 '$tmp/webhooks-$shape.db' \"select count(*) from webhook_events where status='applied'\""
+		"sqlite3 '$tmp/webhooks-$shape.db' \"select count(*) from webhook_events where status='applied'\"" \
+		"$tmp/webhooks-$shape.db-wal"
 done
 
 echo "== 2b. webhooks on PostgreSQL (fsync on, synchronous_commit on), wrk -t2 -c32"

@@ -12,6 +12,7 @@
 
 #include "clerk/jwt.h"
 #include "cli/cli.h"
+#include "core/arena_json.h"
 
 #ifndef MYSAAS_VERSION
 #define MYSAAS_VERSION "0.0.0"
@@ -28,6 +29,7 @@ init_libraries(void)
 	 * queued on it. Nothing here reads those statistics.
 	 */
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	arena_json_install();
 	if (sodium_init() < 0 || sqlite3_initialize() != SQLITE_OK ||
 	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		(void)fprintf(stderr,

@@ -14,6 +14,7 @@
 #include "app.h"
 #include "auth/revocations.h"
 #include "clerk/svix.h"
+#include "core/arena_json.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "db/committer.h"
@@ -25,7 +26,7 @@ static const char ok_body[] = "\"OK\"";
 struct webhook_job {
 	struct req     *r;
 	struct delivery d;
-	json_t         *event;
+	json_t         *event;  /* in r's arena (arena_json_load) */
 	int             status; /* committer status: 0 or -1 */
 	int64_t         start_ms;
 };
@@ -63,14 +64,6 @@ log_delivery(struct req *r, const char *svix_id, const char *type,
 	    "outcome=%s error=\"%.200s\" ms=%lld",
 	    r->id, svix_id, type, outcome, error,
 	    (long long)(time_now_ms() - start_ms));
-}
-
-static void
-job_free(void *p)
-{
-	struct webhook_job *j = p;
-
-	json_decref(j->event);
 }
 
 static int
@@ -128,12 +121,17 @@ webhook_resume(struct req *r)
 	    sizeof(ok_body) - 1);
 }
 
-/* Parses and checks the envelope; NULL with a reason when unusable. */
+/*
+ * Parses and checks the envelope; NULL with a reason when unusable. The
+ * tree is built in the request's arena and goes with it: parsing a 3 KB
+ * payload was the largest part of a delivery's CPU, a third of it in
+ * malloc, free and json_decref.
+ */
 static json_t *
-parse_event(struct str body, const char **why)
+parse_event(struct req *r, struct str body, const char **why)
 {
 	json_error_t jerr;
-	json_t      *event = json_loadb(body.p, body.len, 0, &jerr);
+	json_t *event = arena_json_load(r->arena, body.p, body.len, 0, &jerr);
 
 	if (event == NULL) {
 		*why = "Invalid webhook payload: not valid JSON";
@@ -144,7 +142,6 @@ parse_event(struct str body, const char **why)
 	    !json_is_object(json_object_get(event, "data"))) {
 		*why = "Invalid webhook payload: expected a JSON object with a "
 		       "string \"type\" and an object \"data\"";
-		json_decref(event);
 		return NULL;
 	}
 	return event;
@@ -175,7 +172,7 @@ api_clerk_webhook(struct req *r)
 		return resp_detail(r, HTTP_BAD_REQUEST,
 		    "Invalid webhook signature");
 	}
-	if ((event = parse_event(body, &why)) == NULL) {
+	if ((event = parse_event(r, body, &why)) == NULL) {
 		log_delivery(r, arena_strndup(r->arena, h.id.p, h.id.len), "",
 		    "rejected", why, start);
 		return resp_detail(r, HTTP_BAD_REQUEST, why);
@@ -185,7 +182,6 @@ api_clerk_webhook(struct req *r)
 	j->r = r;
 	j->event = event;
 	j->start_ms = start;
-	arena_defer(r->arena, job_free, j);
 	j->d.svix_id = arena_strndup(r->arena, h.id.p, h.id.len);
 	j->d.type = json_string_value(json_object_get(event, "type"));
 	j->d.payload = body.p;

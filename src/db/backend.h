@@ -31,6 +31,10 @@ struct db_backend {
 	void (*rows_free)(struct db_rows *r);
 	const char *(*errmsg)(struct db_conn *c);
 	bool (*is_unique_violation)(struct db_conn *c);
+	/* Optional (NULL: no checkpoints): see db_checkpoint_defer(). */
+	void (*checkpoint_defer)(struct db_conn *c, bool defer);
+	bool (*checkpoint_due)(struct db_conn *c);
+	int (*checkpoint)(struct db_conn *c);
 	const char *begin_sql;
 };
 

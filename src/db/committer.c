@@ -6,9 +6,11 @@
  */
 #include "db/committer.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/log.h"
 
@@ -25,11 +27,70 @@ struct committer {
 	pthread_mutex_t mu;
 	pthread_cond_t  more;
 	struct job     *head, *tail;
+	size_t          queued; /* jobs between head and tail */
 	bool            stopping;
 	size_t          max_batch;
-	int             nthreads;
-	pthread_t      *threads;
+	long            linger_us;
+	/* The size of the batch taken last (any writer): under mu. */
+	size_t     last_batch;
+	int        lingering; /* writers in linger(): under mu */
+	int        nthreads;
+	pthread_t *threads;
 };
+
+/* The absolute CLOCK_REALTIME time us microseconds from now. */
+static struct timespec
+deadline_in(long us)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_nsec += (us % 1000000) * 1000;
+	t.tv_sec += us / 1000000 + t.tv_nsec / 1000000000;
+	t.tv_nsec %= 1000000000;
+	return t;
+}
+
+/*
+ * Under load (the last batch held several jobs), waits for the queue to
+ * fill a batch: a burst's requests arrive one after the other while the
+ * previous batch commits, and taking each as it comes makes small
+ * batches, each paying a commit (an fsync) and rewriting the same index
+ * pages. The wait ends with a full batch, when no job arrived for a
+ * quarter of linger_us (the burst's wave has arrived), or after linger_us
+ * in all. A lone delivery on an idle server (last batch of one) never
+ * waits. The queue is looked at once per quarter: a submit wakes a
+ * lingering writer only when the batch is full (committer_submit), not
+ * once per job. Called with mu held.
+ */
+static void
+linger(struct committer *cm)
+{
+	struct timespec until, gap;
+	size_t          seen = cm->queued;
+
+	if (cm->linger_us <= 0 || cm->last_batch < 2)
+		return;
+	until = deadline_in(cm->linger_us);
+	cm->lingering++;
+	while (cm->queued < cm->max_batch && !cm->stopping) {
+		bool last;
+
+		gap = deadline_in(cm->linger_us / 4);
+		last = gap.tv_sec > until.tv_sec ||
+		    (gap.tv_sec == until.tv_sec &&
+		        gap.tv_nsec >= until.tv_nsec);
+		if (last)
+			gap = until;
+		if (pthread_cond_timedwait(&cm->more, &cm->mu, &gap) !=
+		    ETIMEDOUT)
+			continue; /* full, or stopping */
+		if (last || cm->queued == seen)
+			break;
+		seen = cm->queued;
+	}
+	cm->lingering--;
+}
 
 /* Takes up to max jobs; NULL when stopping and the queue is empty. */
 static struct job *
@@ -39,8 +100,16 @@ take_batch(struct committer *cm)
 	size_t      n = 1;
 
 	pthread_mutex_lock(&cm->mu);
-	while (cm->head == NULL && !cm->stopping)
-		pthread_cond_wait(&cm->more, &cm->mu);
+	for (;;) {
+		while (cm->head == NULL && !cm->stopping)
+			pthread_cond_wait(&cm->more, &cm->mu);
+		if (cm->head == NULL)
+			break; /* stopping, and nothing left */
+		linger(cm);
+		/* Another writer may have taken the queue meanwhile. */
+		if (cm->head != NULL)
+			break;
+	}
 	batch = cm->head;
 	if (batch != NULL) {
 		last = batch;
@@ -52,6 +121,8 @@ take_batch(struct committer *cm)
 		if (cm->head == NULL)
 			cm->tail = NULL;
 		last->next = NULL;
+		cm->queued -= n;
+		cm->last_batch = n;
 	}
 	pthread_mutex_unlock(&cm->mu);
 	return batch;
@@ -92,10 +163,11 @@ batch_len(const struct job *batch)
  * failure that is not a job's own (those the job reports itself) is
  * logged here with the database's reason, read before the ROLLBACK that
  * would replace it: a full disk shows as "database or disk is full
- * (sqlite code 13)", not as an empty error.
+ * (sqlite code 13)", not as an empty error. *ckpt is set when the commit
+ * filled SQLite's WAL: the caller checkpoints once the batch is answered.
  */
 static int
-run_batch(struct committer *cm, struct job *batch)
+run_batch(struct committer *cm, struct job *batch, bool *ckpt)
 {
 	struct db_conn *c = db_acquire(cm->db);
 	int             rc = -1;
@@ -106,6 +178,7 @@ run_batch(struct committer *cm, struct job *batch)
 		    batch_len(batch));
 		return -1;
 	}
+	db_checkpoint_defer(c, true);
 	if (db_begin(c) == -1) {
 		log_error("component=committer msg=\"begin failed\" jobs=%zu "
 		          "error=\"%s\"",
@@ -127,8 +200,32 @@ run_batch(struct committer *cm, struct job *batch)
 	}
 	rc = 0;
 out:
+	if (db_checkpoint_due(c))
+		*ckpt = true;
+	db_checkpoint_defer(c, false);
 	db_release(cm->db, c);
 	return rc;
+}
+
+/*
+ * The checkpoint a batch's commit left for later, run by the same writer
+ * before its next batch: the WAL stays as bounded as with SQLite's own
+ * (no other write of ours runs meanwhile, so it copies the whole WAL back
+ * and the next commit starts it again from the beginning), but the
+ * batch's answers no longer wait for it.
+ */
+static void
+checkpoint(struct committer *cm)
+{
+	struct db_conn *c = db_acquire(cm->db);
+
+	if (c == NULL)
+		return; /* the next commit past the threshold asks again */
+	if (db_checkpoint(c) == -1)
+		log_warn("component=committer msg=\"checkpoint failed\" "
+		         "error=\"%s\"",
+		    db_errmsg(c));
+	db_release(cm->db, c);
 }
 
 /*
@@ -143,8 +240,8 @@ writer_main(void *arg)
 	struct job       *batch, *j, *next;
 
 	while ((batch = take_batch(cm)) != NULL) {
-		bool several = batch->next != NULL;
-		int  rc = run_batch(cm, batch);
+		bool several = batch->next != NULL, ckpt = false;
+		int  rc = run_batch(cm, batch, &ckpt);
 
 		for (j = batch; j != NULL; j = next) {
 			int status = rc == -1 ? -1 : 0;
@@ -152,18 +249,21 @@ writer_main(void *arg)
 			next = j->next;
 			if (status == -1 && several) {
 				j->next = NULL;
-				status =
-				    run_batch(cm, j) == -1 ? -1 : j->status;
+				status = run_batch(cm, j, &ckpt) == -1
+				    ? -1
+				    : j->status;
 			}
 			j->done(j->arg, status);
 			free(j);
 		}
+		if (ckpt)
+			checkpoint(cm);
 	}
 	return NULL;
 }
 
 struct committer *
-committer_new(struct db *db, int nthreads, size_t max_batch)
+committer_new(struct db *db, int nthreads, size_t max_batch, long linger_us)
 {
 	struct committer *cm = xcalloc(1, sizeof(*cm));
 	int               i;
@@ -171,6 +271,7 @@ committer_new(struct db *db, int nthreads, size_t max_batch)
 	cm->db = db;
 	cm->max_batch = max_batch < 1 ? 1 : max_batch;
 	cm->nthreads = nthreads < 1 ? 1 : nthreads;
+	cm->linger_us = linger_us;
 	pthread_mutex_init(&cm->mu, NULL);
 	pthread_cond_init(&cm->more, NULL);
 	cm->threads = xcalloc((size_t)cm->nthreads, sizeof(*cm->threads));
@@ -200,7 +301,9 @@ committer_submit(struct committer *cm, void *arg, committer_job_fn run,
 	else
 		cm->head = j;
 	cm->tail = j;
-	pthread_cond_signal(&cm->more);
+	cm->queued++;
+	if (cm->lingering == 0 || cm->queued >= cm->max_batch)
+		pthread_cond_signal(&cm->more);
 	pthread_mutex_unlock(&cm->mu);
 }
 

@@ -24,9 +24,12 @@ typedef int (*committer_job_fn)(struct db_conn *c, void *job);
  */
 typedef void (*committer_done_fn)(void *job, int status);
 
-/* Starts nthreads writers taking up to max_batch jobs per transaction. */
-struct committer *committer_new(struct db *db, int nthreads,
-    size_t max_batch) MUST_CHECK;
+/*
+ * Starts nthreads writers taking up to max_batch jobs per transaction;
+ * under load a writer waits up to linger_us for a fuller batch (0: never).
+ */
+struct committer *committer_new(struct db *db, int nthreads, size_t max_batch,
+    long linger_us) MUST_CHECK;
 /* Queues a job; never blocks on the database. */
 void committer_submit(struct committer *cm, void *job, committer_job_fn run,
     committer_done_fn done);

@@ -242,6 +242,25 @@ db_rollback(struct db_conn *c)
 	return c->ops->exec_script(c, "ROLLBACK");
 }
 
+void
+db_checkpoint_defer(struct db_conn *c, bool defer)
+{
+	if (c->ops->checkpoint_defer != NULL)
+		c->ops->checkpoint_defer(c, defer);
+}
+
+bool
+db_checkpoint_due(struct db_conn *c)
+{
+	return c->ops->checkpoint_due != NULL && c->ops->checkpoint_due(c);
+}
+
+int
+db_checkpoint(struct db_conn *c)
+{
+	return c->ops->checkpoint != NULL ? c->ops->checkpoint(c) : 0;
+}
+
 int
 db_exec(struct db_conn *c, const char *sql, const struct db_param *params,
     size_t nparams, int64_t *changes)

@@ -91,6 +91,17 @@ int db_exec_script(struct db_conn *c, const char *sql) MUST_CHECK;
 int db_begin(struct db_conn *c) MUST_CHECK;
 int db_commit(struct db_conn *c) MUST_CHECK;
 int db_rollback(struct db_conn *c) MUST_CHECK;
+/*
+ * SQLite copies its WAL back into the database (a checkpoint) inside the
+ * commit that fills it past a threshold. While deferred on c, a commit
+ * leaves that to the caller: db_checkpoint_due() says, once after such a
+ * commit, that one is due, and db_checkpoint() runs it on any connection.
+ * PostgreSQL: nothing is deferred, nothing is ever due.
+ */
+void db_checkpoint_defer(struct db_conn *c, bool defer);
+bool db_checkpoint_due(struct db_conn *c) MUST_CHECK;
+/* A checkpoint that waits for no reader or writer (SQLite PASSIVE). */
+int db_checkpoint(struct db_conn *c) MUST_CHECK;
 
 /*
  * Runs a statement that returns no rows; *changes (may be NULL) gets the

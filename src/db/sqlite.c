@@ -6,6 +6,7 @@
  * so a committed transaction is on disk before we answer. Prepared
  * statements are cached per connection, keyed by the SQL literal's address.
  */
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,10 +18,20 @@
 
 #define STMT_CACHE_SIZE 64
 #define BUSY_TIMEOUT_MS 5000
+#define MAPPED_PARAMS   64
+/* SQLite's own default for wal_autocheckpoint: about 4 MiB of WAL. */
+#define CHECKPOINT_PAGES 1000
 
+/*
+ * A prepared statement and where its parameters are: SQLite numbers
+ * "$1".."$n" in the order they first appear in the text, so "$2" may be
+ * its first. Found once at prepare time, in place of a snprintf and a
+ * search by name for each parameter of each call (13 for a new user).
+ */
 struct cached_stmt {
 	const char   *sql;
 	sqlite3_stmt *stmt;
+	unsigned char slot[MAPPED_PARAMS]; /* "$i+1" at slot[i]; 0: unused */
 };
 
 struct sqlite_conn {
@@ -28,6 +39,7 @@ struct sqlite_conn {
 	sqlite3           *h;
 	char               err[256];
 	int                last_rc;
+	bool               checkpoint_due;
 	size_t             ncached;
 	struct cached_stmt cache[STMT_CACHE_SIZE];
 };
@@ -162,6 +174,23 @@ static const char *const setup_sql = "PRAGMA journal_mode=WAL;"
                                      "PRAGMA synchronous=FULL;"
                                      "PRAGMA foreign_keys=ON;";
 
+/*
+ * While a connection defers its checkpoints (db_checkpoint_defer), this
+ * hook stands in for SQLite's automatic checkpoint: it notes that the WAL
+ * passed the threshold instead of copying it back inside the commit.
+ */
+static int
+note_wal_commit(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	struct sqlite_conn *c = arg;
+
+	(void)h;
+	(void)name;
+	if (pages >= CHECKPOINT_PAGES)
+		c->checkpoint_due = true;
+	return SQLITE_OK;
+}
+
 static struct db_conn *
 sqlite_connect(const struct db_url *url, char *err, size_t errlen)
 {
@@ -241,17 +270,43 @@ sqlite_exec_script(struct db_conn *base, const char *sql)
 	return 0;
 }
 
-/* A prepared statement for sql, from the cache when possible. */
+/* Fills slot from the statement's parameter names ("$1", "$2", ...). */
+static void
+map_params(sqlite3_stmt *stmt, unsigned char *slot)
+{
+	int k, n = sqlite3_bind_parameter_count(stmt);
+
+	memset(slot, 0, MAPPED_PARAMS);
+	for (k = 1; k <= n && k <= UCHAR_MAX; k++) {
+		const char *name = sqlite3_bind_parameter_name(stmt, k);
+		char       *end;
+		long        i;
+
+		if (name == NULL || name[0] != '$')
+			continue;
+		i = strtol(name + 1, &end, 10);
+		if (*end == '\0' && i >= 1 && i <= MAPPED_PARAMS)
+			slot[i - 1] = (unsigned char)k;
+	}
+}
+
+/*
+ * A prepared statement for sql, from the cache when possible; *slot its
+ * parameters' places when cached, else NULL (bind_params searches).
+ */
 static sqlite3_stmt *
-prepare(struct sqlite_conn *c, const char *sql, bool *cached)
+prepare(struct sqlite_conn *c, const char *sql, bool *cached,
+    const unsigned char **slot)
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t        i;
 	int           rc;
 
+	*slot = NULL;
 	for (i = 0; i < c->ncached; i++) {
 		if (c->cache[i].sql == sql) {
 			*cached = true;
+			*slot = c->cache[i].slot;
 			return c->cache[i].stmt;
 		}
 	}
@@ -265,6 +320,8 @@ prepare(struct sqlite_conn *c, const char *sql, bool *cached)
 	if (*cached) {
 		c->cache[c->ncached].sql = sql;
 		c->cache[c->ncached].stmt = stmt;
+		map_params(stmt, c->cache[c->ncached].slot);
+		*slot = c->cache[c->ncached].slot;
 		c->ncached++;
 	}
 	return stmt;
@@ -281,9 +338,21 @@ done_with(sqlite3_stmt *stmt, bool cached)
 	}
 }
 
+/* The index of "$i+1" in stmt, 0 when it does not use it. */
+static int
+param_index(sqlite3_stmt *stmt, const unsigned char *slot, size_t i)
+{
+	char name[24];
+
+	if (slot != NULL && i < MAPPED_PARAMS)
+		return slot[i];
+	(void)snprintf(name, sizeof(name), "$%zu", i + 1);
+	return sqlite3_bind_parameter_index(stmt, name);
+}
+
 static int
 bind_params(struct sqlite_conn *c, sqlite3_stmt *stmt,
-    const struct db_param *params, size_t n)
+    const unsigned char *slot, const struct db_param *params, size_t n)
 {
 	size_t i;
 
@@ -297,11 +366,8 @@ bind_params(struct sqlite_conn *c, sqlite3_stmt *stmt,
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		char name[24];
-		int  idx, rc;
+		int idx = param_index(stmt, slot, i), rc;
 
-		(void)snprintf(name, sizeof(name), "$%zu", i + 1);
-		idx = sqlite3_bind_parameter_index(stmt, name);
 		if (idx == 0)
 			continue; /* this statement does not use $i */
 		switch (params[i].type) {
@@ -328,14 +394,15 @@ static int
 sqlite_exec(struct db_conn *base, const char *sql,
     const struct db_param *params, size_t n, int64_t *changes)
 {
-	struct sqlite_conn *c = sq(base);
-	sqlite3_stmt       *stmt;
-	bool                cached = false;
-	int                 rc;
+	struct sqlite_conn  *c = sq(base);
+	sqlite3_stmt        *stmt;
+	const unsigned char *slot;
+	bool                 cached = false;
+	int                  rc;
 
-	if ((stmt = prepare(c, sql, &cached)) == NULL)
+	if ((stmt = prepare(c, sql, &cached, &slot)) == NULL)
 		return -1;
-	if (bind_params(c, stmt, params, n) == -1) {
+	if (bind_params(c, stmt, slot, params, n) == -1) {
 		done_with(stmt, cached);
 		return -1;
 	}
@@ -356,14 +423,15 @@ static struct db_rows *
 sqlite_query(struct db_conn *base, const char *sql,
     const struct db_param *params, size_t n)
 {
-	struct sqlite_conn *c = sq(base);
-	struct sqlite_rows *r;
-	sqlite3_stmt       *stmt;
-	bool                cached = false;
+	struct sqlite_conn  *c = sq(base);
+	struct sqlite_rows  *r;
+	sqlite3_stmt        *stmt;
+	const unsigned char *slot;
+	bool                 cached = false;
 
-	if ((stmt = prepare(c, sql, &cached)) == NULL)
+	if ((stmt = prepare(c, sql, &cached, &slot)) == NULL)
 		return NULL;
-	if (bind_params(c, stmt, params, n) == -1) {
+	if (bind_params(c, stmt, slot, params, n) == -1) {
 		done_with(stmt, cached);
 		return NULL;
 	}
@@ -441,6 +509,43 @@ sqlite_is_unique_violation(struct db_conn *c)
 	    rc == SQLITE_CONSTRAINT_PRIMARYKEY;
 }
 
+/* SQLite's own automatic checkpoint again when defer is false. */
+static void
+sqlite_checkpoint_defer(struct db_conn *base, bool defer)
+{
+	struct sqlite_conn *c = sq(base);
+
+	if (defer)
+		(void)sqlite3_wal_hook(c->h, note_wal_commit, c);
+	else
+		(void)sqlite3_wal_autocheckpoint(c->h, CHECKPOINT_PAGES);
+}
+
+static bool
+sqlite_checkpoint_due(struct db_conn *base)
+{
+	struct sqlite_conn *c = sq(base);
+	bool                due = c->checkpoint_due;
+
+	c->checkpoint_due = false;
+	return due;
+}
+
+/* SQLITE_BUSY: another connection is checkpointing; it does the work. */
+static int
+sqlite_checkpoint(struct db_conn *base)
+{
+	struct sqlite_conn *c = sq(base);
+	int                 rc = sqlite3_wal_checkpoint_v2(c->h, NULL,
+	                    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+		set_error(c, rc);
+		return -1;
+	}
+	return 0;
+}
+
 const struct db_backend db_sqlite_backend = {
     .name = "sqlite",
     .connect = sqlite_connect,
@@ -458,5 +563,8 @@ const struct db_backend db_sqlite_backend = {
     .rows_free = sqlite_rows_free,
     .errmsg = sqlite_errmsg,
     .is_unique_violation = sqlite_is_unique_violation,
+    .checkpoint_defer = sqlite_checkpoint_defer,
+    .checkpoint_due = sqlite_checkpoint_due,
+    .checkpoint = sqlite_checkpoint,
     .begin_sql = "BEGIN IMMEDIATE",
 };
