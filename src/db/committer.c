@@ -238,6 +238,12 @@ run_batch(struct committer *cm, struct job *batch, bool *ckpt)
 		goto out;
 	}
 	if (run_jobs(c, batch) == -1) {
+		/* A job's database error (a deadlock, a lost connection): the
+		 * batch's jobs run again one by one; the reason is read before
+		 * the ROLLBACK replaces it. */
+		log_warn("component=committer msg=\"batch rolled back\" "
+		         "jobs=%zu error=\"%s\"",
+		    batch_len(batch), db_errmsg(c));
 		(void)!db_rollback(c);
 		goto out;
 	}
