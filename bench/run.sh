@@ -154,8 +154,10 @@ webhook_run() {
 	rm -f "$tmp/deliveries.tsv"
 }
 n=$((DUR * 25000))
+# BENCH_SHAPES: some of "full mixed small" (all by default).
+SHAPES=${BENCH_SHAPES:-full mixed small}
 echo "== 2a. webhooks on SQLite (durable: synchronous=FULL, group commit), wrk -t2 -c32"
-for shape in full mixed small; do
+for shape in $SHAPES; do
 	rm -f "$tmp"/webhooks-$shape.db*
 	webhook_run "SQLite, $shape" "sqlite:$tmp/webhooks-$shape.db" "$shape" \
 		"sqlite3 '$tmp/webhooks-$shape.db' \"select count(*) from webhook_events where status='applied'\"" \
@@ -168,7 +170,7 @@ url=$(sh scripts/pg-cluster.sh start "$pgdir" | tail -n 1)
 psql "$url" -qAt -c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET synchronous_commit = on" >/dev/null
 sh scripts/pg-cluster.sh halt "$pgdir" >/dev/null
 sh scripts/pg-cluster.sh resume "$pgdir" >/dev/null
-for shape in full mixed small; do
+for shape in $SHAPES; do
 	psql "$url" -qAt -c "CREATE DATABASE bench_$shape" >/dev/null
 	pgurl=${url%/postgres}/bench_$shape
 	webhook_run "PostgreSQL, $shape" "$pgurl" "$shape" \

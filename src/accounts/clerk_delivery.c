@@ -101,6 +101,50 @@ clerk_delivery_process(struct db_conn *c, struct delivery *d)
 	return 0;
 }
 
+/* FNV-1a, 64 bits: two ids on one key only make their writers wait. */
+static int64_t
+key_of(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (int64_t)h;
+}
+
+static void
+add_key(const json_t *v, int64_t *keys, size_t max, size_t *n)
+{
+	const char *s = json_string_value(v);
+
+	if (s != NULL && *s != '\0' && *n < max)
+		keys[(*n)++] = key_of(s);
+}
+
+size_t
+clerk_delivery_lock_keys(const struct delivery *d, int64_t *keys, size_t max)
+{
+	const json_t *data = json_object_get(d->event, "data");
+	size_t        n = 0;
+
+	if (d->svix_id != NULL && max > 0)
+		keys[n++] = key_of(d->svix_id);
+	add_key(json_object_get(data, "id"), keys, max, &n);
+	/* A membership names its organization and user (and may create
+	 * either); invitations and domains their organization; a session
+	 * its user. */
+	add_key(json_object_get(json_object_get(data, "organization"), "id"),
+	    keys, max, &n);
+	add_key(json_object_get(json_object_get(data, "public_user_data"),
+	            "user_id"),
+	    keys, max, &n);
+	add_key(json_object_get(data, "organization_id"), keys, max, &n);
+	add_key(json_object_get(data, "user_id"), keys, max, &n);
+	return n;
+}
+
 const char *
 delivery_outcome_str(enum delivery_outcome o)
 {

@@ -38,6 +38,16 @@ struct delivery {
  * database error (d->error says which).
  */
 int clerk_delivery_process(struct db_conn *c, struct delivery *d) MUST_CHECK;
+/*
+ * The keys of what d may write (its svix id; the Clerk ids of the user,
+ * organization, membership or session it names), hashed, into keys (at
+ * most max, DELIVERY_LOCK_KEYS is enough); returns how many. Writers that
+ * lock them in order before applying (db_lock_keys) never deadlock over
+ * those rows.
+ */
+#define DELIVERY_LOCK_KEYS 6
+size_t clerk_delivery_lock_keys(const struct delivery *d, int64_t *keys,
+    size_t max) MUST_CHECK;
 /* "applied" | "ignored" | "duplicate" | "failed". */
 const char *delivery_outcome_str(enum delivery_outcome o);
 

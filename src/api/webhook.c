@@ -158,6 +158,8 @@ api_clerk_webhook(struct req *r)
 	const char         *why = NULL;
 	json_t             *event;
 	int64_t             start = time_now_ms();
+	int64_t             keys[DELIVERY_LOCK_KEYS];
+	size_t              nkeys;
 
 	if (app->webhook_secret == NULL)
 		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
@@ -190,6 +192,7 @@ api_clerk_webhook(struct req *r)
 	j->d.received_ms = start;
 	r->state = j;
 	req_suspend(r, webhook_resume);
-	committer_submit(app->committer, j, job_run, job_done);
+	nkeys = clerk_delivery_lock_keys(&j->d, keys, DELIVERY_LOCK_KEYS);
+	committer_submit(app->committer, j, job_run, job_done, keys, nkeys);
 	return HTTP_SUSPENDED;
 }

@@ -35,6 +35,8 @@ struct db_backend {
 	void (*checkpoint_defer)(struct db_conn *c, bool defer);
 	bool (*checkpoint_due)(struct db_conn *c);
 	int (*checkpoint)(struct db_conn *c);
+	/* Optional (NULL: one writer, nothing to order): see db_lock_keys(). */
+	int (*lock_keys)(struct db_conn *c, const int64_t *keys, size_t n);
 	const char *begin_sql;
 };
 

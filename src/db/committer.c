@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/log.h"
@@ -20,6 +21,8 @@ struct job {
 	committer_job_fn  run;
 	committer_done_fn done;
 	int               status;
+	size_t            nkeys;
+	int64_t           keys[COMMITTER_MAX_KEYS];
 };
 
 struct committer {
@@ -158,6 +161,48 @@ batch_len(const struct job *batch)
 	return n;
 }
 
+static int
+key_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Locks the keys of the batch's jobs, sorted and without duplicates: the
+ * one order every writer takes them in. PostgreSQL's writers otherwise
+ * deadlock when two batches hold the same organization's or user's rows
+ * in opposite orders (a sign-up burst's memberships), and a deadlock is
+ * found only after deadlock_timeout (1 s), then the batch runs again.
+ */
+static int
+lock_batch_keys(struct db_conn *c, const struct job *batch)
+{
+	const struct job *j;
+	int64_t          *keys;
+	size_t            n = 0, m = 0, i;
+	int               rc;
+
+	for (j = batch; j != NULL; j = j->next)
+		n += j->nkeys;
+	if (n == 0)
+		return 0;
+	keys = xmalloc(n * sizeof(*keys));
+	for (j = batch; j != NULL; j = j->next) {
+		memcpy(keys + m, j->keys, j->nkeys * sizeof(*keys));
+		m += j->nkeys;
+	}
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (i = 1, m = 1; i < n; i++) {
+		if (keys[i] != keys[m - 1])
+			keys[m++] = keys[i];
+	}
+	rc = db_lock_keys(c, keys, m);
+	free(keys);
+	return rc;
+}
+
 /*
  * Runs a batch in one transaction; -1 when nothing of it committed. Every
  * failure that is not a job's own (those the job reports itself) is
@@ -185,7 +230,20 @@ run_batch(struct committer *cm, struct job *batch, bool *ckpt)
 		    batch_len(batch), db_errmsg(c));
 		goto out;
 	}
+	if (lock_batch_keys(c, batch) == -1) {
+		log_error("component=committer msg=\"lock failed\" jobs=%zu "
+		          "error=\"%s\"",
+		    batch_len(batch), db_errmsg(c));
+		(void)!db_rollback(c);
+		goto out;
+	}
 	if (run_jobs(c, batch) == -1) {
+		/* A job's database error (a deadlock, a lost connection): the
+		 * batch's jobs run again one by one; the reason is read before
+		 * the ROLLBACK replaces it. */
+		log_warn("component=committer msg=\"batch rolled back\" "
+		         "jobs=%zu error=\"%s\"",
+		    batch_len(batch), db_errmsg(c));
 		(void)!db_rollback(c);
 		goto out;
 	}
@@ -288,13 +346,16 @@ committer_new(struct db *db, int nthreads, size_t max_batch, long linger_us)
 
 void
 committer_submit(struct committer *cm, void *arg, committer_job_fn run,
-    committer_done_fn done)
+    committer_done_fn done, const int64_t *keys, size_t nkeys)
 {
 	struct job *j = xcalloc(1, sizeof(*j));
 
 	j->arg = arg;
 	j->run = run;
 	j->done = done;
+	j->nkeys = nkeys < COMMITTER_MAX_KEYS ? nkeys : COMMITTER_MAX_KEYS;
+	if (j->nkeys > 0)
+		memcpy(j->keys, keys, j->nkeys * sizeof(*keys));
 	pthread_mutex_lock(&cm->mu);
 	if (cm->tail != NULL)
 		cm->tail->next = j;

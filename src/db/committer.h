@@ -10,6 +10,7 @@
 #define DB_COMMITTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/mem.h"
 #include "db/db.h"
@@ -30,9 +31,16 @@ typedef void (*committer_done_fn)(void *job, int status);
  */
 struct committer *committer_new(struct db *db, int nthreads, size_t max_batch,
     long linger_us) MUST_CHECK;
-/* Queues a job; never blocks on the database. */
+/* The keys a job may name (committer_submit). */
+#define COMMITTER_MAX_KEYS 8
+/*
+ * Queues a job; never blocks on the database. keys (nkeys, at most
+ * COMMITTER_MAX_KEYS) name what the job writes: a batch locks its jobs'
+ * keys in one order before running them (db_lock_keys), so batches of
+ * several writers wait for each other instead of deadlocking.
+ */
 void committer_submit(struct committer *cm, void *job, committer_job_fn run,
-    committer_done_fn done);
+    committer_done_fn done, const int64_t *keys, size_t nkeys);
 /* Finishes every queued job, stops the writers and frees cm. */
 void committer_free(struct committer *cm);
 

@@ -249,6 +249,14 @@ db_checkpoint_defer(struct db_conn *c, bool defer)
 		c->ops->checkpoint_defer(c, defer);
 }
 
+int
+db_lock_keys(struct db_conn *c, const int64_t *keys, size_t n)
+{
+	if (n == 0 || c->ops->lock_keys == NULL)
+		return 0;
+	return c->ops->lock_keys(c, keys, n);
+}
+
 bool
 db_checkpoint_due(struct db_conn *c)
 {

@@ -104,6 +104,16 @@ bool db_checkpoint_due(struct db_conn *c) MUST_CHECK;
 int db_checkpoint(struct db_conn *c) MUST_CHECK;
 
 /*
+ * Inside a transaction: takes a lock on each of keys (sorted ascending,
+ * no duplicates), in that order, held until the transaction ends. Two
+ * transactions that take their keys this way before their other writes
+ * never deadlock over the rows those keys stand for: the second waits at
+ * the first key they share. A no-op where one writer does all the writes
+ * (SQLite). -1 on a database error.
+ */
+int db_lock_keys(struct db_conn *c, const int64_t *keys, size_t n) MUST_CHECK;
+
+/*
  * Runs a statement that returns no rows; *changes (may be NULL) gets the
  * number of rows changed.
  */

@@ -391,6 +391,38 @@ pg_is_unique_violation(struct db_conn *c)
 	return strcmp(pgc(c)->sqlstate, "23505") == 0;
 }
 
+/*
+ * Transaction-level advisory locks on keys, in the array's order (a
+ * function scan of unnest returns the elements in order): one round trip
+ * for the whole list.
+ */
+static int
+pg_lock_keys(struct db_conn *base, const int64_t *keys, size_t n)
+{
+	static const char *const sql =
+	    "SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) "
+	    "AS k";
+	size_t          size = n * 21 + 3, len = 0, i;
+	char           *list = xmalloc(size);
+	struct db_param p[1];
+	PGresult       *res;
+
+	list[len++] = '{';
+	for (i = 0; i < n; i++) {
+		len += (size_t)snprintf(list + len, size - len, "%s%" PRId64,
+		    i > 0 ? "," : "", keys[i]);
+	}
+	list[len++] = '}';
+	list[len] = '\0';
+	p[0] = DB_TEXTN(list, len);
+	res = run(pgc(base), sql, p, 1, false);
+	free(list);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
 const struct db_backend db_pg_backend = {
     .name = "postgres",
     .connect = pg_connect,
@@ -409,5 +441,6 @@ const struct db_backend db_pg_backend = {
     .rows_free = pg_rows_free,
     .errmsg = pg_errmsg,
     .is_unique_violation = pg_is_unique_violation,
+    .lock_keys = pg_lock_keys,
     .begin_sql = "BEGIN",
 };
