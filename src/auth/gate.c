@@ -452,6 +452,30 @@ find_user(struct req *r, struct auth_gate *g,
 	return rc;
 }
 
+/*
+ * find_user() for the route r is on (with users/me's body where the route
+ * asks for it): 0 when found, else the status already answered (503
+ * without a database or Clerk, 404 for a user not mirrored).
+ */
+static int
+route_user(struct req *r, struct auth_gate *g,
+    const struct clerk_session_claims *sc)
+{
+	bool no_db;
+	int  rc = find_user(r, g, sc,
+	     (r->match.route->flags & ROUTE_AUTH_PROFILE) != 0, &no_db);
+
+	if (rc == -1 && no_db)
+		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
+		    "Database unavailable");
+	if (rc == -1)
+		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
+		    "Service temporarily unavailable");
+	if (rc == 0)
+		return resp_detail(r, HTTP_NOT_FOUND, "User not synced yet");
+	return 0;
+}
+
 /* The AUTH_ACCEPT_* bit of a machine token kind. */
 static unsigned
 accept_bit(struct machine_kind k)
@@ -516,23 +540,14 @@ machine_user(struct req *r, struct auth_gate *g, const char *subject)
 {
 	struct clerk_session_claims *sc = arena_alloc(r->arena, sizeof(*sc));
 	struct req_auth              kept = r->auth;
-	bool                         no_db;
 	int                          rc;
 
 	memset(sc, 0, sizeof(*sc));
 	sc->sub = subject;
 	sc->sid = sc->sts = sc->actor = sc->org_id = sc->org_role =
 	    sc->org_slug = sc->fea = sc->pla = "";
-	rc = find_user(r, g, sc,
-	    (r->match.route->flags & ROUTE_AUTH_PROFILE) != 0, &no_db);
-	if (rc == -1 && no_db)
-		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
-		    "Database unavailable");
-	if (rc == -1)
-		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
-		    "Service temporarily unavailable");
-	if (rc == 0)
-		return resp_detail(r, HTTP_NOT_FOUND, "User not synced yet");
+	if ((rc = route_user(r, g, sc)) != 0)
+		return rc;
 	/* find_user filled a session's context: keep the machine's, with
 	 * the user and the profile it found. */
 	kept.user_id = r->auth.user_id;
@@ -599,7 +614,7 @@ auth_gate_session(struct req *r)
 	const struct clerk_session_claims *sc = NULL;
 	enum clerk_jwt_error               why;
 	const char                        *token, *refusal;
-	bool                               bearer, azp_optional, no_db;
+	bool                               bearer, azp_optional;
 	unsigned                           accepts;
 	int                                rc;
 
@@ -644,16 +659,8 @@ auth_gate_session(struct req *r)
 		return unauthorized(r, refusal);
 	if (!bearer && stale_for_client(r, g, sc->iat))
 		return unauthorized(r, "token-older-than-client-uat");
-	rc = find_user(r, g, sc,
-	    (r->match.route->flags & ROUTE_AUTH_PROFILE) != 0, &no_db);
-	if (rc == -1 && no_db)
-		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
-		    "Database unavailable");
-	if (rc == -1)
-		return resp_detail(r, HTTP_SERVICE_UNAVAILABLE,
-		    "Service temporarily unavailable");
-	if (rc == 0)
-		return resp_detail(r, HTTP_NOT_FOUND, "User not synced yet");
+	if ((rc = route_user(r, g, sc)) != 0)
+		return rc;
 	/* What the route requires beyond a session (auth/policy.h). */
 	return policy_enforce(r);
 }
