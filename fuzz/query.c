@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "clerk/has.h"
+#include "core/str.h"
 #include "mhd.h"
 #include "pages/pages.h"
 
@@ -81,18 +82,6 @@ check_int(struct req *r, const char *name, int64_t def, int64_t min,
 	json_decref(errors);
 }
 
-static int
-hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* v percent-decoded once, tabs and line breaks dropped (as browsers do),
  * is still not "//host" or "/\host". */
 static void
@@ -109,8 +98,10 @@ check_redirect(const char *v)
 	for (i = 0; t[i] != '\0' && n < sizeof(d); i++) {
 		char c = t[i];
 
-		if (c == '%' && hex(t[i + 1]) >= 0 && hex(t[i + 2]) >= 0) {
-			c = (char)(hex(t[i + 1]) * 16 + hex(t[i + 2]));
+		if (c == '%' && str_hex_value(t[i + 1]) >= 0 &&
+		    str_hex_value(t[i + 2]) >= 0) {
+			c = (char)(str_hex_value(t[i + 1]) * 16 +
+			    str_hex_value(t[i + 2]));
 			i += 2;
 		}
 		if (c == '\t' || c == '\n' || c == '\r')

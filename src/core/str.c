@@ -18,6 +18,18 @@ str_from_cstr(const char *s)
 	return r;
 }
 
+int
+str_hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 bool
 str_eq(struct str a, struct str b)
 {

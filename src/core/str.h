@@ -25,6 +25,8 @@ struct str str_from_cstr(const char *s);
 bool str_eq(struct str a, struct str b);
 /* True when a equals the literal/C string b. */
 bool str_eq_cstr(struct str a, const char *b);
+/* The value of a hex digit (either case), -1 when c is not one. */
+int str_hex_value(char c);
 /* ASCII case-insensitive equality. */
 bool str_eq_nocase(struct str a, struct str b);
 /* True when a starts with prefix. */

@@ -21,18 +21,6 @@ is_ctl(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The byte a %-escape at p[i] decodes to, or -1 when it is not one. */
 static int
 escaped_at(const char *p, size_t len, size_t i)
@@ -41,8 +29,8 @@ escaped_at(const char *p, size_t len, size_t i)
 
 	if (p[i] != '%' || len - i < 3)
 		return -1;
-	if ((hi = hex_value(p[i + 1])) == -1 ||
-	    (lo = hex_value(p[i + 2])) == -1)
+	if ((hi = str_hex_value(p[i + 1])) == -1 ||
+	    (lo = str_hex_value(p[i + 2])) == -1)
 		return -1;
 	return hi * 16 + lo;
 }

@@ -9,23 +9,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/str.h"
 #include "http/req.h"
 #include "pages/layout.h"
 
 #define REDIRECT_MAX     512
 #define DEFAULT_REDIRECT "/dashboard"
-
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /*
  * A percent-escape that one more decoding turns into a backslash or a
@@ -36,7 +25,8 @@ static bool
 has_encoded_unsafe(const char *v)
 {
 	for (; (v = strchr(v, '%')) != NULL; v++) {
-		int hi = hex_value(v[1]), lo = hi >= 0 ? hex_value(v[2]) : -1;
+		int hi = str_hex_value(v[1]),
+		    lo = hi >= 0 ? str_hex_value(v[2]) : -1;
 		int c = hi * 16 + lo;
 
 		if (lo >= 0 && (c == '\\' || c < 0x20 || c == 0x7f))
