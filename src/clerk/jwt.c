@@ -212,6 +212,26 @@ json_str_is(const json_t *j, const char *want)
 	    memcmp(json_string_value(j), want, n) == 0;
 }
 
+/*
+ * The header's crit and kid, the same for every form: RFC 7515 4.1.11,
+ * we understand no extension, so any crit is refused; *kid borrows the
+ * kid or is NULL.
+ */
+static enum clerk_jwt_error
+check_crit_kid(const json_t *h, const char **kid)
+{
+	const json_t *v = json_object_get(h, "kid");
+
+	*kid = NULL;
+	if (json_object_get(h, "crit") != NULL)
+		return CLERK_JWT_MALFORMED;
+	if (v != NULL && !json_is_string(v))
+		return CLERK_JWT_MALFORMED;
+	if (v != NULL)
+		*kid = json_string_value(v);
+	return CLERK_JWT_OK;
+}
+
 /* The header's alg, typ, cat and crit; *kid borrows the kid or is NULL. */
 static enum clerk_jwt_error
 check_header(const json_t *h, const char **kid)
@@ -228,16 +248,7 @@ check_header(const json_t *h, const char **kid)
 	if (v != NULL && !json_str_is(v, CLERK_CATEGORY_SESSION) &&
 	    !json_str_is(v, CLERK_CATEGORY_IGNORE))
 		return CLERK_JWT_CATEGORY;
-	/* RFC 7515 4.1.11: we understand no extension, so refuse any crit. */
-	if (json_object_get(h, "crit") != NULL)
-		return CLERK_JWT_MALFORMED;
-	*kid = NULL;
-	v = json_object_get(h, "kid");
-	if (v != NULL && !json_is_string(v))
-		return CLERK_JWT_MALFORMED;
-	if (v != NULL)
-		*kid = json_string_value(v);
-	return CLERK_JWT_OK;
+	return check_crit_kid(h, kid);
 }
 
 /*
@@ -1043,14 +1054,7 @@ check_machine_header(const json_t *h, enum clerk_jwt_form form,
 		if (v != NULL && !json_str_is(v, CLERK_CATEGORY_M2M))
 			return CLERK_JWT_CATEGORY;
 	}
-	if (json_object_get(h, "crit") != NULL)
-		return CLERK_JWT_MALFORMED;
-	v = json_object_get(h, "kid");
-	if (v != NULL && !json_is_string(v))
-		return CLERK_JWT_MALFORMED;
-	if (v != NULL)
-		*kid = json_string_value(v);
-	return CLERK_JWT_OK;
+	return check_crit_kid(h, kid);
 }
 
 /* The payload's compact JSON text, malloc'd; NULL when it cannot be. */
