@@ -230,6 +230,7 @@ run(const struct config *cfg, const struct db_url *url,
 	/* + 3: the admin's own, the pool's slack, the revocation poller
 	 * (and the housekeeping of the main thread). */
 	int  db_pool_size = cfg->threads + PG_WRITERS + 3;
+	int  rc = 1;
 	bool has_secret;
 
 	if (load_secret(cfg, &secret, &has_secret) == -1)
@@ -305,6 +306,8 @@ run(const struct config *cfg, const struct db_url *url,
 	log_info("msg=\"shutting down\" signal=%s",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	server_stop(srv, SHUTDOWN_GRACE_MS);
+	rc = 0;
+fail:
 	/* After the server: no request reads the set any more. */
 	revocations_free(app.revocations);
 	committer_free(app.committer);
@@ -312,16 +315,9 @@ run(const struct config *cfg, const struct db_url *url,
 	db_close(db);
 	svix_secret_cleanup(&secret);
 	docs_openapi_cleanup();
-	log_info("msg=stopped");
-	return 0;
-fail:
-	revocations_free(app.revocations);
-	committer_free(app.committer);
-	auth_gate_free(gate);
-	db_close(db);
-	svix_secret_cleanup(&secret);
-	docs_openapi_cleanup();
-	return 1;
+	if (rc == 0)
+		log_info("msg=stopped");
+	return rc;
 }
 
 int
