@@ -184,6 +184,8 @@ lock_batch_keys(struct db_conn *c, const struct job *batch)
 	size_t            n = 0, m = 0, i;
 	int               rc;
 
+	if (!db_locks_keys(c))
+		return 0; /* one writer (SQLite): nothing to order */
 	for (j = batch; j != NULL; j = j->next)
 		n += j->nkeys;
 	if (n == 0)

@@ -252,9 +252,15 @@ db_checkpoint_defer(struct db_conn *c, bool defer)
 int
 db_lock_keys(struct db_conn *c, const int64_t *keys, size_t n)
 {
-	if (n == 0 || c->ops->lock_keys == NULL)
+	if (n == 0 || !db_locks_keys(c))
 		return 0;
 	return c->ops->lock_keys(c, keys, n);
+}
+
+bool
+db_locks_keys(const struct db_conn *c)
+{
+	return c->ops->lock_keys != NULL;
 }
 
 bool

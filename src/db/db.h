@@ -112,6 +112,8 @@ int db_checkpoint(struct db_conn *c) MUST_CHECK;
  * (SQLite). -1 on a database error.
  */
 int db_lock_keys(struct db_conn *c, const int64_t *keys, size_t n) MUST_CHECK;
+/* False where db_lock_keys() does nothing: no keys need collecting. */
+bool db_locks_keys(const struct db_conn *c) MUST_CHECK;
 
 /*
  * Runs a statement that returns no rows; *changes (may be NULL) gets the
