@@ -59,21 +59,11 @@ static char      nowhere[] = "http://127.0.0.1:9";
 static int
 setup(void **state)
 {
-	BIO  *b;
-	char *p;
-	long  n;
-
 	(void)state;
 	key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-	if (key == NULL || (b = BIO_new(BIO_s_mem())) == NULL)
+	if (key == NULL)
 		return -1;
-	if (PEM_write_bio_PUBKEY(b, key) != 1 ||
-	    (n = BIO_get_mem_data(b, &p)) <= 0) {
-		BIO_free(b);
-		return -1;
-	}
-	pem = strndup(p, (size_t)n);
-	BIO_free(b);
+	pem = jws_public_pem(key);
 	return pem == NULL ? -1 : 0;
 }
 
@@ -90,23 +80,7 @@ teardown(void **state)
 static char *
 sign(json_t *header, json_t *payload)
 {
-	char         *hs = json_dumps(header, JSON_COMPACT);
-	char         *ps = json_dumps(payload, JSON_COMPACT);
-	unsigned char sig[512];
-	size_t        siglen = sizeof(sig);
-	struct buf    b;
-
-	assert_non_null(hs);
-	assert_non_null(ps);
-	jws_signing_input(&b, hs, ps);
-	jws_sign(&b, EVP_sha256(), key, sig, &siglen);
-	assert_int_equal(buf_append(&b, ".", 1), 0);
-	jws_append_b64url(&b, sig, siglen);
-	free(hs);
-	free(ps);
-	json_decref(header);
-	json_decref(payload);
-	return buf_release(&b, NULL);
+	return jws_mint(header, payload, key);
 }
 
 static struct machine_kind
